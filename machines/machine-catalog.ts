@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { AnyStateMachine } from 'xstate';
+import type { z } from 'zod';
+import { circuitBreakerEventSchemas, circuitBreakerInputSchema, circuitBreakerMachine } from './circuit-breaker-machine.js';
+import type { EdgeMeta } from './edge-meta.js';
+import { patchLedgerEventSchemas, patchLedgerInputSchema, patchLedgerMachine } from './patch-ledger-machine.js';
+import { runEventSchemas, runInputSchema, runMachine } from './run-machine.js';
+import { taskEventSchemas, taskInputSchema, taskMachine } from './task-machine.js';
+import { testGateEventSchemas, testGateInputSchema, testGateMachine } from './test-gate-machine.js';
+import { uetWorkerEventSchemas, uetWorkerInputSchema, uetWorkerMachine } from './uet-worker-machine.js';
+import { workerEventSchemas, workerInputSchema, workerMachine } from './worker-machine.js';
+import { workstreamEventSchemas, workstreamInputSchema, workstreamMachine } from './workstream-machine.js';
+
+/** The eight entity types, in SSOT order (machines.md). */
+export const ENTITY_TYPES = ['run', 'workstream', 'task', 'worker', 'uet_worker', 'patch_ledger', 'test_gate', 'circuit_breaker'] as const;
+/** One of the eight entity types. */
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/** One trigger of one transition, read from a machine definition. */
+export interface TransitionInfo {
+  readonly from: string;
+  /** Target state; equal to `from` for in-state updates (`edge: 'internal'`). */
+  readonly to: string;
+  readonly event: string;
+  /** True for SSOT edges; false for extensions and internal updates. */
+  readonly ssot: boolean;
+  /** `EXT-n` for an extension edge, else null. */
+  readonly ext: string | null;
+  /** True for targetless in-state updates, which are not edges. */
+  readonly internal: boolean;
+  readonly guard: string | null;
+  readonly section: string;
+}
+
+/** What the catalog knows about one machine, all derived from its definition. */
+export interface MachineEntry {
+  readonly entityType: EntityType;
+  readonly machine: AnyStateMachine;
+  readonly states: readonly string[];
+  readonly initial: string;
+  readonly terminal: readonly string[];
+  /** Every trigger of every transition, edges and internal updates. */
+  readonly transitions: readonly TransitionInfo[];
+  /** Every event type the machine knows. */
+  readonly events: readonly string[];
+  readonly eventSchemas: Readonly<Record<string, z.ZodType>>;
+  readonly inputSchema: z.ZodType;
+  /** Content hash of states and transitions: stored beside every persisted snapshot. */
+  readonly version: string;
+}
+
+function guardName(g: unknown): string | null {
+  if (g == null) return null;
+  if (typeof g === 'string') return g;
+  if (typeof g === 'object' && 'type' in g && typeof (g as { type: unknown }).type === 'string') return (g as { type: string }).type;
+  return 'inline';
+}
+
+function describe(entityType: EntityType, machine: AnyStateMachine, eventSchemas: Record<string, z.ZodType>, inputSchema: z.ZodType): MachineEntry {
+  const root = machine.root;
+  const states = Object.keys(root.states);
+  const terminal = states.filter((s) => root.states[s]!.type === 'final');
+  const transitions: TransitionInfo[] = [];
+  for (const s of states) {
+    for (const [event, defs] of root.states[s]!.transitions) {
+      for (const t of defs) {
+        const meta = t.meta as EdgeMeta | undefined;
+        if (!meta) throw new Error(`${entityType}: transition ${s} --${event}--> has no edge tag in its meta`);
+        const target = t.target?.[0]?.key ?? s;
+        const internal = meta.edge === 'internal';
+        transitions.push({ from: s, to: target, event, ssot: meta.edge === 'SSOT', ext: meta.edge.startsWith('EXT-') ? meta.edge : null, internal, guard: guardName(t.guard), section: meta.section });
+      }
+    }
+  }
+  const events = Object.keys(eventSchemas);
+  const version = createHash('sha256').update(JSON.stringify({ states, terminal, transitions })).digest('hex').slice(0, 12);
+  return { entityType, machine, states, initial: String(root.initial.target[0]!.key), terminal, transitions, events, eventSchemas, inputSchema, version };
+}
+
+/** The eight machines keyed by entity_type (SSOT §1–§2), everything derived from their definitions. */
+export const machineCatalog: Readonly<Record<EntityType, MachineEntry>> = {
+  run: describe('run', runMachine, runEventSchemas, runInputSchema),
+  workstream: describe('workstream', workstreamMachine, workstreamEventSchemas, workstreamInputSchema),
+  task: describe('task', taskMachine, taskEventSchemas, taskInputSchema),
+  worker: describe('worker', workerMachine, workerEventSchemas, workerInputSchema),
+  uet_worker: describe('uet_worker', uetWorkerMachine, uetWorkerEventSchemas, uetWorkerInputSchema),
+  patch_ledger: describe('patch_ledger', patchLedgerMachine, patchLedgerEventSchemas, patchLedgerInputSchema),
+  test_gate: describe('test_gate', testGateMachine, testGateEventSchemas, testGateInputSchema),
+  circuit_breaker: describe('circuit_breaker', circuitBreakerMachine, circuitBreakerEventSchemas, circuitBreakerInputSchema),
+};
+
+/** Edges (distinct from→to pairs, internal updates excluded) of one machine, SSOT-tagged or extension. */
+export function edgesOf(entry: MachineEntry, kind: 'ssot' | 'ext'): { from: string; to: string; ext: string | null }[] {
+  const seen = new Map<string, { from: string; to: string; ext: string | null }>();
+  for (const t of entry.transitions) {
+    if (t.internal || (kind === 'ssot') !== t.ssot) continue;
+    seen.set(`${t.from}->${t.to}`, { from: t.from, to: t.to, ext: t.ext });
+  }
+  return [...seen.values()];
+}

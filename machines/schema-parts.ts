@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Entity and plan ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (plan.md). */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** zod schema of an entity or plan id. */
+export const idSchema = z.string().regex(ID_PATTERN, 'ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}');
+
+/** Time as it enters a machine: epoch milliseconds, carried by events and input (machines read no clock). */
+export const nowSchema = z.number().int().nonnegative();
+
+/** A map from dependency id to that dependency's current state, supplied by the engine. */
+export const stateMapSchema = z.record(z.string(), z.string());
+
+/** Optional human reason carried by any event. */
+export const reasonSchema = z.string().min(1).max(4000).optional();
+
+/** The facts a run or workstream decision needs about one child: its state and critical flag. */
+export const childFactSchema = z.object({ id: z.string(), state: z.string(), critical: z.boolean().default(false) });
+
+/** A child fact as guards read it. */
+export type ChildFact = z.infer<typeof childFactSchema>;
