@@ -1,0 +1,3 @@
+export * from './machine-chart.js';
+export * from './machine-mermaid.js';
+export * from './machine-svg.js';
