@@ -72,6 +72,12 @@ export const circuitBreakerMachine = setup({
       opened_at: ({ event }) => event.now,
       last_error: ({ event }) => ('error' in event && event.error ? event.error : null),
     }),
+    // SSOT §2.4: a failed half-open trial restarts the cooldown; the failure count stays where it opened.
+    reopen: assign({
+      success_count: () => 0,
+      opened_at: ({ event }) => event.now,
+      last_error: ({ event }) => ('error' in event && event.error ? event.error : null),
+    }),
     halfOpen: assign({ success_count: () => 0 }),
     countSuccess: assign({ success_count: ({ context }) => context.success_count + 1 }),
     close: assign({ failure_count: () => 0, success_count: () => 0, opened_at: () => null }),
@@ -112,7 +118,7 @@ export const circuitBreakerMachine = setup({
           { actions: 'countSuccess', meta: internal('§2.4') },
         ],
         // SSOT §2.4: a failed trial reopens the breaker and restarts the cooldown.
-        call_failed: { target: 'OPEN', actions: 'open', meta: ssot('§2.4') },
+        call_failed: { target: 'OPEN', actions: 'reopen', meta: ssot('§2.4') },
       },
     },
   },

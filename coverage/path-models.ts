@@ -1,0 +1,145 @@
+import type { EntityType } from '../machines/index.js';
+
+/** What @xstate/graph needs to walk one machine: an input, the full event list with payloads, and what makes a state distinct. */
+export interface PathModel {
+  readonly entityType: EntityType;
+  readonly input: Record<string, unknown>;
+  /** Every event type of the machine, with payloads that satisfy its guards along the generated paths. */
+  readonly events: readonly ({ type: string } & Record<string, unknown>)[];
+  /** Context fields that, with the state value, identify a graph vertex (bounded counters only). */
+  readonly counters: readonly string[];
+}
+
+/** Base time of generated paths (epoch ms); machines read time only from events and input. */
+export const T0 = 1_700_000_000_000;
+
+const ws = (id: string, state: string, critical = false) => ({ id, state, critical });
+
+/** One model per machine: generated tests and `gantry coverage` derive every path from these and the definitions. */
+export const pathModels: Readonly<Record<EntityType, PathModel>> = {
+  run: {
+    entityType: 'run',
+    input: { now: T0 },
+    counters: [],
+    events: [
+      { type: 'start', now: T0 + 1 },
+      { type: 'all_workstreams_done', now: T0 + 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'skipped')] },
+      { type: 'critical_workstream_failed', now: T0 + 2, workstreams: [ws('w1', 'failed', true), ws('w2', 'executing')] },
+      { type: 'workstreams_settled', now: T0 + 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'failed')] },
+      { type: 'cancel', now: T0 + 2, reason: 'operator request' },
+    ],
+  },
+  workstream: {
+    entityType: 'workstream',
+    input: { now: T0, planned_task_count: 2, depends_on: ['ws0'], critical: true },
+    counters: [],
+    events: [
+      { type: 'tasks_created', now: T0 + 1, task_count: 2, dependencies: { ws0: 'completed' } },
+      { type: 'dependency_unmet', now: T0 + 1, dependencies: { ws0: 'executing' } },
+      { type: 'dependencies_met', now: T0 + 2, dependencies: { ws0: 'completed' } },
+      { type: 'dependency_failed', now: T0 + 2, dependencies: { ws0: 'failed' } },
+      { type: 'skip', now: T0 + 2 },
+      { type: 'cancel', now: T0 + 2 },
+      { type: 'task_started', now: T0 + 3, tasks: [ws('t1', 'running', true), ws('t2', 'queued')] },
+      { type: 'tasks_completed', now: T0 + 4, tasks: [ws('t1', 'completed', true), ws('t2', 'completed')], ledger: [{ id: 'p1', state: 'committed' }] },
+      { type: 'critical_task_failed', now: T0 + 4, tasks: [ws('t1', 'failed', true), ws('t2', 'running')] },
+      { type: 'patch_quarantined', now: T0 + 4, ledger: [{ id: 'p1', state: 'quarantined' }] },
+      { type: 'validation_passed', now: T0 + 5, merged: true },
+      { type: 'validation_failed', now: T0 + 5, reason: 'final validation failed' },
+    ],
+  },
+  task: {
+    entityType: 'task',
+    input: { now: T0, depends_on: ['dep'], gate_dependencies: ['unit'], required_capabilities: ['node'], max_retries: 1 },
+    counters: ['retry_count'],
+    events: [
+      { type: 'scheduler_assigned', now: T0 + 1, dependencies: { dep: 'completed' }, gates: {} },
+      { type: 'dependency_check_failed', now: T0 + 1, dependencies: { dep: 'running' }, gates: {} },
+      { type: 'dependency_satisfied', now: T0 + 2, dependencies: { dep: 'completed' }, gates: {} },
+      { type: 'dependency_failed', now: T0 + 2, dependencies: { dep: 'failed' }, gates: {} },
+      { type: 'worker_started', now: T0 + 3, worker_id: 'agent-1', worker_capabilities: ['node', 'git'] },
+      { type: 'execution_completed', now: T0 + 4, exit_code: 0 },
+      { type: 'execution_failed', now: T0 + 4, exit_code: 1, jitter: 0 },
+      { type: 'timeout_exceeded', now: T0 + 4 },
+      { type: 'user_cancelled', now: T0 + 4 },
+      { type: 'retry_delay_elapsed', now: T0 + 86_400_000 },
+      { type: 'validation_passed', now: T0 + 5, gates: { unit: 'PASSED' }, ledger_state: 'committed' },
+      { type: 'validation_failed', now: T0 + 5, error: 'gate unit FAILED' },
+    ],
+  },
+  worker: {
+    entityType: 'worker',
+    input: { now: T0, max_concurrent_tasks: 2, affinity: ['ws1'] },
+    counters: ['current_load'],
+    events: [
+      { type: 'registration_complete', now: T0, capabilities: ['node', 'git'] },
+      { type: 'task_assigned', now: T0 + 1000, task_id: 't1', workstream_id: 'ws1', required_capabilities: ['node'] },
+      { type: 'task_assigned', now: T0 + 1000, task_id: 't2', workstream_id: 'ws1', required_capabilities: [] },
+      { type: 'task_completed', now: T0 + 2000, task_id: 't1' },
+      { type: 'task_completed', now: T0 + 2000, task_id: 't2' },
+      { type: 'heartbeat', now: T0 + 1500 },
+      { type: 'heartbeat_timeout', now: T0 + 200_000 },
+      { type: 'heartbeat_recovered', now: T0 + 250_000 },
+      { type: 'recovery_timeout', now: T0 + 600_000 },
+      { type: 'shutdown_requested', now: T0 + 3000 },
+    ],
+  },
+  uet_worker: {
+    entityType: 'uet_worker',
+    input: { now: T0 },
+    counters: [],
+    events: [
+      { type: 'spawn_complete', now: T0 + 1 },
+      { type: 'spawn_failed', now: T0 + 1, error: 'could not spawn' },
+      { type: 'task_assigned', now: T0 + 2, task_id: 'p1' },
+      { type: 'task_completed', now: T0 + 3, task_id: 'p1' },
+      { type: 'shutdown_requested', now: T0 + 3 },
+      { type: 'crashed', now: T0 + 3, error: 'heartbeat lost' },
+      { type: 'drain_complete', now: T0 + 4 },
+      { type: 'heartbeat', now: T0 + 2 },
+    ],
+  },
+  patch_ledger: {
+    entityType: 'patch_ledger',
+    input: { now: T0, patch_id: 'patch-1' },
+    counters: ['apply_attempts'],
+    events: [
+      { type: 'validation_passed', now: T0 + 1, format: true, scope: true, constraints: true },
+      { type: 'validation_failed', now: T0 + 1, reason: 'scope: src/../x outside allowed paths' },
+      { type: 'accepted', now: T0 + 2, policy_allowed: true },
+      { type: 'policy_violation', now: T0 + 2, reason: 'phase forbids binary files' },
+      { type: 'apply_succeeded', now: T0 + 3 },
+      { type: 'apply_failed', now: T0 + 3, error: 'patch does not apply' },
+      { type: 'retry_apply', now: T0 + 4 },
+      { type: 'tests_passed', now: T0 + 5, gates: { unit: 'PASSED' } },
+      { type: 'tests_failed', now: T0 + 5, reason: 'gate unit FAILED', failed_gates: ['unit'] },
+      { type: 'auto_quarantine', now: T0 + 5, reason: 'apply failed 3 times' },
+      { type: 'drop', now: T0 + 6 },
+      { type: 'commit_succeeded', now: T0 + 6, commit_sha: 'abc1234' },
+      { type: 'rollback', now: T0 + 7, reason: 'regression', compensation_succeeded: true },
+    ],
+  },
+  test_gate: {
+    entityType: 'test_gate',
+    input: { now: T0, gate_type: 'UNIT', depends_on: ['lint'], timeout_sec: 60 },
+    counters: [],
+    events: [
+      { type: 'start', now: T0 + 1, dependencies: { lint: 'PASSED' } },
+      { type: 'dependency_failed', now: T0 + 1, dependencies: { lint: 'FAILED' } },
+      { type: 'dependency_passed', now: T0 + 2, dependencies: { lint: 'PASSED' } },
+      { type: 'command_succeeded', now: T0 + 5000, exit_code: 0 },
+      { type: 'command_failed', now: T0 + 5000, exit_code: 2 },
+      { type: 'timeout_exceeded', now: T0 + 1 + 60_001 },
+    ],
+  },
+  circuit_breaker: {
+    entityType: 'circuit_breaker',
+    input: { now: T0, failure_threshold: 2, cooldown_seconds: 60, success_threshold: 2 },
+    counters: ['failure_count', 'success_count'],
+    events: [
+      { type: 'call_failed', now: T0 + 1000, error: 'tool crashed' },
+      { type: 'call_succeeded', now: T0 + 2000 },
+      { type: 'cooldown_elapsed', now: T0 + 61_000 },
+    ],
+  },
+};
