@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout's root: tests run the real `bin/gantry.js` from here, as a user would. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** What one `gantry` invocation printed and how it exited. */
+export interface GantryResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node bin/gantry.js ...args` as a child process and resolves with its exit code and output (never rejects on exit codes). */
+export function runGantry(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<GantryResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['bin/gantry.js', ...args], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Checks that `text` is well-formed XML as far as tags go (every element closed, in order) and returns the element names in order. */
+export function xmlElements(text: string): string[] {
+  const names: string[] = [];
+  const open: string[] = [];
+  const tag = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g;
+  let last = 0;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
+    if (/[<>]/.test(text.slice(last, m.index))) throw new Error(`stray < or > before offset ${m.index}`);
+    last = tag.lastIndex;
+    if (m[2] === undefined) continue;
+    if (m[1]) {
+      const top = open.pop();
+      if (top !== m[2]) throw new Error(`</${m[2]}> closes <${top ?? 'nothing'}>`);
+    } else {
+      names.push(m[2]);
+      if (!m[4]) open.push(m[2]);
+    }
+  }
+  if (/[<>]/.test(text.slice(last))) throw new Error('stray < or > at the end');
+  if (open.length) throw new Error(`unclosed <${open.join('>, <')}>`);
+  return names;
+}
