@@ -15,7 +15,7 @@ export class InvalidTransitionError extends Error {
     const who = entityId ? `${entityType} ${entityId}` : entityType;
     const why =
       kind === 'terminal_state'
-        ? `'${state}' is terminal: no event is accepted`
+        ? `state '${state}' is terminal and accepts no event ('${event}' refused)`
         : kind === 'unknown_event'
           ? `state '${state}' has no edge for '${event}'`
           : `guard${guards.length > 1 ? 's' : ''} ${guards.map((g) => `'${g}'`).join(', ')} refused '${event}' in state '${state}'`;
