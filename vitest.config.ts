@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Builds (or reuses from the temp folder) one migrated PGlite template per run; database tests copy it per file.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

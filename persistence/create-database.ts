@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+
+/** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */
+export type DatabaseOptions =
+  | { readonly url: string; readonly schema?: string; readonly max?: number }
+  | { readonly stateDir?: string; readonly schema?: string }
+  | { readonly pglite: PGlite; readonly schema?: string; readonly label?: string };
+
+/** An open database: the typed Kysely instance, which engine it is, and how to close it (PGlite hangs the process otherwise). */
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly kind: 'postgres' | 'pglite';
+  /** URL (password hidden) or PGlite data directory, for messages. */
+  readonly target: string;
+  /** The schema set as `search_path`, or null for the default. */
+  readonly schema: string | null;
+  /** Closes the pool or the PGlite instance; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Default PGlite state directory (engine.md §3, plan.md `--state-dir`). */
+export const DEFAULT_STATE_DIR = '.state';
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function checkSchema(schema: string | undefined): string | null {
+  if (schema === undefined) return null;
+  if (!SCHEMA_NAME.test(schema)) throw new PersistenceError(`invalid schema name '${schema}' (letters, digits, underscore)`);
+  return schema;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+async function ensureSchema(db: Kysely<Database>, schema: string | null): Promise<void> {
+  if (schema === null) return;
+  try {
+    await db.executeQuery(CompiledQuery.raw(`create schema if not exists "${schema}"`));
+  } catch (error) {
+    // Two openers racing on IF NOT EXISTS may still see a duplicate: the schema exists either way.
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
+}
+
+function handle(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: string, schema: string | null, after?: () => Promise<void>): DatabaseHandle {
+  let closing: Promise<void> | null = null;
+  return {
+    db,
+    kind,
+    target,
+    schema,
+    close: () =>
+      (closing ??= (async () => {
+        await db.destroy();
+        await after?.();
+      })()),
+  };
+}
+
+async function openPostgres(url: string, schema: string | null, max: number | undefined): Promise<DatabaseHandle> {
+  const target = redactUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: max ?? 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  // An idle client that loses its server is dropped from the pool; the next query reports the problem.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await ensureSchema(db, schema);
+    await db.executeQuery(CompiledQuery.raw('select 1'));
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw new DatabaseUnavailableError('postgres', target, { cause: error });
+  }
+  return handle(db, 'postgres', target, schema);
+}
+
+async function openPglite(pglite: PGlite, target: string, schema: string | null): Promise<DatabaseHandle> {
+  const closePglite = async () => {
+    if (!pglite.closed) await pglite.close();
+  };
+  let db: Kysely<Database>;
+  try {
+    await pglite.waitReady;
+    if (schema) await pglite.query(`create schema if not exists "${schema}"`);
+    db = new Kysely<Database>({
+      dialect: new PGliteDialect({
+        pglite,
+        ...(schema ? { onCreateConnection: async (c) => void (await c.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`))) } : {}),
+      }),
+    });
+    await db.executeQuery(CompiledQuery.raw('select 1'));
+  } catch (error) {
+    await closePglite().catch(() => undefined);
+    throw new DatabaseUnavailableError('pglite', target, { cause: error });
+  }
+  return handle(db, 'pglite', target, schema, closePglite);
+}
+
+/**
+ * Opens the database: `{ url }` → PostgreSQL through a `pg` pool (`schema` sets `search_path`,
+ * creating the schema if needed); `{ stateDir }` (default `.state`) → PGlite with its data in
+ * `<stateDir>/pgdata`; `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
+ */
+export async function createDatabase(opts: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  const schema = checkSchema(opts.schema);
+  if ('url' in opts) return openPostgres(opts.url, schema, opts.max);
+  if ('pglite' in opts) return openPglite(opts.pglite, opts.label ?? 'pglite (in-memory)', schema);
+  const dataDir = join(resolve(opts.stateDir ?? DEFAULT_STATE_DIR), 'pgdata');
+  let pglite: PGlite;
+  try {
+    mkdirSync(resolve(opts.stateDir ?? DEFAULT_STATE_DIR), { recursive: true });
+    pglite = new PGlite(dataDir);
+  } catch (error) {
+    throw new DatabaseUnavailableError('pglite', dataDir, { cause: error });
+  }
+  return openPglite(pglite, dataDir, schema);
+}
+
+/** The database-related global options of the CLI (plan.md): `--db URL` and `--state-dir DIR`. */
+export interface DatabaseCliOptions {
+  readonly db?: string | undefined;
+  readonly stateDir?: string | undefined;
+}
+
+/** Picks the database: `--db URL` > `DATABASE_URL` > PGlite under the state directory (default `.state`). */
+export function resolveDatabaseOptions(cli: DatabaseCliOptions = {}, env: NodeJS.ProcessEnv = process.env): DatabaseOptions {
+  if (cli.db) return { url: cli.db };
+  const fromEnv = env['DATABASE_URL'];
+  if (fromEnv && fromEnv.trim() !== '') return { url: fromEnv.trim() };
+  return { stateDir: cli.stateDir ?? DEFAULT_STATE_DIR };
+}

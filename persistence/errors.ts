@@ -1,0 +1,104 @@
+/** Base of every error the persistence layer raises; `cause` carries the driver error when there is one. */
+export class PersistenceError extends Error {
+  override readonly name: string = 'PersistenceError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A guarded `UPDATE … WHERE version = $expected` found another version (SSOT §2.2.8, engine.md §3 step 2). */
+export class OptimisticLockError extends PersistenceError {
+  override readonly name = 'OptimisticLockError';
+  constructor(
+    readonly entityType: string,
+    readonly id: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${entityType} ${id}: expected version ${expectedVersion}, found ${actualVersion} (moved by someone else)`, options);
+  }
+}
+
+/** No row with this id in the entity's table. */
+export class EntityNotFoundError extends PersistenceError {
+  override readonly name = 'EntityNotFoundError';
+  constructor(readonly entityType: string, readonly id: string, options?: { cause?: unknown }) {
+    super(`${entityType} ${id} does not exist`, options);
+  }
+}
+
+/** An entity with this id already exists. */
+export class EntityExistsError extends PersistenceError {
+  override readonly name = 'EntityExistsError';
+  constructor(readonly entityType: string, readonly id: string, options?: { cause?: unknown }) {
+    super(`${entityType} ${id} already exists`, options);
+  }
+}
+
+/** The database cannot be reached or opened (server down, bad URL, unreadable PGlite data directory). */
+export class DatabaseUnavailableError extends PersistenceError {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(readonly kind: 'postgres' | 'pglite', readonly target: string, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(`cannot open the ${kind} database at ${target}${why}`, options);
+  }
+}
+
+/** A migration failed; nothing of it was applied (migrations run in one transaction). */
+export class MigrationError extends PersistenceError {
+  override readonly name = 'MigrationError';
+  constructor(readonly migration: string | null, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(`migration ${migration ?? '(setup)'} failed${why}`, options);
+  }
+}
+
+/** Which kind of table constraint a write broke. */
+export type ConstraintKind = 'check' | 'foreign_key' | 'unique' | 'not_null' | 'append_only';
+
+/** A write broke a table constraint (CHECK, FK, UNIQUE, NOT NULL) or the audit log's append-only trigger. */
+export class ConstraintViolationError extends PersistenceError {
+  override readonly name = 'ConstraintViolationError';
+  constructor(
+    readonly kind: ConstraintKind,
+    readonly table: string | null,
+    readonly constraint: string | null,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${kind} constraint ${constraint ?? '(unnamed)'} on ${table ?? '(unknown table)'} violated: ${detail}`, options);
+  }
+}
+
+/** A column name that the entity's table does not have (or that the layer manages itself). */
+export class UnknownColumnError extends PersistenceError {
+  override readonly name = 'UnknownColumnError';
+  constructor(readonly table: string, readonly column: string, readonly known: readonly string[]) {
+    super(`table ${table} has no writable column '${column}' (writable: ${known.join(', ')})`);
+  }
+}
+
+/** An entity type that has no table. */
+export class UnknownEntityTableError extends PersistenceError {
+  override readonly name = 'UnknownEntityTableError';
+  constructor(readonly entityType: string) {
+    super(`no table for entity type '${entityType}'`);
+  }
+}
+
+/** A batch whose items of one entity are not consecutive versions, or whose hash chain does not link up. */
+export class BatchOrderError extends PersistenceError {
+  override readonly name = 'BatchOrderError';
+  constructor(readonly entityType: string, readonly id: string, readonly problem: string) {
+    super(`batch items of ${entityType} ${id}: ${problem}`);
+  }
+}
+
+/** An operation that is only meaningful inside a transaction was called outside one. */
+export class TransactionRequiredError extends PersistenceError {
+  override readonly name = 'TransactionRequiredError';
+  constructor(readonly operation: string) {
+    super(`${operation} must run inside a transaction (db.transaction().execute(trx => …))`);
+  }
+}

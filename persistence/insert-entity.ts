@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import { auditRow, type CreationAudit } from './audit-record.js';
+import type { Database } from './database.js';
+import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
+import { toEntityRecord, type EntityRecord } from './entity-record.js';
+import { EntityExistsError } from './errors.js';
+import { inTransaction } from './in-transaction.js';
+import { mapDbError } from './map-db-error.js';
+import { chunk, encodeColumns, rowsPerStatement, toIso } from './sql-values.js';
+
+/** A new entity: its machine's initial state and snapshot, table columns, and the creation audit row. */
+export interface NewEntity {
+  readonly entityType: string;
+  readonly id: string;
+  readonly state: string;
+  readonly snapshot: Readonly<Record<string, unknown>>;
+  readonly machineVersion: string;
+  /** Table columns by name (see `ENTITY_TABLES`); unknown names are rejected. */
+  readonly columns?: Readonly<Record<string, unknown>>;
+  readonly audit: CreationAudit;
+}
+
+interface Prepared {
+  readonly index: number;
+  readonly info: EntityTableInfo;
+  readonly item: NewEntity;
+  readonly row: Record<string, unknown>;
+}
+
+function prepare(item: NewEntity, index: number): Prepared {
+  const info = entityTable(item.entityType);
+  const at = toIso(item.audit.transitionedAt);
+  const row = {
+    ...encodeColumns(info, item.columns),
+    id: item.id,
+    state: item.state,
+    snapshot: JSON.stringify(item.snapshot),
+    version: 1,
+    machine_version: item.machineVersion,
+    last_hash: item.audit.hash,
+    created_at: at,
+    updated_at: at,
+  };
+  return { index, info, item, row };
+}
+
+async function insertAll(trx: Kysely<any>, prepared: readonly Prepared[]): Promise<EntityRecord[]> {
+  const out: EntityRecord[] = new Array(prepared.length);
+  // Table order follows foreign keys (runs before workstreams before tasks …).
+  for (const type of PERSISTED_ENTITY_TYPES) {
+    const group = prepared.filter((p) => p.info.entityType === type);
+    if (group.length === 0) continue;
+    const info = group[0]!.info;
+    const width = Object.keys(info.columns).length + 9;
+    for (const part of chunk(group, rowsPerStatement(width))) {
+      const rows = await trx
+        .insertInto(info.table)
+        .values(part.map((p) => p.row))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .execute();
+      const byId = new Map(rows.map((r: Record<string, unknown>) => [String(r['id']), r]));
+      for (const p of part) {
+        const r = byId.get(p.item.id);
+        if (!r) throw new EntityExistsError(type, p.item.id);
+        out[p.index] = toEntityRecord(info, r);
+      }
+    }
+  }
+  const audits = prepared.map((p) => auditRow(p.info.entityType, p.item.id, 1, p.item.state, p.item.audit));
+  for (const part of chunk(audits, rowsPerStatement(17))) await trx.insertInto('state_transitions').values(part).execute();
+  return out;
+}
+
+/**
+ * Inserts entities at version 1 with their creation audit rows (seq 1, trigger `create`), all in
+ * one transaction (the caller's, when `db` is one). A duplicate id → `EntityExistsError`, nothing written.
+ */
+export async function insertEntities(db: Kysely<Database>, items: readonly NewEntity[]): Promise<EntityRecord[]> {
+  if (items.length === 0) return [];
+  const prepared = items.map(prepare);
+  const seen = new Set<string>();
+  for (const p of prepared) {
+    const key = `${p.info.entityType}\u0000${p.item.id}`;
+    if (seen.has(key)) throw new EntityExistsError(p.info.entityType, p.item.id);
+    seen.add(key);
+  }
+  try {
+    return await inTransaction(db, (trx) => insertAll(trx as Kysely<any>, prepared));
+  } catch (error) {
+    throw mapDbError(error);
+  }
+}
+
+/** Inserts one entity at version 1 with its creation audit row; see {@link insertEntities}. */
+export async function insertEntity(db: Kysely<Database>, item: NewEntity): Promise<EntityRecord> {
+  const [record] = await insertEntities(db, [item]);
+  return record!;
+}

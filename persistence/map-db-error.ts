@@ -1,0 +1,36 @@
+import { ConstraintViolationError, PersistenceError, type ConstraintKind } from './errors.js';
+
+const KIND_BY_CODE: Readonly<Record<string, ConstraintKind>> = {
+  '23514': 'check',
+  '23503': 'foreign_key',
+  '23505': 'unique',
+  '23502': 'not_null',
+};
+
+interface DriverError {
+  code?: string;
+  constraint?: string;
+  table?: string;
+  message?: string;
+  detail?: string;
+}
+
+/** The SQLSTATE of a driver error (node-postgres and PGlite both expose `code`), or null. */
+export function sqlState(error: unknown): string | null {
+  const code = (error as DriverError | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Turns a driver error into a named persistence error where one fits (constraints, the append-only trigger); else returns it as is. */
+export function mapDbError(error: unknown): unknown {
+  if (error instanceof PersistenceError || typeof error !== 'object' || error === null) return error;
+  const e = error as DriverError;
+  const code = sqlState(error);
+  if (code !== null && code in KIND_BY_CODE) {
+    return new ConstraintViolationError(KIND_BY_CODE[code]!, e.table ?? null, e.constraint ?? null, e.detail ?? e.message ?? code, { cause: error });
+  }
+  if (code === 'P0001' && typeof e.message === 'string' && e.message.includes('append-only')) {
+    return new ConstraintViolationError('append_only', 'state_transitions', null, e.message, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,95 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { migrations } from '../migrations/index.js';
+import { MigrationError } from './errors.js';
+
+/** Name of the table that records applied migrations (in the connection's current schema). */
+export const MIGRATION_TABLE = 'gantry_migration';
+/** Name of Kysely's migration lock table (in the connection's current schema). */
+export const MIGRATION_LOCK_TABLE = 'gantry_migration_lock';
+
+/** One migration and when it was applied (null: pending). */
+export interface MigrationStatusEntry {
+  readonly name: string;
+  readonly executedAt: Date | null;
+}
+
+/** What `migrateToLatest` did: the migrations it applied now (empty when already up to date). */
+export interface MigrateResult {
+  readonly applied: readonly string[];
+}
+
+/** Wraps each migration so that its own error survives (Kysely may mask it while releasing its lock). */
+function provider(onError: (name: string, error: unknown) => void): MigrationProvider {
+  const wrapped: Record<string, Migration> = {};
+  for (const [name, m] of Object.entries(migrations)) {
+    const guard = (step: (db: Kysely<any>) => Promise<void>) => async (db: Kysely<any>) => {
+      try {
+        await step(db);
+      } catch (error) {
+        onError(name, error);
+        throw error;
+      }
+    };
+    wrapped[name] = { up: guard(m.up), ...(m.down ? { down: guard(m.down) } : {}) };
+  }
+  return { getMigrations: async () => wrapped };
+}
+
+function migrator(db: Kysely<any>, schema: string, onError: (name: string, error: unknown) => void = () => {}): Migrator {
+  return new Migrator({
+    db,
+    provider: provider(onError),
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+    migrationTableSchema: schema,
+  });
+}
+
+async function currentSchema(db: Kysely<any>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new MigrationError(null, { cause: new Error('no current schema: check search_path') });
+  return schema;
+}
+
+/**
+ * Applies every pending migration in ONE transaction, serialised per schema by
+ * `pg_advisory_xact_lock` taken before Kysely creates its own tables (so concurrent migrators
+ * neither race on `CREATE TABLE` nor apply a migration twice); a second run is a no-op.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
+  const schema = await currentSchema(db);
+  let failure: { name: string; error: unknown } | null = null;
+  const onError = (name: string, error: unknown) => (failure ??= { name, error });
+  try {
+    return await db.connection().execute(async (conn) => {
+      try {
+        return await conn.transaction().execute(async (trx) => {
+          await sql`select pg_advisory_xact_lock(hashtext(${`gantry.migrate:${schema}`}))`.execute(trx);
+          const { error, results } = await migrator(trx, schema, onError).migrateToLatest();
+          if (error) throw error;
+          return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+        });
+      } finally {
+        // Kysely's session-level lock is left held when its release ran in an aborted transaction.
+        await sql`select pg_advisory_unlock_all()`.execute(conn).catch(() => undefined);
+      }
+    });
+  } catch (error) {
+    const f = failure as { name: string; error: unknown } | null;
+    if (f) throw new MigrationError(f.name, { cause: f.error });
+    throw new MigrationError(null, { cause: error });
+  }
+}
+
+/** Every known migration with the time it was applied, null when pending. */
+export async function migrationStatus(db: Kysely<any>): Promise<MigrationStatusEntry[]> {
+  const schema = await currentSchema(db);
+  try {
+    const infos = await migrator(db, schema).getMigrations();
+    return infos.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null }));
+  } catch (error) {
+    throw new MigrationError(null, { cause: error });
+  }
+}

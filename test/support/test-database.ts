@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
+import { inject } from 'vitest';
+import { createDatabase, migrateToLatest, type DatabaseHandle } from '../../persistence/index.js';
+import { buildPgliteTemplate, pgliteFromTemplate } from './pglite-template.js';
+
+/** A database engine the tests run on. */
+export type TestDatabaseKind = 'pglite' | 'postgres';
+
+/** An isolated database for one test file; `close()` also drops its schema (PostgreSQL). */
+export interface TestDatabase extends DatabaseHandle {
+  /** PostgreSQL URL (null on PGlite), to open more connections to the same schema. */
+  readonly url: string | null;
+}
+
+/** The kinds to run every database test on: PGlite always, PostgreSQL when `DATABASE_URL` is set. */
+export function testDatabases(): TestDatabaseKind[] {
+  return process.env['DATABASE_URL'] ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** A fresh schema name, `t_<random>`. */
+export function uniqueSchemaName(): string {
+  return `t_${randomBytes(6).toString('hex')}`;
+}
+
+async function templatePath(): Promise<string> {
+  // Provided by test/support/global-setup.ts; built here when a run did not use that setup.
+  return (inject('pgliteTemplate') as string | undefined) ?? (await buildPgliteTemplate());
+}
+
+/**
+ * Opens an isolated database: on PostgreSQL a new schema `t_<random>` (search_path), migrated and
+ * dropped on close; on PGlite an in-memory copy of the migrated template. `migrate: false` gives
+ * an empty database instead (a fresh PGlite, ~3 s).
+ */
+export async function openTestDatabase(kind: TestDatabaseKind, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = opts.migrate ?? true;
+  if (kind === 'pglite') {
+    const pglite = migrate ? await pgliteFromTemplate(await templatePath()) : new PGlite();
+    const handle = await createDatabase({ pglite, label: 'pglite (test copy)' });
+    return { ...handle, url: null };
+  }
+  const url = process.env['DATABASE_URL'];
+  if (!url) throw new Error('DATABASE_URL is not set: no PostgreSQL to test on');
+  const schema = uniqueSchemaName();
+  const handle = await createDatabase({ url, schema, max: 20 });
+  if (migrate) await migrateToLatest(handle.db);
+  let closing: Promise<void> | null = null;
+  return {
+    ...handle,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await sql`drop schema ${sql.id(schema)} cascade`.execute(handle.db);
+        } finally {
+          await handle.close();
+        }
+      })()),
+  };
+}
