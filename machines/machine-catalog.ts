@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
 import type { z } from 'zod';
-import { circuitBreakerEventSchemas, circuitBreakerInputSchema, circuitBreakerMachine } from './circuit-breaker-machine.js';
+import { CIRCUIT_BREAKER_STATES, circuitBreakerEventSchemas, circuitBreakerInputSchema, circuitBreakerMachine } from './circuit-breaker-machine.js';
 import type { EdgeMeta } from './edge-meta.js';
-import { patchLedgerEventSchemas, patchLedgerInputSchema, patchLedgerMachine } from './patch-ledger-machine.js';
-import { runEventSchemas, runInputSchema, runMachine } from './run-machine.js';
-import { taskEventSchemas, taskInputSchema, taskMachine } from './task-machine.js';
-import { testGateEventSchemas, testGateInputSchema, testGateMachine } from './test-gate-machine.js';
-import { uetWorkerEventSchemas, uetWorkerInputSchema, uetWorkerMachine } from './uet-worker-machine.js';
-import { workerEventSchemas, workerInputSchema, workerMachine } from './worker-machine.js';
-import { workstreamEventSchemas, workstreamInputSchema, workstreamMachine } from './workstream-machine.js';
+import { PATCH_LEDGER_STATES, patchLedgerEventSchemas, patchLedgerInputSchema, patchLedgerMachine } from './patch-ledger-machine.js';
+import { RUN_STATES, runEventSchemas, runInputSchema, runMachine } from './run-machine.js';
+import { TASK_STATES, taskEventSchemas, taskInputSchema, taskMachine } from './task-machine.js';
+import { TEST_GATE_STATES, testGateEventSchemas, testGateInputSchema, testGateMachine } from './test-gate-machine.js';
+import { UET_WORKER_STATES, uetWorkerEventSchemas, uetWorkerInputSchema, uetWorkerMachine } from './uet-worker-machine.js';
+import { WORKER_STATES, workerEventSchemas, workerInputSchema, workerMachine } from './worker-machine.js';
+import { WORKSTREAM_STATES, workstreamEventSchemas, workstreamInputSchema, workstreamMachine } from './workstream-machine.js';
 
 /** The eight entity types, in SSOT order (machines.md). */
 export const ENTITY_TYPES = ['run', 'workstream', 'task', 'worker', 'uet_worker', 'patch_ledger', 'test_gate', 'circuit_breaker'] as const;
@@ -56,9 +56,20 @@ function guardName(g: unknown): string | null {
   return 'inline';
 }
 
-function describe(entityType: EntityType, machine: AnyStateMachine, eventSchemas: Record<string, z.ZodType>, inputSchema: z.ZodType): MachineEntry {
+function describe(
+  entityType: EntityType,
+  machine: AnyStateMachine,
+  specStates: readonly string[],
+  eventSchemas: Record<string, z.ZodType>,
+  inputSchema: z.ZodType,
+): MachineEntry {
   const root = machine.root;
-  const states = Object.keys(root.states);
+  const defined = Object.keys(root.states);
+  if (defined.length !== specStates.length || !defined.every((s) => specStates.includes(s))) {
+    throw new Error(`${entityType}: definition states [${defined.join(', ')}] differ from the declared states [${specStates.join(', ')}]`);
+  }
+  // Listed in machines.md order (the *_STATES constants), not definition order.
+  const states = [...specStates];
   const terminal = states.filter((s) => root.states[s]!.type === 'final');
   const transitions: TransitionInfo[] = [];
   for (const s of states) {
@@ -79,14 +90,14 @@ function describe(entityType: EntityType, machine: AnyStateMachine, eventSchemas
 
 /** The eight machines keyed by entity_type (SSOT §1–§2), everything derived from their definitions. */
 export const machineCatalog: Readonly<Record<EntityType, MachineEntry>> = {
-  run: describe('run', runMachine, runEventSchemas, runInputSchema),
-  workstream: describe('workstream', workstreamMachine, workstreamEventSchemas, workstreamInputSchema),
-  task: describe('task', taskMachine, taskEventSchemas, taskInputSchema),
-  worker: describe('worker', workerMachine, workerEventSchemas, workerInputSchema),
-  uet_worker: describe('uet_worker', uetWorkerMachine, uetWorkerEventSchemas, uetWorkerInputSchema),
-  patch_ledger: describe('patch_ledger', patchLedgerMachine, patchLedgerEventSchemas, patchLedgerInputSchema),
-  test_gate: describe('test_gate', testGateMachine, testGateEventSchemas, testGateInputSchema),
-  circuit_breaker: describe('circuit_breaker', circuitBreakerMachine, circuitBreakerEventSchemas, circuitBreakerInputSchema),
+  run: describe('run', runMachine, RUN_STATES, runEventSchemas, runInputSchema),
+  workstream: describe('workstream', workstreamMachine, WORKSTREAM_STATES, workstreamEventSchemas, workstreamInputSchema),
+  task: describe('task', taskMachine, TASK_STATES, taskEventSchemas, taskInputSchema),
+  worker: describe('worker', workerMachine, WORKER_STATES, workerEventSchemas, workerInputSchema),
+  uet_worker: describe('uet_worker', uetWorkerMachine, UET_WORKER_STATES, uetWorkerEventSchemas, uetWorkerInputSchema),
+  patch_ledger: describe('patch_ledger', patchLedgerMachine, PATCH_LEDGER_STATES, patchLedgerEventSchemas, patchLedgerInputSchema),
+  test_gate: describe('test_gate', testGateMachine, TEST_GATE_STATES, testGateEventSchemas, testGateInputSchema),
+  circuit_breaker: describe('circuit_breaker', circuitBreakerMachine, CIRCUIT_BREAKER_STATES, circuitBreakerEventSchemas, circuitBreakerInputSchema),
 };
 
 /** Edges (distinct from→to pairs, internal updates excluded) of one machine, SSOT-tagged or extension. */

@@ -25,7 +25,7 @@ export type RunEvent = z.infer<(typeof runEventSchemas)[keyof typeof runEventSch
 /** Input that creates a Run. */
 export const runInputSchema = z.object({ now: nowSchema });
 /** Input that creates a Run. */
-export type RunInput = z.infer<typeof runInputSchema>;
+export type RunInput = z.input<typeof runInputSchema>;
 
 /** Context of the Run machine. */
 export interface RunContext {
@@ -64,7 +64,7 @@ export const runMachine = setup({
 }).createMachine({
   id: 'run',
   initial: 'pending',
-  context: ({ input }) => ({ created_at: input.now, started_at: null, completed_at: null }),
+  context: ({ input }) => ({ created_at: runInputSchema.parse(input).now, started_at: null, completed_at: null }),
   states: {
     pending: {
       on: {

@@ -102,15 +102,18 @@ export const workstreamMachine = setup({
 }).createMachine({
   id: 'workstream',
   initial: 'planned',
-  context: ({ input }) => ({
-    created_at: input.now,
-    planned_task_count: input.planned_task_count,
-    depends_on: input.depends_on ?? [],
-    critical: input.critical ?? false,
-    started_at: null,
-    completed_at: null,
-    quarantined_ledger_ids: [],
-  }),
+  context: ({ input }) => {
+    const i = workstreamInputSchema.parse(input);
+    return {
+      created_at: i.now,
+      planned_task_count: i.planned_task_count,
+      depends_on: i.depends_on,
+      critical: i.critical,
+      started_at: null,
+      completed_at: null,
+      quarantined_ledger_ids: [],
+    };
+  },
   states: {
     planned: {
       on: {
