@@ -1,0 +1,102 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import { applyEvent, entryOf, persistSnapshot } from '../machines/index.js';
+import { stateColumns } from './state-columns.js';
+import { auditHash, type HashedAuditFields } from './audit-hash.js';
+import { requiredMetadata } from './audit-metadata.js';
+import { newEventId } from './entity-ids.js';
+import { eventTypeOf, severityOf } from './severity.js';
+import type { CanonicalEvent } from './transition-log.js';
+
+/** An entity as the actor layer holds it between transitions. */
+export interface LoadedEntity {
+  readonly entityType: string;
+  readonly id: string;
+  readonly version: number;
+  readonly state: string;
+  readonly snapshot: AnyMachineSnapshot;
+  readonly lastHash: string | null;
+  readonly machineVersion: string;
+  readonly runId: string | null;
+  readonly workstreamId: string | null;
+  readonly phaseId: string | null;
+}
+
+/** Who asked and why: carried into the audit row. */
+export interface SendMeta {
+  readonly operator?: string | null;
+  readonly reason?: string | null;
+  /** Extra metadata merged into the audit row's metadata. */
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** A decided transition: the row update, the audit row and the canonical event, all computed before any I/O. */
+export interface Decision {
+  readonly next: LoadedEntity;
+  readonly expectedVersion: number;
+  readonly persisted: Record<string, unknown>;
+  readonly columns: Record<string, unknown>;
+  readonly audit: HashedAuditFields & { readonly prev_hash: string | null; readonly hash: string };
+  readonly canonical: CanonicalEvent;
+}
+
+/**
+ * Decides one transition purely (engine.md §3 step 1): the next snapshot through the machine (InvalidTransitionError
+ * when refused), the row's new columns, the audit row with its hash chained to the entity's last hash, and the
+ * canonical JSONL event (severity and required metadata of SSOT §7.2).
+ */
+export function decideTransition(entity: LoadedEntity, event: { type: string; now: number } & Record<string, unknown>, meta: SendMeta = {}): Decision {
+  const { snapshot, from, to } = applyEvent(entity.entityType, entity.snapshot, event, entity.id);
+  const before = entity.snapshot.context as Record<string, unknown>;
+  const after = snapshot.context as Record<string, unknown>;
+  // The snapshot written now is the current machine's: its version goes beside it (engine.md §3).
+  const machineVersion = entryOf(entity.entityType).version;
+  const critical = after.critical === true || after.is_critical === true;
+  const severity = severityOf({ entityType: entity.entityType, from, to, trigger: event.type, critical });
+  const metadata = {
+    ...requiredMetadata(entity.entityType, before, after, event, event.now),
+    ...meta.metadata,
+    event,
+    machine_version: machineVersion,
+  };
+  const fields: HashedAuditFields = {
+    event_id: newEventId(event.now),
+    entity_type: entity.entityType,
+    entity_id: entity.id,
+    seq: entity.version + 1,
+    from_state: from,
+    to_state: to,
+    trigger: event.type,
+    reason: meta.reason ?? (typeof event.reason === 'string' ? event.reason : null),
+    metadata,
+    operator: meta.operator ?? null,
+    run_id: entity.runId,
+    workstream_id: entity.workstreamId,
+    phase_id: entity.phaseId,
+    severity,
+    transitioned_at: new Date(event.now).toISOString(),
+  };
+  const hash = auditHash(entity.lastHash, fields);
+  const next: LoadedEntity = { ...entity, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion };
+  const canonical: CanonicalEvent = {
+    event_id: fields.event_id,
+    timestamp: fields.transitioned_at,
+    event_type: eventTypeOf({ entityType: entity.entityType, from, to, trigger: event.type }),
+    severity,
+    entity_type: entity.entityType,
+    entity_id: entity.id,
+    from_state: from,
+    to_state: to,
+    trigger: event.type,
+    metadata: fields.reason ? { ...metadata, reason: fields.reason } : metadata,
+    operator: fields.operator,
+    context: { run_id: entity.runId, workstream_id: entity.workstreamId, phase_id: entity.phaseId },
+  };
+  return {
+    next,
+    expectedVersion: entity.version,
+    persisted: persistSnapshot(entity.entityType, snapshot),
+    columns: stateColumns(entity.entityType, after),
+    audit: { ...fields, prev_hash: entity.lastHash, hash },
+    canonical,
+  };
+}

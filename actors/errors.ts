@@ -1,0 +1,23 @@
+/** An entity id outside `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (plan.md). */
+export class InvalidEntityIdError extends Error {
+  override readonly name = 'InvalidEntityIdError';
+  constructor(readonly entityType: string, readonly id: string) {
+    super(`invalid ${entityType} id '${id}': ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}`);
+  }
+}
+
+/** A stored snapshot written by another version of the machine, which this build cannot safely continue. */
+export class MachineVersionMismatchError extends Error {
+  override readonly name = 'MachineVersionMismatchError';
+  constructor(readonly entityType: string, readonly id: string, readonly stored: string, readonly current: string) {
+    super(`${entityType} ${id} was persisted by machine version ${stored}; this build runs ${current}`);
+  }
+}
+
+/** An operation on an actor system that was closed. */
+export class ActorSystemClosedError extends Error {
+  override readonly name = 'ActorSystemClosedError';
+  constructor(readonly operation: string) {
+    super(`actor system is closed (${operation})`);
+  }
+}

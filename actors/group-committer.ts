@@ -1,0 +1,209 @@
+import type { Kysely } from 'kysely';
+import { InvalidTransitionError } from '../machines/index.js';
+import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, type Database, type TransitionItem } from '../persistence/index.js';
+import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
+import { EntityCache } from './entity-cache.js';
+import { loadedEntity } from './loaded-entity.js';
+
+/** A send waiting for its batch. */
+export interface PendingSend {
+  readonly entityType: string;
+  readonly id: string;
+  readonly event: { type: string; now: number } & Record<string, unknown>;
+  readonly meta: SendMeta;
+  readonly expectedVersion: number | undefined;
+  attempts: number;
+  readonly resolve: (d: Decision) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** Options of the group committer. */
+export interface GroupCommitterOptions {
+  /** Re-decisions after version conflicts before giving up with OptimisticLockError; default 8. */
+  readonly maxAttempts?: number;
+  /** Largest number of transitions in one database transaction; default 1000. */
+  readonly maxBatch?: number;
+  /** Called with the decisions of a committed batch, before the sends resolve (effects: JSONL, listeners). */
+  readonly afterCommit: (decisions: readonly Decision[]) => Promise<void>;
+}
+
+/**
+ * Group commit (engine.md §3): sends queued in the same tick are decided in order per entity, chained
+ * (v, v+1, …), and written in ONE transaction with one guarded UPDATE per table and one audit INSERT. Entities that
+ * lost a version race are re-read and re-decided (or fail with OptimisticLockError when the caller named the
+ * version); per-entity order is the order of `send` calls.
+ */
+export class GroupCommitter {
+  private queue: PendingSend[] = [];
+  private running: Promise<void> | null = null;
+  private readonly maxAttempts: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly cache: EntityCache,
+    private readonly opts: GroupCommitterOptions,
+  ) {
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.maxBatch = opts.maxBatch ?? 1000;
+  }
+
+  /** Queues a send; resolves with its committed decision. */
+  submit(p: Omit<PendingSend, 'resolve' | 'reject' | 'attempts'>): Promise<Decision> {
+    return new Promise<Decision>((resolve, reject) => {
+      this.queue.push({ ...p, attempts: 0, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the current tick's sends join the batch.
+    await new Promise<void>((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async entitiesFor(batch: readonly PendingSend[]): Promise<Map<string, LoadedEntity | null>> {
+    const out = new Map<string, LoadedEntity | null>();
+    const missing = new Map<string, Set<string>>();
+    for (const p of batch) {
+      const key = EntityCache.key(p.entityType, p.id);
+      const cached = this.cache.get(key);
+      if (cached) out.set(key, cached);
+      else (missing.get(p.entityType) ?? missing.set(p.entityType, new Set()).get(p.entityType)!).add(p.id);
+    }
+    for (const [type, ids] of missing) {
+      const found = await loadEntities(this.db, type, [...ids]);
+      for (const id of ids) {
+        const rec = found.get(id);
+        out.set(EntityCache.key(type, id), rec ? loadedEntity(rec) : null);
+      }
+    }
+    return out;
+  }
+
+  private async commitBatch(batch: PendingSend[]): Promise<void> {
+    let current: Map<string, LoadedEntity | null>;
+    try {
+      current = await this.entitiesFor(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    const decided: { p: PendingSend; d: Decision }[] = [];
+    const refused: { p: PendingSend; err: unknown }[] = [];
+    const requeue: PendingSend[] = [];
+    for (const p of batch) {
+      const key = EntityCache.key(p.entityType, p.id);
+      const entity = current.get(key);
+      if (!entity) {
+        refused.push({ p, err: new EntityNotFoundError(p.entityType, p.id) });
+        continue;
+      }
+      if (p.expectedVersion !== undefined && p.expectedVersion !== entity.version) {
+        // The cache may be behind another process: re-read once before refusing.
+        if (p.attempts === 0 && p.expectedVersion > entity.version) {
+          this.cache.delete(key);
+          p.attempts++;
+          requeue.push(p);
+        } else refused.push({ p, err: new OptimisticLockError(p.entityType, p.id, p.expectedVersion, entity.version) });
+        continue;
+      }
+      try {
+        const d = decideTransition(entity, p.event, p.meta);
+        decided.push({ p, d });
+        current.set(key, d.next);
+      } catch (err) {
+        if (!(err instanceof InvalidTransitionError)) throw err;
+        refused.push({ p, err });
+      }
+    }
+
+    let results: Awaited<ReturnType<typeof commitTransitions>> = [];
+    try {
+      results = await commitTransitions(this.db, decided.map(({ d }) => toItem(d)));
+    } catch (err) {
+      for (const { p } of decided) p.reject(err);
+      for (const { p, err: e } of refused) p.reject(e);
+      this.queue.unshift(...requeue);
+      return;
+    }
+
+    const conflicted = new Set<string>();
+    decided.forEach(({ p }, i) => {
+      if (!results[i]!.ok) conflicted.add(EntityCache.key(p.entityType, p.id));
+    });
+    const committed: { p: PendingSend; d: Decision }[] = [];
+    for (const [i, x] of decided.entries()) {
+      const key = EntityCache.key(x.p.entityType, x.p.id);
+      if (results[i]!.ok) {
+        committed.push(x);
+        this.cache.set(key, x.d.next);
+      }
+    }
+    // Entities that lost a race: forget them, and re-decide every send of theirs from this batch on fresh state.
+    for (const key of conflicted) this.cache.delete(key);
+    for (const p of batch) {
+      const key = EntityCache.key(p.entityType, p.id);
+      if (!conflicted.has(key) || requeue.includes(p)) continue;
+      const wasCommitted = committed.some((c) => c.p === p);
+      if (wasCommitted) continue;
+      const r = results[decided.findIndex((x) => x.p === p)];
+      if (p.expectedVersion !== undefined && r && !r.ok) {
+        p.reject(new OptimisticLockError(p.entityType, p.id, p.expectedVersion, r.actualVersion ?? -1));
+      } else if (++p.attempts > this.maxAttempts) {
+        p.reject(new OptimisticLockError(p.entityType, p.id, p.expectedVersion ?? -1, r && !r.ok ? (r.actualVersion ?? -1) : -1));
+      } else requeue.push(p);
+    }
+    this.queue.unshift(...requeue);
+
+    try {
+      await this.opts.afterCommit(committed.map((c) => c.d));
+    } catch (err) {
+      for (const { p } of committed) p.reject(err);
+      for (const { p, err: e } of refused) if (!conflicted.has(EntityCache.key(p.entityType, p.id))) p.reject(e);
+      return;
+    }
+    for (const { p, d } of committed) p.resolve(d);
+    for (const { p, err } of refused) if (!conflicted.has(EntityCache.key(p.entityType, p.id))) p.reject(err);
+  }
+}
+
+function toItem(d: Decision): TransitionItem {
+  const a = d.audit;
+  return {
+    entityType: d.next.entityType,
+    id: d.next.id,
+    expectedVersion: d.expectedVersion,
+    state: d.next.state,
+    snapshot: d.persisted,
+    machineVersion: d.next.machineVersion,
+    columns: d.columns,
+    audit: {
+      eventId: a.event_id,
+      severity: a.severity as 'info',
+      transitionedAt: new Date(a.transitioned_at),
+      hash: a.hash,
+      prevHash: a.prev_hash ?? '',
+      reason: a.reason,
+      metadata: a.metadata as Record<string, unknown>,
+      operator: a.operator,
+      runId: a.run_id,
+      workstreamId: a.workstream_id,
+      phaseId: a.phase_id,
+      trigger: a.trigger,
+      fromState: a.from_state ?? '',
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { columnsFromContext } from '../persistence/index.js';
+
+/** Row columns that link to other rows (foreign keys): set at creation from explicit links, never from context. */
+export const LINK_COLUMNS: ReadonlySet<string> = new Set(['run_id', 'workstream_id', 'task_id', 'patch_id', 'phase_id', 'pool_id', 'retry_of']);
+
+/** The state columns of an entity row from its machine context (link columns left out). */
+export function stateColumns(entityType: string, context: Record<string, unknown>): Record<string, unknown> {
+  const out = columnsFromContext(entityType, context);
+  for (const k of LINK_COLUMNS) delete out[k];
+  return out;
+}

@@ -1,0 +1,50 @@
+import type { CanonicalEvent } from './transition-log.js';
+
+/** A transition after its commit, as listeners see it. */
+export interface CommittedTransition {
+  readonly entityType: string;
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly event: string;
+  /** The entity's version after this transition. */
+  readonly version: number;
+  /** The machine context after this transition. */
+  readonly context: Record<string, unknown>;
+  readonly canonical: CanonicalEvent;
+}
+
+/** Called after a transition committed; may be async (not awaited by the commit path). */
+export type TransitionListener = (t: CommittedTransition) => void | Promise<void>;
+
+/** The set of transition listeners of one actor system; a listener's failure is rethrown, never swallowed. */
+export class TransitionListeners {
+  private readonly set = new Set<TransitionListener>();
+
+  /** Adds a listener; returns its removal. */
+  add(listener: TransitionListener): () => void {
+    this.set.add(listener);
+    return () => this.set.delete(listener);
+  }
+
+  /** Tells every listener about every transition, in commit order. */
+  emit(ts: readonly CommittedTransition[]): void {
+    for (const t of ts) {
+      for (const l of this.set) {
+        try {
+          const r = l(t);
+          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).catch(rethrow);
+        } catch (err) {
+          rethrow(err);
+        }
+      }
+    }
+  }
+}
+
+/** A listener's error must not break the commit path nor vanish: it surfaces as an uncaught error. */
+function rethrow(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
+}
