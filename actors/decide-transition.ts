@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { applyEvent, entryOf, persistSnapshot } from '../machines/index.js';
 import { stateColumns } from './state-columns.js';
 import { auditHash, type HashedAuditFields } from './audit-hash.js';
+import { TimeWentBackwardsError } from './errors.js';
 import { requiredMetadata } from './audit-metadata.js';
 import { newEventId } from './entity-ids.js';
 import { eventTypeOf, severityOf } from './severity.js';
@@ -16,6 +17,8 @@ export interface LoadedEntity {
   readonly snapshot: AnyMachineSnapshot;
   readonly lastHash: string | null;
   readonly machineVersion: string;
+  /** Time of the entity's last transition (epoch ms): no later event may be earlier (SSOT §8.3). */
+  readonly updatedAt: number;
   readonly runId: string | null;
   readonly workstreamId: string | null;
   readonly phaseId: string | null;
@@ -27,6 +30,8 @@ export interface SendMeta {
   readonly reason?: string | null;
   /** Extra metadata merged into the audit row's metadata. */
   readonly metadata?: Record<string, unknown>;
+  /** The event's time came from this process's clock: raise it to the entity's last time instead of refusing. */
+  readonly clampTime?: boolean;
 }
 
 /** A decided transition: the row update, the audit row and the canonical event, all computed before any I/O. */
@@ -44,7 +49,14 @@ export interface Decision {
  * when refused), the row's new columns, the audit row with its hash chained to the entity's last hash, and the
  * canonical JSONL event (severity and required metadata of SSOT §7.2).
  */
-export function decideTransition(entity: LoadedEntity, event: { type: string; now: number } & Record<string, unknown>, meta: SendMeta = {}): Decision {
+export function decideTransition(entity: LoadedEntity, sent: { type: string; now: number } & Record<string, unknown>, meta: SendMeta = {}): Decision {
+  // SSOT §8.3: timestamps never go backwards. A clock reading behind the entity's last transition (another
+  // process's clock ran ahead) is raised to it; an explicit earlier time is refused.
+  let event = sent;
+  if (sent.now < entity.updatedAt) {
+    if (!meta.clampTime) throw new TimeWentBackwardsError(entity.entityType, entity.id, sent.type, sent.now, entity.updatedAt);
+    event = { ...sent, now: entity.updatedAt };
+  }
   const { snapshot, from, to } = applyEvent(entity.entityType, entity.snapshot, event, entity.id);
   const before = entity.snapshot.context as Record<string, unknown>;
   const after = snapshot.context as Record<string, unknown>;
@@ -52,9 +64,10 @@ export function decideTransition(entity: LoadedEntity, event: { type: string; no
   const machineVersion = entryOf(entity.entityType).version;
   const critical = after.critical === true || after.is_critical === true;
   const severity = severityOf({ entityType: entity.entityType, from, to, trigger: event.type, critical });
+  const { clampTime: _clamp, ...extra } = meta;
   const metadata = {
     ...requiredMetadata(entity.entityType, before, after, event, event.now),
-    ...meta.metadata,
+    ...extra.metadata,
     event,
     machine_version: machineVersion,
   };
@@ -76,7 +89,7 @@ export function decideTransition(entity: LoadedEntity, event: { type: string; no
     transitioned_at: new Date(event.now).toISOString(),
   };
   const hash = auditHash(entity.lastHash, fields);
-  const next: LoadedEntity = { ...entity, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion };
+  const next: LoadedEntity = { ...entity, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion, updatedAt: event.now };
   const canonical: CanonicalEvent = {
     event_id: fields.event_id,
     timestamp: fields.transitioned_at,

@@ -21,3 +21,11 @@ export class ActorSystemClosedError extends Error {
     super(`actor system is closed (${operation})`);
   }
 }
+
+/** An event dated before the entity's last transition (SSOT §8.3: timestamps never go backwards). */
+export class TimeWentBackwardsError extends Error {
+  override readonly name = 'TimeWentBackwardsError';
+  constructor(readonly entityType: string, readonly id: string, readonly event: string, readonly now: number, readonly lastAt: number) {
+    super(`${entityType} ${id}: '${event}' is dated ${new Date(now).toISOString()}, before its last transition at ${new Date(lastAt).toISOString()}`);
+  }
+}

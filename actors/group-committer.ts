@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { InvalidTransitionError } from '../machines/index.js';
 import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, type Database, type TransitionItem } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
@@ -67,7 +66,12 @@ export class GroupCommitter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
-        await this.commitBatch(batch);
+        try {
+          await this.commitBatch(batch);
+        } catch (err) {
+          // Never leave a caller waiting: settling an already settled promise is a no-op.
+          for (const p of batch) p.reject(err);
+        }
       }
     } finally {
       this.running = null;
@@ -125,7 +129,7 @@ export class GroupCommitter {
         decided.push({ p, d });
         current.set(key, d.next);
       } catch (err) {
-        if (!(err instanceof InvalidTransitionError)) throw err;
+        // InvalidTransitionError, TimeWentBackwardsError, or a bug: its caller hears of it, the batch goes on.
         refused.push({ p, err });
       }
     }

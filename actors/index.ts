@@ -12,3 +12,5 @@ export * from './loaded-entity.js';
 export * from './entity-cache.js';
 export * from './group-committer.js';
 export * from './persisted-actors.js';
+export * from './verify-audit.js';
+export * from './replay-audit.js';

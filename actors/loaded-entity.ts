@@ -14,6 +14,7 @@ export function loadedEntity(record: EntityRecord): LoadedEntity {
     snapshot: restoreSnapshot(record.entityType, record.snapshot),
     lastHash: record.lastHash,
     machineVersion: record.machineVersion,
+    updatedAt: record.updatedAt.getTime(),
     runId: str(record.columns.run_id),
     workstreamId: str(record.columns.workstream_id),
     phaseId: str(record.columns.phase_id),

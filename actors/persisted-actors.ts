@@ -167,8 +167,10 @@ export class PersistedActors {
     this.open('send');
     const entry = entryOf(entityType);
     assertEntityId(entry.entityType, id);
+    const clampTime = event.now === undefined;
     const parsed = parseEvent(entry.entityType, { now: this.clock(), ...event }) as { type: string; now: number } & Record<string, unknown>;
-    const d = await this.committer.submit({ entityType: entry.entityType, id, event: parsed, meta: opts, expectedVersion: opts.expectedVersion });
+    const { expectedVersion, ...meta } = opts;
+    const d = await this.committer.submit({ entityType: entry.entityType, id, event: parsed, meta: { ...meta, clampTime }, expectedVersion });
     return committedOf(d);
   }
 

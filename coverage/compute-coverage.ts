@@ -1,6 +1,6 @@
 import { applyEvent, edgesOf, ENTITY_TYPES, InvalidTransitionError, machineCatalog, type EntityType } from '../machines/index.js';
 import type { CoverageReport, MachineCoverage } from './coverage-report.js';
-import { generatePaths } from './generate-paths.js';
+import { eventsAt, generatePaths } from './generate-paths.js';
 import { pathModels } from './path-models.js';
 
 /** Coverage of one machine: states reached, edges taken, and every (state, event) pair without an edge rejected. */
@@ -19,7 +19,6 @@ export function machineCoverage(entityType: EntityType): MachineCoverage {
   };
 
   // Every (state, event type) that no transition of the state names must be rejected with InvalidTransitionError.
-  const sample = new Map(model.events.map((e) => [e.type, e]));
   let total = 0;
   let rejected = 0;
   const accepted: string[] = [];
@@ -28,8 +27,8 @@ export function machineCoverage(entityType: EntityType): MachineCoverage {
       if (entry.transitions.some((t) => t.from === state && t.event === type)) continue;
       total++;
       const snap = graph.snapshots.get(state);
-      const event = sample.get(type) ?? { type, now: 0 };
       if (!snap) continue;
+      const event = eventsAt(model, snap).find((e) => e.type === type) ?? { type, now: 0 };
       try {
         applyEvent(entityType, snap, event);
         accepted.push(`${state}/${type}`);

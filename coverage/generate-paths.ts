@@ -28,6 +28,21 @@ export interface MachineGraph {
   readonly unacceptedPairs: readonly { state: string; event: { type: string } & Record<string, unknown> }[];
 }
 
+/** The latest time a snapshot's context knows (epoch ms): the largest `*_at` or heartbeat time in it. */
+export function latestTime(s: AnyMachineSnapshot): number {
+  let t = 0;
+  for (const [k, v] of Object.entries(s.context as Record<string, unknown>)) {
+    if (typeof v === 'number' && (k.endsWith('_at') || k === 'last_heartbeat' || k === 'unresponsive_since') && v > t) t = v;
+  }
+  return t;
+}
+
+/** The model's events as they would be sent in snapshot `s`: each at `latestTime(s) + dt`. */
+export function eventsAt(model: PathModel, s: AnyMachineSnapshot): ({ type: string; now: number } & Record<string, unknown>)[] {
+  const base = latestTime(s);
+  return model.events.map(({ dt, ...rest }) => ({ ...rest, now: base + dt }));
+}
+
 /** The vertex key: state value plus the model's bounded counters. */
 export function serializerFor(model: PathModel): (s: AnyMachineSnapshot) => string {
   return (s) => JSON.stringify([s.value, ...model.counters.map((c) => (s.context as Record<string, unknown>)[c])]);
@@ -47,17 +62,22 @@ export function generatePaths(model: PathModel): MachineGraph {
   const entry = machineCatalog[model.entityType];
   const serializeState = serializerFor(model);
   // The limit turns an unbounded graph (a counter missing from the model) into an error instead of exhausting memory.
-  const options = { input: model.input, events: model.events as EventObject[], serializeState, limit: 20_000 } as never;
+  const options = { input: model.input, events: (s: AnyMachineSnapshot) => eventsAt(model, s), serializeState, limit: 20_000 } as never;
   const adjacency = getAdjacencyMap(entry.machine, options);
   const shortest = getShortestPaths(entry.machine, options);
 
+  // Paths are re-timed so that time never runs backwards along them (SSOT §8.3): an event dated before the previous
+  // one is moved to the previous one's time. The generated tests replay every path and check it still lands the same.
   const toSteps = (steps: readonly { event: EventObject; state: AnyMachineSnapshot }[], start: AnyMachineSnapshot): PathStep[] => {
     let prev = start;
+    let last = 0;
     return steps.map((s) => {
       const from = String(prev.value);
       const to = String(s.state.value);
       prev = s.state;
-      return { event: s.event as PathStep['event'], from, to, transition: transitionOf(model.entityType, from, s.event.type, to) };
+      const ev = s.event as PathStep['event'] & { now: number };
+      last = Math.max(last, ev.now);
+      return { event: { ...ev, now: last }, from, to, transition: transitionOf(model.entityType, from, s.event.type, to) };
     });
   };
 

@@ -4,11 +4,17 @@ import type { EntityType } from '../machines/index.js';
 export interface PathModel {
   readonly entityType: EntityType;
   readonly input: Record<string, unknown>;
-  /** Every event type of the machine, with payloads that satisfy its guards along the generated paths. */
-  readonly events: readonly ({ type: string } & Record<string, unknown>)[];
+  /**
+   * Every event type of the machine, with payloads that satisfy its guards along the generated paths; `dt` is the
+   * event's time relative to the latest time in the snapshot's context, so time never runs backwards on any path.
+   */
+  readonly events: readonly EventTemplate[];
   /** Context fields that, with the state value, identify a graph vertex (bounded counters only). */
   readonly counters: readonly string[];
 }
+
+/** An event of a path model: its time is `dt` milliseconds after the latest time the snapshot knows. */
+export type EventTemplate = { type: string; dt: number } & Record<string, unknown>;
 
 /** Base time of generated paths (epoch ms); machines read time only from events and input. */
 export const T0 = 1_700_000_000_000;
@@ -22,11 +28,11 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0 },
     counters: [],
     events: [
-      { type: 'start', now: T0 + 1 },
-      { type: 'all_workstreams_done', now: T0 + 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'skipped')] },
-      { type: 'critical_workstream_failed', now: T0 + 2, workstreams: [ws('w1', 'failed', true), ws('w2', 'executing')] },
-      { type: 'workstreams_settled', now: T0 + 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'failed')] },
-      { type: 'cancel', now: T0 + 2, reason: 'operator request' },
+      { type: 'start', dt: 1 },
+      { type: 'all_workstreams_done', dt: 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'skipped')] },
+      { type: 'critical_workstream_failed', dt: 2, workstreams: [ws('w1', 'failed', true), ws('w2', 'executing')] },
+      { type: 'workstreams_settled', dt: 2, workstreams: [ws('w1', 'completed', true), ws('w2', 'failed')] },
+      { type: 'cancel', dt: 2, reason: 'operator request' },
     ],
   },
   workstream: {
@@ -34,18 +40,18 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, planned_task_count: 2, depends_on: ['ws0'], critical: true },
     counters: [],
     events: [
-      { type: 'tasks_created', now: T0 + 1, task_count: 2, dependencies: { ws0: 'completed' } },
-      { type: 'dependency_unmet', now: T0 + 1, dependencies: { ws0: 'executing' } },
-      { type: 'dependencies_met', now: T0 + 2, dependencies: { ws0: 'completed' } },
-      { type: 'dependency_failed', now: T0 + 2, dependencies: { ws0: 'failed' } },
-      { type: 'skip', now: T0 + 2 },
-      { type: 'cancel', now: T0 + 2 },
-      { type: 'task_started', now: T0 + 3, tasks: [ws('t1', 'running', true), ws('t2', 'queued')] },
-      { type: 'tasks_completed', now: T0 + 4, tasks: [ws('t1', 'completed', true), ws('t2', 'completed')], ledger: [{ id: 'p1', state: 'committed' }] },
-      { type: 'critical_task_failed', now: T0 + 4, tasks: [ws('t1', 'failed', true), ws('t2', 'running')] },
-      { type: 'patch_quarantined', now: T0 + 4, ledger: [{ id: 'p1', state: 'quarantined' }] },
-      { type: 'validation_passed', now: T0 + 5, merged: true },
-      { type: 'validation_failed', now: T0 + 5, reason: 'final validation failed' },
+      { type: 'tasks_created', dt: 1, task_count: 2, dependencies: { ws0: 'completed' } },
+      { type: 'dependency_unmet', dt: 1, dependencies: { ws0: 'executing' } },
+      { type: 'dependencies_met', dt: 2, dependencies: { ws0: 'completed' } },
+      { type: 'dependency_failed', dt: 2, dependencies: { ws0: 'failed' } },
+      { type: 'skip', dt: 2 },
+      { type: 'cancel', dt: 2 },
+      { type: 'task_started', dt: 3, tasks: [ws('t1', 'running', true), ws('t2', 'queued')] },
+      { type: 'tasks_completed', dt: 4, tasks: [ws('t1', 'completed', true), ws('t2', 'completed')], ledger: [{ id: 'p1', state: 'committed' }] },
+      { type: 'critical_task_failed', dt: 4, tasks: [ws('t1', 'failed', true), ws('t2', 'running')] },
+      { type: 'patch_quarantined', dt: 4, ledger: [{ id: 'p1', state: 'quarantined' }] },
+      { type: 'validation_passed', dt: 5, merged: true },
+      { type: 'validation_failed', dt: 5, reason: 'final validation failed' },
     ],
   },
   task: {
@@ -53,18 +59,18 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, depends_on: ['dep'], gate_dependencies: ['unit'], required_capabilities: ['node'], max_retries: 1 },
     counters: ['retry_count'],
     events: [
-      { type: 'scheduler_assigned', now: T0 + 1, dependencies: { dep: 'completed' }, gates: {} },
-      { type: 'dependency_check_failed', now: T0 + 1, dependencies: { dep: 'running' }, gates: {} },
-      { type: 'dependency_satisfied', now: T0 + 2, dependencies: { dep: 'completed' }, gates: {} },
-      { type: 'dependency_failed', now: T0 + 2, dependencies: { dep: 'failed' }, gates: {} },
-      { type: 'worker_started', now: T0 + 3, worker_id: 'agent-1', worker_capabilities: ['node', 'git'] },
-      { type: 'execution_completed', now: T0 + 4, exit_code: 0 },
-      { type: 'execution_failed', now: T0 + 4, exit_code: 1, jitter: 0 },
-      { type: 'timeout_exceeded', now: T0 + 4 },
-      { type: 'user_cancelled', now: T0 + 4 },
-      { type: 'retry_delay_elapsed', now: T0 + 86_400_000 },
-      { type: 'validation_passed', now: T0 + 5, gates: { unit: 'PASSED' }, ledger_state: 'committed' },
-      { type: 'validation_failed', now: T0 + 5, error: 'gate unit FAILED' },
+      { type: 'scheduler_assigned', dt: 1, dependencies: { dep: 'completed' }, gates: {} },
+      { type: 'dependency_check_failed', dt: 1, dependencies: { dep: 'running' }, gates: {} },
+      { type: 'dependency_satisfied', dt: 2, dependencies: { dep: 'completed' }, gates: {} },
+      { type: 'dependency_failed', dt: 2, dependencies: { dep: 'failed' }, gates: {} },
+      { type: 'worker_started', dt: 3, worker_id: 'agent-1', worker_capabilities: ['node', 'git'] },
+      { type: 'execution_completed', dt: 4, exit_code: 0 },
+      { type: 'execution_failed', dt: 4, exit_code: 1, jitter: 0 },
+      { type: 'timeout_exceeded', dt: 4 },
+      { type: 'user_cancelled', dt: 4 },
+      { type: 'retry_delay_elapsed', dt: 86_400_000 },
+      { type: 'validation_passed', dt: 5, gates: { unit: 'PASSED' }, ledger_state: 'committed' },
+      { type: 'validation_failed', dt: 5, error: 'gate unit FAILED' },
     ],
   },
   worker: {
@@ -72,16 +78,16 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, max_concurrent_tasks: 2, affinity: ['ws1'] },
     counters: ['current_load'],
     events: [
-      { type: 'registration_complete', now: T0, capabilities: ['node', 'git'] },
-      { type: 'task_assigned', now: T0 + 1000, task_id: 't1', workstream_id: 'ws1', required_capabilities: ['node'] },
-      { type: 'task_assigned', now: T0 + 1000, task_id: 't2', workstream_id: 'ws1', required_capabilities: [] },
-      { type: 'task_completed', now: T0 + 2000, task_id: 't1' },
-      { type: 'task_completed', now: T0 + 2000, task_id: 't2' },
-      { type: 'heartbeat', now: T0 + 1500 },
-      { type: 'heartbeat_timeout', now: T0 + 200_000 },
-      { type: 'heartbeat_recovered', now: T0 + 250_000 },
-      { type: 'recovery_timeout', now: T0 + 600_000 },
-      { type: 'shutdown_requested', now: T0 + 3000 },
+      { type: 'registration_complete', dt: 0, capabilities: ['node', 'git'] },
+      { type: 'task_assigned', dt: 1000, task_id: 't1', workstream_id: 'ws1', required_capabilities: ['node'] },
+      { type: 'task_assigned', dt: 1000, task_id: 't2', workstream_id: 'ws1', required_capabilities: [] },
+      { type: 'task_completed', dt: 2000, task_id: 't1' },
+      { type: 'task_completed', dt: 2000, task_id: 't2' },
+      { type: 'heartbeat', dt: 1500 },
+      { type: 'heartbeat_timeout', dt: 200_000 },
+      { type: 'heartbeat_recovered', dt: 250_000 },
+      { type: 'recovery_timeout', dt: 600_000 },
+      { type: 'shutdown_requested', dt: 3000 },
     ],
   },
   uet_worker: {
@@ -89,14 +95,14 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0 },
     counters: [],
     events: [
-      { type: 'spawn_complete', now: T0 + 1 },
-      { type: 'spawn_failed', now: T0 + 1, error: 'could not spawn' },
-      { type: 'task_assigned', now: T0 + 2, task_id: 'p1' },
-      { type: 'task_completed', now: T0 + 3, task_id: 'p1' },
-      { type: 'shutdown_requested', now: T0 + 3 },
-      { type: 'crashed', now: T0 + 3, error: 'heartbeat lost' },
-      { type: 'drain_complete', now: T0 + 4 },
-      { type: 'heartbeat', now: T0 + 2 },
+      { type: 'spawn_complete', dt: 1 },
+      { type: 'spawn_failed', dt: 1, error: 'could not spawn' },
+      { type: 'task_assigned', dt: 2, task_id: 'p1' },
+      { type: 'task_completed', dt: 3, task_id: 'p1' },
+      { type: 'shutdown_requested', dt: 3 },
+      { type: 'crashed', dt: 3, error: 'heartbeat lost' },
+      { type: 'drain_complete', dt: 4 },
+      { type: 'heartbeat', dt: 2 },
     ],
   },
   patch_ledger: {
@@ -104,19 +110,19 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, patch_id: 'patch-1' },
     counters: ['apply_attempts'],
     events: [
-      { type: 'validation_passed', now: T0 + 1, format: true, scope: true, constraints: true },
-      { type: 'validation_failed', now: T0 + 1, reason: 'scope: src/../x outside allowed paths' },
-      { type: 'accepted', now: T0 + 2, policy_allowed: true },
-      { type: 'policy_violation', now: T0 + 2, reason: 'phase forbids binary files' },
-      { type: 'apply_succeeded', now: T0 + 3 },
-      { type: 'apply_failed', now: T0 + 3, error: 'patch does not apply' },
-      { type: 'retry_apply', now: T0 + 4 },
-      { type: 'tests_passed', now: T0 + 5, gates: { unit: 'PASSED' } },
-      { type: 'tests_failed', now: T0 + 5, reason: 'gate unit FAILED', failed_gates: ['unit'] },
-      { type: 'auto_quarantine', now: T0 + 5, reason: 'apply failed 3 times' },
-      { type: 'drop', now: T0 + 6 },
-      { type: 'commit_succeeded', now: T0 + 6, commit_sha: 'abc1234' },
-      { type: 'rollback', now: T0 + 7, reason: 'regression', compensation_succeeded: true },
+      { type: 'validation_passed', dt: 1, format: true, scope: true, constraints: true },
+      { type: 'validation_failed', dt: 1, reason: 'scope: src/../x outside allowed paths' },
+      { type: 'accepted', dt: 2, policy_allowed: true },
+      { type: 'policy_violation', dt: 2, reason: 'phase forbids binary files' },
+      { type: 'apply_succeeded', dt: 3 },
+      { type: 'apply_failed', dt: 3, error: 'patch does not apply' },
+      { type: 'retry_apply', dt: 4 },
+      { type: 'tests_passed', dt: 5, gates: { unit: 'PASSED' } },
+      { type: 'tests_failed', dt: 5, reason: 'gate unit FAILED', failed_gates: ['unit'] },
+      { type: 'auto_quarantine', dt: 5, reason: 'apply failed 3 times' },
+      { type: 'drop', dt: 6 },
+      { type: 'commit_succeeded', dt: 6, commit_sha: 'abc1234' },
+      { type: 'rollback', dt: 7, reason: 'regression', compensation_succeeded: true },
     ],
   },
   test_gate: {
@@ -124,12 +130,12 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, gate_type: 'UNIT', depends_on: ['lint'], timeout_sec: 60 },
     counters: [],
     events: [
-      { type: 'start', now: T0 + 1, dependencies: { lint: 'PASSED' } },
-      { type: 'dependency_failed', now: T0 + 1, dependencies: { lint: 'FAILED' } },
-      { type: 'dependency_passed', now: T0 + 2, dependencies: { lint: 'PASSED' } },
-      { type: 'command_succeeded', now: T0 + 5000, exit_code: 0 },
-      { type: 'command_failed', now: T0 + 5000, exit_code: 2 },
-      { type: 'timeout_exceeded', now: T0 + 1 + 60_001 },
+      { type: 'start', dt: 1, dependencies: { lint: 'PASSED' } },
+      { type: 'dependency_failed', dt: 1, dependencies: { lint: 'FAILED' } },
+      { type: 'dependency_passed', dt: 2, dependencies: { lint: 'PASSED' } },
+      { type: 'command_succeeded', dt: 5000, exit_code: 0 },
+      { type: 'command_failed', dt: 5000, exit_code: 2 },
+      { type: 'timeout_exceeded', dt: 60_001 },
     ],
   },
   circuit_breaker: {
@@ -137,9 +143,9 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
     input: { now: T0, failure_threshold: 2, cooldown_seconds: 60, success_threshold: 2 },
     counters: ['failure_count', 'success_count'],
     events: [
-      { type: 'call_failed', now: T0 + 1000, error: 'tool crashed' },
-      { type: 'call_succeeded', now: T0 + 2000 },
-      { type: 'cooldown_elapsed', now: T0 + 61_000 },
+      { type: 'call_failed', dt: 1000, error: 'tool crashed' },
+      { type: 'call_succeeded', dt: 2000 },
+      { type: 'cooldown_elapsed', dt: 61_000 },
     ],
   },
 };
