@@ -66,8 +66,10 @@ export class ConstraintViolationError extends PersistenceError {
     readonly constraint: string | null,
     readonly detail: string,
     options?: { cause?: unknown },
+    /** The column, for NOT NULL violations. */
+    readonly column: string | null = null,
   ) {
-    super(`${kind} constraint ${constraint ?? '(unnamed)'} on ${table ?? '(unknown table)'} violated: ${detail}`, options);
+    super(`${kind} constraint ${constraint ?? (column ? `on column ${column}` : '(unnamed)')} on ${table ?? '(unknown table)'} violated: ${detail}`, options);
   }
 }
 

@@ -11,6 +11,7 @@ interface DriverError {
   code?: string;
   constraint?: string;
   table?: string;
+  column?: string;
   message?: string;
   detail?: string;
 }
@@ -27,7 +28,7 @@ export function mapDbError(error: unknown): unknown {
   const e = error as DriverError;
   const code = sqlState(error);
   if (code !== null && code in KIND_BY_CODE) {
-    return new ConstraintViolationError(KIND_BY_CODE[code]!, e.table ?? null, e.constraint ?? null, e.detail ?? e.message ?? code, { cause: error });
+    return new ConstraintViolationError(KIND_BY_CODE[code]!, e.table ?? null, e.constraint ?? null, e.detail ?? e.message ?? code, { cause: error }, e.column ?? null);
   }
   if (code === 'P0001' && typeof e.message === 'string' && e.message.includes('append-only')) {
     return new ConstraintViolationError('append_only', 'state_transitions', null, e.message, { cause: error });

@@ -48,7 +48,7 @@ export function updateCases(db: () => TestDatabase, entityType: PersistedEntityT
     } catch (error) {
       const mapped = mapDbError(error);
       if (!(mapped instanceof ConstraintViolationError)) throw error;
-      outcome = mapped.constraint ?? mapped.kind;
+      outcome = mapped.constraint ?? `${mapped.kind}(${mapped.column ?? '?'})`;
     }
     expect(outcome).toBe(c.constraint);
   });

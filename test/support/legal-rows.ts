@@ -100,7 +100,7 @@ export async function insertOutcome(db: Kysely<Database>, entityType: PersistedE
     return 'ok';
   } catch (error) {
     const mapped = mapDbError(error);
-    if (mapped instanceof ConstraintViolationError) return mapped.constraint ?? `(${mapped.kind})`;
+    if (mapped instanceof ConstraintViolationError) return mapped.constraint ?? `${mapped.kind}(${mapped.column ?? '?'})`;
     throw error;
   }
 }
