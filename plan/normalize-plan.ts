@@ -1,0 +1,101 @@
+import { resolve } from 'node:path';
+import { ulid } from 'ulid';
+import { type BreakerConfig, breakerConfigSchema, GATE_PRIORITY } from '../machines/index.js';
+import type { PlanIssue } from './errors.js';
+import type { Plan, PlanFormat, PlanGate, PlanTask, PlanWorkstream, WorkerPool } from './plan.js';
+import { toolOf } from './plan-file-index.js';
+import type { BreakerOverride, PlanFile } from './plan-file-schema.js';
+
+/** What normalization needs besides the validated file. */
+export interface NormalizeContext {
+  /** Absolute path of the plan file (or the name given to `parsePlan`). */
+  readonly file: string;
+  readonly format: PlanFormat;
+  /** Folder the repository path is relative to: the plan file's folder. */
+  readonly baseDir: string;
+  /** Run id when the file has none (default: a new ULID). */
+  readonly generateId?: () => string;
+  readonly warnings: readonly PlanIssue[];
+}
+
+/** Fields that were written (zod keeps absent optional keys out, but be explicit about `undefined`). */
+function written(o: BreakerOverride): Partial<BreakerConfig> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The `Plan` of a validated plan file: repository made absolute, run id generated when absent, breaker settings
+ * merged (SSOT defaults ← `circuit_breakers.default` ← `circuit_breakers.tools[tool]`), every task given its
+ * workstream, tool and breaker, every gate its workstream and priority, every pool its worker ids, and each
+ * workstream's scope resolved (its `allowed_paths`, else the plan's).
+ */
+export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
+  const defaults: BreakerConfig = { ...breakerConfigSchema.parse({}), ...written(file.circuit_breakers.default) };
+  const breakerOf = (tool: string): BreakerConfig => ({ ...defaults, ...written(file.circuit_breakers.tools[tool] ?? {}) });
+
+  const workstreams: PlanWorkstream[] = file.workstreams.map((ws) => {
+    const gates: PlanGate[] = ws.gates.map((g) => ({
+      id: g.id,
+      workstream: ws.id,
+      type: g.type,
+      priority: GATE_PRIORITY[g.type],
+      command: g.command,
+      timeout_sec: g.timeout_sec,
+      expect_exit: g.expect_exit,
+      depends_on: g.depends_on,
+    }));
+    const tasks: PlanTask[] = ws.tasks.map((t) => {
+      const tool = toolOf(t);
+      return {
+        id: t.id,
+        workstream: ws.id,
+        tool,
+        breaker: breakerOf(tool),
+        command: t.command,
+        depends_on: t.depends_on,
+        gates: t.gates,
+        requires: t.requires,
+        critical: t.critical,
+        max_retries: t.max_retries,
+        timeout_sec: t.timeout_sec,
+        expect_exit: t.expect_exit,
+        env: t.env,
+      };
+    });
+    return {
+      id: ws.id,
+      critical: ws.critical,
+      depends_on: ws.depends_on,
+      skip: ws.skip,
+      allowed_paths: ws.allowed_paths ?? file.patch_rules.allowed_paths,
+      gates,
+      tasks,
+    };
+  });
+  const tasks = workstreams.flatMap((ws) => ws.tasks);
+
+  const toolIds = [...new Set([...tasks.map((t) => t.tool), ...Object.keys(file.circuit_breakers.tools)])].sort();
+  const orchestration: WorkerPool[] = file.workers.orchestration.map((p) => ({
+    ...p,
+    worker_ids: Array.from({ length: p.count }, (_, i) => `${p.id}-${i + 1}`),
+  }));
+
+  return {
+    file: ctx.file,
+    format: ctx.format,
+    run: {
+      id: file.run.id ?? (ctx.generateId ?? ulid)(),
+      id_generated: file.run.id === undefined,
+      phase: file.run.phase,
+      repository: resolve(ctx.baseDir, file.run.repository),
+      target_branch: file.run.target_branch,
+    },
+    patch_rules: file.patch_rules,
+    workers: { orchestration, uet: file.workers.uet, heartbeat_interval_sec: file.workers.heartbeat_interval_sec },
+    circuit_breakers: { default: defaults, tools: Object.fromEntries(toolIds.map((t) => [t, breakerOf(t)])) },
+    retry: file.retry,
+    workstreams,
+    tasks,
+    warnings: ctx.warnings,
+  };
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
+import { globProblem } from './path-matcher.js';
+
+// The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
+// schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
+// come from machines/ (task: SSOT §6.3, gate: §2.3, worker: §1.5, breaker: §2.4, backoff: machines/backoff.ts).
+
+/** A relative glob of `allowed_paths` / `forbidden` (see `globProblem`). */
+const globSchema = z.string().superRefine((pattern, ctx) => {
+  const problem = globProblem(pattern);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A worker capability or a task requirement: an id (`node`, `git`, `gpu-a100`). */
+const capabilitySchema = idSchema;
+
+/** A command: an argv array (run directly) or a string (run by `sh -c`). */
+const commandSchema = z.union([z.string().regex(/\S/, 'a command must not be blank'), z.array(z.string().min(1, 'an argv element must not be empty')).min(1, 'an argv array needs at least the program')], {
+  error: 'expected a command: a non-blank string (run by sh -c) or a non-empty argv array of strings',
+});
+
+/** An environment variable name, as POSIX shells accept it. */
+const envNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*');
+
+/** A git branch name, by the main rules of `git check-ref-format --branch`. */
+const branchSchema = z
+  .string()
+  .min(1)
+  .refine((b) => !/[\s~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$/.test(b) && b !== '@', 'not a valid git branch name');
+
+/** Breaker settings as written: every field optional, merged over the defaults below it (SSOT §2.4). */
+const breakerOverrideSchema = z.strictObject({
+  failure_threshold: breakerConfigSchema.shape.failure_threshold.unwrap().optional(),
+  cooldown_seconds: breakerConfigSchema.shape.cooldown_seconds.unwrap().optional(),
+  success_threshold: breakerConfigSchema.shape.success_threshold.unwrap().optional(),
+});
+
+/** `run:` — which run, phase, repository and target branch. */
+const runSchema = z.strictObject({
+  id: idSchema.optional(),
+  phase: idSchema,
+  repository: z.string().min(1, 'the repository path must not be empty'),
+  target_branch: branchSchema.default('main'),
+});
+
+/** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
+const patchRulesSchema = z.strictObject({
+  allowed_paths: z.array(globSchema).default(['**']),
+  forbidden: z.array(globSchema).default(['.git/**']),
+  max_bytes: z.number().int().positive().default(1_000_000),
+});
+
+/** One orchestration worker pool (SSOT §1.5): `count` workers `<id>-1 … <id>-<count>`. */
+const workerPoolSchema = z.strictObject({
+  id: idSchema,
+  count: z.number().int().positive().default(1),
+  capabilities: z.array(capabilitySchema).default([]),
+  max_concurrent_tasks: workerInputSchema.shape.max_concurrent_tasks,
+  affinity: z.array(idSchema).default([]),
+});
+
+/** `workers:` — orchestration pools, UET workers, and the heartbeat interval (an optional engine setting). */
+const workersSchema = z.strictObject({
+  orchestration: z.array(workerPoolSchema).min(1, 'at least one orchestration pool is needed').prefault([{ id: 'agent' }]),
+  uet: z.strictObject({ count: z.number().int().positive().default(1) }).prefault({}),
+  heartbeat_interval_sec: z.number().positive().default(60),
+});
+
+/** `circuit_breakers:` — a default and per-tool overrides, both over the SSOT defaults. */
+const circuitBreakersSchema = z.strictObject({
+  default: breakerOverrideSchema.prefault({}),
+  tools: z.record(idSchema, breakerOverrideSchema).default({}),
+});
+
+/** `retry:` (optional engine setting) — exponential backoff between task attempts. */
+const retrySchema = z.strictObject({
+  backoff_base_ms: z.number().int().positive().default(DEFAULT_BACKOFF.base_ms),
+  backoff_cap_ms: z.number().int().positive().default(DEFAULT_BACKOFF.cap_ms),
+});
+
+/** One test gate of a workstream (SSOT §2.3). */
+const gateSchema = z.strictObject({
+  id: idSchema,
+  type: testGateInputSchema.shape.gate_type,
+  command: commandSchema,
+  timeout_sec: testGateInputSchema.shape.timeout_sec,
+  expect_exit: testGateInputSchema.shape.expected_exit,
+  depends_on: z.array(idSchema).default([]),
+});
+
+/** One task of a workstream (SSOT §1.4). `expect_exit` also takes a single code. */
+const taskSchema = z.strictObject({
+  id: idSchema,
+  tool: idSchema.optional(),
+  command: commandSchema,
+  depends_on: z.array(idSchema).default([]),
+  gates: z.array(idSchema).default([]),
+  requires: z.array(capabilitySchema).default([]),
+  critical: taskInputSchema.shape.is_critical,
+  max_retries: taskInputSchema.shape.max_retries,
+  timeout_sec: taskInputSchema.shape.timeout_sec,
+  expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
+  env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
+});
+
+/** One workstream (SSOT §1.3). */
+const workstreamSchema = z.strictObject({
+  id: idSchema,
+  critical: z.boolean().default(false),
+  depends_on: z.array(idSchema).default([]),
+  skip: z.boolean().default(false),
+  allowed_paths: z.array(globSchema).optional(),
+  gates: z.array(gateSchema).default([]),
+  tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
+});
+
+/** zod schema of a whole plan file exactly as plan.md shows it, with every default applied; unknown keys are errors. */
+export const planFileSchema = z.strictObject({
+  run: runSchema,
+  patch_rules: patchRulesSchema.prefault({}),
+  workers: workersSchema.prefault({}),
+  circuit_breakers: circuitBreakersSchema.prefault({}),
+  retry: retrySchema.prefault({}),
+  workstreams: z.array(workstreamSchema).min(1, 'a plan needs at least one workstream'),
+});
+
+/** A plan file after zod: structurally valid, defaults applied, references not yet checked. */
+export type PlanFile = z.output<typeof planFileSchema>;
+/** A plan file as written (what `planFileSchema` accepts). */
+export type PlanFileInput = z.input<typeof planFileSchema>;
+/** One workstream of a `PlanFile`. */
+export type PlanFileWorkstream = PlanFile['workstreams'][number];
+/** One task of a `PlanFile`. */
+export type PlanFileTask = PlanFileWorkstream['tasks'][number];
+/** One gate of a `PlanFile`. */
+export type PlanFileGate = PlanFileWorkstream['gates'][number];
+/** Breaker fields as written in a `PlanFile` (each optional). */
+export type BreakerOverride = z.output<typeof breakerOverrideSchema>;

@@ -1,0 +1,156 @@
+import type { BreakerConfig, GateType } from '../machines/index.js';
+import type { PlanIssue } from './errors.js';
+
+// The normalized plan `loadPlan` returns: every default applied, every reference checked, paths resolved. Field
+// names are plan.md's (a contract); fields the loader adds are marked "derived".
+
+/** The two plan file formats. */
+export type PlanFormat = 'yaml' | 'json';
+
+/** A command: an argv array (run directly) or a string (run by `sh -c`). */
+export type PlanCommand = string | readonly string[];
+
+/** `run:` of a normalized plan. */
+export interface PlanRun {
+  /** The run id: as written, or a generated ULID. */
+  readonly id: string;
+  /** Derived: true when `id` was generated because the file has none. */
+  readonly id_generated: boolean;
+  /** Phase id (a row in `phases`). */
+  readonly phase: string;
+  /** Absolute path of the git repository (written relative to the plan file). */
+  readonly repository: string;
+  /** Branch that completed workstreams are merged into (default `main`). */
+  readonly target_branch: string;
+}
+
+/** `patch_rules:` of a normalized plan (SSOT §2.2). */
+export interface PatchRules {
+  /** Globs a touched path must match (default `['**']`). */
+  readonly allowed_paths: readonly string[];
+  /** Globs no touched path may match (default `['.git/**']`). */
+  readonly forbidden: readonly string[];
+  /** Largest patch in bytes (default 1 000 000). */
+  readonly max_bytes: number;
+}
+
+/** One orchestration worker pool (SSOT §1.5). */
+export interface WorkerPool {
+  readonly id: string;
+  /** Number of workers (default 1). */
+  readonly count: number;
+  readonly capabilities: readonly string[];
+  /** Tasks one worker runs at once (default 1). */
+  readonly max_concurrent_tasks: number;
+  /** Workstream ids this pool's workers are limited to; empty means any (default). */
+  readonly affinity: readonly string[];
+  /** Derived: the worker ids `<id>-1 … <id>-<count>`. */
+  readonly worker_ids: readonly string[];
+}
+
+/** `workers:` of a normalized plan. */
+export interface PlanWorkers {
+  /** Orchestration pools (default one pool `agent` of one worker without capabilities). */
+  readonly orchestration: readonly WorkerPool[];
+  /** UET workers, which run the patch pipeline and gates (SSOT §2.1; default count 1). */
+  readonly uet: { readonly count: number };
+  /** Optional engine setting: seconds between worker heartbeats (default 60, SSOT §1.5). */
+  readonly heartbeat_interval_sec: number;
+}
+
+/** `circuit_breakers:` of a normalized plan: settings merged over the SSOT §2.4 defaults. */
+export interface PlanCircuitBreakers {
+  /** SSOT defaults overridden by `circuit_breakers.default`. */
+  readonly default: BreakerConfig;
+  /** Per tool id: every tool a task uses plus every tool listed under `circuit_breakers.tools`, fully merged. */
+  readonly tools: Readonly<Record<string, BreakerConfig>>;
+}
+
+/** `retry:` (optional engine setting): exponential backoff between task attempts. */
+export interface RetryPolicy {
+  /** Delay before the first retry in ms (default 1000). */
+  readonly backoff_base_ms: number;
+  /** Largest delay in ms (default 300 000). */
+  readonly backoff_cap_ms: number;
+}
+
+/** One test gate (SSOT §2.3). */
+export interface PlanGate {
+  readonly id: string;
+  /** Derived: the workstream the gate belongs to. */
+  readonly workstream: string;
+  readonly type: GateType;
+  /** Derived: blocking priority of the type (`GATE_PRIORITY`). */
+  readonly priority: 'medium' | 'high' | 'critical';
+  readonly command: PlanCommand;
+  /** Deadline in seconds (default 600). */
+  readonly timeout_sec: number;
+  /** Exit code that passes (default 0). */
+  readonly expect_exit: number;
+  /** Gate ids of the same workstream that must pass first. */
+  readonly depends_on: readonly string[];
+}
+
+/** One task (SSOT §1.4). */
+export interface PlanTask {
+  readonly id: string;
+  /** Derived: the workstream the task belongs to. */
+  readonly workstream: string;
+  /** Circuit breaker key: as written, or the command's program name. */
+  readonly tool: string;
+  /** Derived: the breaker settings of `tool`. */
+  readonly breaker: BreakerConfig;
+  readonly command: PlanCommand;
+  /** Task ids, in this or another workstream. */
+  readonly depends_on: readonly string[];
+  /** Gate ids of the task's workstream that validate its patch. */
+  readonly gates: readonly string[];
+  /** Capabilities a worker must have. */
+  readonly requires: readonly string[];
+  /** Default false. */
+  readonly critical: boolean;
+  /** Default 3. */
+  readonly max_retries: number;
+  /** Default 1800. */
+  readonly timeout_sec: number;
+  /** Exit codes that count as success (default `[0]`). */
+  readonly expect_exit: readonly number[];
+  /** Extra environment variables (values as strings). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One workstream (SSOT §1.3). */
+export interface PlanWorkstream {
+  readonly id: string;
+  /** Default false. */
+  readonly critical: boolean;
+  /** Workstream ids that must complete first. */
+  readonly depends_on: readonly string[];
+  /** Default false. */
+  readonly skip: boolean;
+  /**
+   * The workstream's scope: its own `allowed_paths` when written, else `patch_rules.allowed_paths`. A touched path
+   * is in scope when it matches both this list and `patch_rules.allowed_paths` (the workstream's list narrows).
+   */
+  readonly allowed_paths: readonly string[];
+  readonly gates: readonly PlanGate[];
+  readonly tasks: readonly PlanTask[];
+}
+
+/** A validated, fully defaulted plan (plan.md), as `loadPlan` and `parsePlan` return it. */
+export interface Plan {
+  /** Derived: absolute path of the plan file (or the name given to `parsePlan`). */
+  readonly file: string;
+  /** Derived: the format the file was read as. */
+  readonly format: PlanFormat;
+  readonly run: PlanRun;
+  readonly patch_rules: PatchRules;
+  readonly workers: PlanWorkers;
+  readonly circuit_breakers: PlanCircuitBreakers;
+  readonly retry: RetryPolicy;
+  readonly workstreams: readonly PlanWorkstream[];
+  /** Derived: every task of every workstream, in file order. */
+  readonly tasks: readonly PlanTask[];
+  /** Derived: things that are legal but probably unintended (an unused gate, a breaker for a tool no task uses). */
+  readonly warnings: readonly PlanIssue[];
+}
