@@ -1,0 +1,7 @@
+import { runGit } from './run-git.js';
+
+/** Paths with unresolved conflicts in `dir`'s index (after a merge, revert or cherry-pick stopped). */
+export async function conflictedPaths(dir: string): Promise<string[]> {
+  const out = await runGit(dir, ['diff', '--name-only', '--diff-filter=U', '-z']);
+  return [...new Set(out.stdout.split('\0').filter((p) => p !== ''))];
+}

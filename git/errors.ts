@@ -1,0 +1,80 @@
+/** Base of every error the git layer raises; `cause` carries the underlying error when there is one. */
+export class GitError extends Error {
+  override readonly name: string = 'GitError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A git command exited non-zero (or could not be started): its arguments, exit code and stderr. */
+export class GitCommandError extends GitError {
+  override readonly name = 'GitCommandError';
+  constructor(
+    /** The directory given to `git -C`. */
+    readonly dir: string,
+    /** The arguments after `git -C dir` and the fixed `-c` overrides. */
+    readonly args: readonly string[],
+    /** The exit code, or null when git did not run or was killed. */
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    options?: { cause?: unknown },
+  ) {
+    const why = stderr.trim() || (options?.cause instanceof Error ? options.cause.message : '');
+    super(`git ${args.join(' ')} (in ${dir}) failed with exit code ${exitCode ?? 'none'}${why ? `: ${why}` : ''}`, options);
+  }
+}
+
+/** A merge stopped on conflicts; the merge was aborted, so the repository is as it was before. */
+export class MergeConflictError extends GitError {
+  override readonly name = 'MergeConflictError';
+  constructor(
+    readonly repo: string,
+    readonly target: string,
+    readonly source: string,
+    /** Paths git reported as conflicting. */
+    readonly paths: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`merging ${source} into ${target} (in ${repo}) conflicts in: ${paths.join(', ') || '(no path reported)'}; merge aborted`, options);
+  }
+}
+
+/** A revert stopped on conflicts; the revert was aborted, so the branch is as it was before. */
+export class RevertConflictError extends GitError {
+  override readonly name = 'RevertConflictError';
+  constructor(readonly dir: string, readonly sha: string, readonly paths: readonly string[], options?: { cause?: unknown }) {
+    super(`reverting ${sha} (in ${dir}) conflicts in: ${paths.join(', ') || '(no path reported)'}; revert aborted`, options);
+  }
+}
+
+/** `git apply` refused a patch (it does not apply to this tree); nothing was changed. */
+export class PatchApplyError extends GitError {
+  override readonly name = 'PatchApplyError';
+  constructor(readonly dir: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`patch does not apply in ${dir}: ${reason}`, options);
+  }
+}
+
+/** `commitAll` found no change to commit. */
+export class NothingToCommitError extends GitError {
+  override readonly name = 'NothingToCommitError';
+  constructor(readonly dir: string) {
+    super(`nothing to commit in ${dir}`);
+  }
+}
+
+/** A ref, branch or revision argument that could be read as an option (leading `-`) or is empty. */
+export class InvalidGitArgumentError extends GitError {
+  override readonly name = 'InvalidGitArgumentError';
+  constructor(readonly argument: string, readonly value: string) {
+    super(`invalid ${argument} ${JSON.stringify(value)}: must be non-empty and must not start with '-'`);
+  }
+}
+
+/** A worktree's changes cannot be expressed as a UTF-8 diff (text content that is not UTF-8 and that the repository's attributes force to be diffed as text). */
+export class DiffEncodingError extends GitError {
+  override readonly name = 'DiffEncodingError';
+  constructor(readonly worktree: string, readonly base: string, options?: { cause?: unknown }) {
+    super(`the changes in ${worktree} against ${base} are not valid UTF-8 even as a binary diff`, options);
+  }
+}
