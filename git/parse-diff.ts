@@ -95,9 +95,9 @@ function readSection(lines: readonly string[], start: number, git: boolean, prob
   let header: [string | null, string | null] = [null, null];
   const d: Draft = {};
   if (git) {
+    // Unquoted names with spaces can make the header ambiguous; the rename/copy or ---/+++ lines then name the files.
     const split = splitGitHeader(lines[i]!.slice('diff --git '.length));
-    if (split === null) problem(i, `cannot read the file names of ${preview(lines[i]!)}`);
-    else header = [name(split[0], 'a/', i), name(split[1], 'b/', i)];
+    if (split !== null) header = [name(split[0], 'a/', i), name(split[1], 'b/', i)];
     i += 1;
     while (i < lines.length && !/^(--- |@@ |GIT binary patch$|Binary files |diff --git )/.test(lines[i]!)) {
       const line = lines[i]!;
@@ -151,7 +151,7 @@ function readSection(lines: readonly string[], start: number, git: boolean, prob
   const newPath = deleted ? null : d.renameTo ?? d.copyTo ?? plus ?? header[1];
   if (git && header[0] !== null && minus && minus !== (d.renameFrom ?? d.copyFrom ?? header[0])) problem(start, `--- names ${minus}, the header ${header[0]}`);
   if (git && header[1] !== null && plus && plus !== (d.renameTo ?? d.copyTo ?? header[1])) problem(start, `+++ names ${plus}, the header ${header[1]}`);
-  if (oldPath === null && newPath === null) problem(start, 'cannot tell which file this section changes');
+  if (names.length === 0) problem(start, `cannot tell which file this section changes: ${preview(lines[start]!)}`);
   const oldMode = d.oldMode ?? d.deletedMode ?? (created ? null : d.indexMode ?? null);
   const newMode = d.newMode ?? d.createdMode ?? (deleted ? null : d.indexMode ?? null);
   for (const mode of [oldMode, newMode]) if (mode !== null && !MODES.has(mode)) problem(start, `invalid file mode ${mode}`);
