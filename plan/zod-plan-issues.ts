@@ -84,9 +84,11 @@ function convert(issue: Issue, data: unknown, root: AnySchema, base: readonly Pr
   const path = [...base, ...issue.path];
   const value = valueAt(data, path);
   const at = (message: string): RawPlanIssue[] => [{ path: segments(path), message }];
+  const parent = valueAt(data, path.slice(0, -1));
+  const missing = value === undefined && typeof parent === 'object' && parent !== null && !Array.isArray(parent);
+  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) return at(`required key '${String(path[path.length - 1])}' is missing`);
   switch (issue.code) {
     case 'invalid_type': {
-      if (value === undefined) return at(`required key '${String(path[path.length - 1])}' is missing`);
       return at(`expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(value)}`);
     }
     case 'unrecognized_keys': {
