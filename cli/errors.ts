@@ -73,6 +73,15 @@ const LIBRARY_EXIT_CODES: Readonly<Record<string, ExitCode>> = {
   UnknownEntityTypeError: EXIT.badInput,
   InvalidPayloadError: EXIT.badInput,
   InvalidTransitionError: EXIT.refused,
+  InvalidEntityIdError: EXIT.badInput,
+  EntityNotFoundError: EXIT.badInput,
+  UnknownEntityTableError: EXIT.badInput,
+  EntityExistsError: EXIT.refused,
+  OptimisticLockError: EXIT.refused,
+  TimeWentBackwardsError: EXIT.refused,
+  ConstraintViolationError: EXIT.refused,
+  DatabaseUnavailableError: EXIT.refused,
+  MigrationError: EXIT.refused,
 };
 
 /** True for errors that are a normal outcome (ours and the library's typed ones): reported by message, no stack trace. */

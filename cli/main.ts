@@ -10,6 +10,12 @@ const processOutput: Output = {
   err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 };
 
+// A reader that stops early (`gantry history … | head`) closes the pipe: that is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 /** Global options that take a value: their value is not a command word. */
 const VALUED = new Set(Object.entries(GLOBAL_OPTIONS).flatMap(([n, s]) => (s.type === 'string' ? [`--${n}`] : [])));
 

@@ -1,0 +1,37 @@
+import type { Command } from '../command.js';
+import { positionalArgs, stringOption } from '../command.js';
+import { EXIT, UsageError } from '../errors.js';
+import { jsonObjectOption, withActors } from '../open-database.js';
+import { printEntity } from '../print-entity.js';
+
+/** `gantry entity send TYPE ID EVENT [--data JSON] [--expect-version N]`: one audited transition from the shell. */
+export const entitySendCommand: Command = {
+  name: 'entity send',
+  summary: 'send an event to a persisted entity (exit 1 if refused or on a version conflict)',
+  usage: 'entity send TYPE ID EVENT [--data JSON] [--expect-version N] [--operator NAME --reason TEXT]',
+  options: { data: { type: 'string' }, 'expect-version': { type: 'string' }, operator: { type: 'string' }, reason: { type: 'string' } },
+  optionHelp: {
+    data: 'event payload as a JSON object (its `type` is EVENT)',
+    'expect-version': 'fail with a lock conflict unless the entity is at this version',
+    operator: 'who sends it (recorded in the audit)',
+    reason: 'why (recorded in the audit)',
+  },
+  async run(ctx) {
+    const [type, id, event] = positionalArgs(ctx, ['TYPE', 'ID', 'EVENT']) as [string, string, string];
+    const data = jsonObjectOption(stringOption(ctx, 'data'), 'data', ctx.command);
+    const ev = stringOption(ctx, 'expect-version');
+    let expectedVersion: number | undefined;
+    if (ev !== null) {
+      if (!/^[1-9][0-9]*$/.test(ev)) throw new UsageError(`--expect-version must be a positive integer, got '${ev}'`, ctx.command);
+      expectedVersion = Number(ev);
+    }
+    const operator = stringOption(ctx, 'operator');
+    const reason = stringOption(ctx, 'reason');
+    const view = await withActors(ctx.global, async (actors) => {
+      await actors.send(type, id, { ...data, type: event }, { expectedVersion, operator, reason });
+      return actors.load(type, id);
+    });
+    printEntity(ctx, view);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { PersistedActors } from '../actors/index.js';
+import { createDatabase, migrateToLatest, resolveDatabaseOptions, type DatabaseHandle } from '../persistence/index.js';
+import type { GlobalOptions } from './command.js';
+import { UsageError } from './errors.js';
+
+/**
+ * Opens the database the global options name (`--db URL` > `DATABASE_URL` > PGlite under `--state-dir`), in the
+ * schema `GANTRY_DB_SCHEMA` when set, migrated to the latest schema unless `migrate` is false.
+ */
+export async function openDatabase(global: GlobalOptions, opts: { migrate?: boolean } = {}): Promise<DatabaseHandle> {
+  const schema = process.env['GANTRY_DB_SCHEMA']?.trim() || undefined;
+  const base = resolveDatabaseOptions({ db: global.db ?? undefined, stateDir: global.stateDir });
+  const handle = await createDatabase(schema ? { ...base, schema } : base);
+  if (opts.migrate ?? true) {
+    try {
+      await migrateToLatest(handle.db);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+  return handle;
+}
+
+/** Runs `fn` with persisted actors on the opened database (JSONL under the state directory), closing both after. */
+export async function withActors<T>(global: GlobalOptions, fn: (actors: PersistedActors, handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const handle = await openDatabase(global);
+  const actors = new PersistedActors({ db: handle.db, transitionLog: join(global.stateDir, 'transitions.jsonl') });
+  try {
+    return await fn(actors, handle);
+  } finally {
+    await actors.close();
+    await handle.close();
+  }
+}
+
+/** Parses a JSON option value that must be an object; a clear usage error names the option otherwise. */
+export function jsonObjectOption(value: string | null, option: string, command: string): Record<string, unknown> {
+  if (value === null) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new UsageError(`--${option} is not valid JSON: ${(err as Error).message}`, command);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--${option} must be a JSON object`, command);
+  return parsed as Record<string, unknown>;
+}
