@@ -60,7 +60,10 @@ describe('runProcess: stopping the whole process tree', () => {
   });
 
   it('returns even when a process that left the group (setsid) still holds the pipes', async () => {
-    const r = await runProcess({ command: 'setsid sleep 1000 & echo $!; exit 4', cwd: dir, pipeDrainMs: 100 });
+    // The leader waits until its child has left its session (field 6 of /proc/PID/stat), so the
+    // group kill at the leader's exit cannot catch the child before setsid does.
+    const escape = 'setsid sleep 1000 & p=$!; echo $p; while [ "$(cut -d" " -f6 /proc/$p/stat)" = "$$" ]; do sleep 0.01; done; exit 4';
+    const r = await runProcess({ command: escape, cwd: dir, pipeDrainMs: 100 });
     const escaped = firstPid(r.stdout);
     strays.push(escaped);
     expect(r).toMatchObject({ exitCode: 4, timedOut: false });
