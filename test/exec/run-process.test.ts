@@ -1,4 +1,4 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,14 @@ describe('runProcess: commands, exit codes, environment', () => {
     expect(error).toBeInstanceOf(ProcessSpawnError);
     expect(error).toMatchObject({ program: 'gantry-no-such-program-xyz', cwd: dir, reason: 'program-not-found', code: 'ENOENT' });
     expect((error as Error).message).toContain(dir);
+  });
+
+  it('reports a program that is not executable as permission-denied', async () => {
+    const script = join(dir, 'not-executable.sh');
+    await writeFile(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const error = await runProcess({ command: [script], cwd: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessSpawnError);
+    expect(error).toMatchObject({ program: script, reason: 'permission-denied', code: 'EACCES' });
   });
 
   it('tells a missing working directory apart from a missing program', async () => {

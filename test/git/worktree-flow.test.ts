@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addWorktree, applyCheck, applyPatch, checkPatch, commitAll, createBranch, diffWorktree, isClean,
+  addWorktree, applyCheck, DiffEncodingError, applyPatch, checkPatch, commitAll, createBranch, diffWorktree, isClean,
   mergeBranch, parseDiff, parseDiffPaths, removeWorktree, revParse,
 } from '../../git/index.js';
 import { git, repoWith, scratch, writeFiles, type Scratch } from './git-fixtures.js';
@@ -112,6 +112,15 @@ describe('a task worktree → patch → integration branch → target branch', (
 });
 
 describe('diffWorktree edge cases', () => {
+  it('refuses, with DiffEncodingError, non-UTF-8 text that the repository forces to be diffed as text', async () => {
+    const forced = join(tmp.dir, 'forced');
+    await repoWith(forced, { '.gitattributes': '*.txt diff\n' });
+    await writeFiles(forced, { 'latin1.txt': LATIN1 });
+    const error = await diffWorktree(forced).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiffEncodingError);
+    expect(error).toMatchObject({ worktree: forced, base: 'HEAD' });
+  });
+
   it('is empty when nothing changed, and includes commits the tool made itself when given the start point', async () => {
     const tree = await addWorktree(repo, join(tmp.dir, 'wt-commits'), 'task-2', 'main');
     const start = await revParse(tree, 'HEAD');
