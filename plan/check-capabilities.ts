@@ -27,8 +27,13 @@ export function checkCapabilities(ix: PlanFileIndex): void {
       const capable = pools.filter((p) => missing(p, t.requires).length === 0);
       const path = ['workstreams', w, 'tasks', i, t.requires.length ? 'requires' : 'id'];
       if (capable.length > 0) {
-        const why = capable.map((p) => `pool '${p.id}' has them but its affinity (${quoteList(p.affinity)}) excludes workstream '${ws.id}'`);
-        ix.error(path, `task '${t.id}' requires ${quoteList(t.requires)}: no orchestration pool may run it: ${why.join('; ')}`);
+        const why = capable.map((p) =>
+          t.requires.length
+            ? `pool '${p.id}' has these capabilities but its affinity (${quoteList(p.affinity)}) excludes workstream '${ws.id}'`
+            : `pool '${p.id}' is limited by its affinity to ${quoteList(p.affinity)}`,
+        );
+        const head = t.requires.length ? `task '${t.id}' requires ${quoteList(t.requires)}` : `task '${t.id}' of workstream '${ws.id}'`;
+        ix.error(path, `${head}: no orchestration pool may run it: ${why.join('; ')}`);
         return;
       }
       const fewest = Math.min(...pools.map((p) => missing(p, t.requires).length));

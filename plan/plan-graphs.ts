@@ -38,7 +38,8 @@ export function planGraphs(plan: PlanDependencyShape): PlanGraphs {
   const tasks = plan.workstreams.flatMap((ws) => ws.tasks);
   const workstreams = new DependencyGraph(unique(plan.workstreams.map((w) => w.id)));
   const taskGraph = new DependencyGraph(unique(tasks.map((t) => t.id)));
-  const execution = new DependencyGraph(unique([...tasks.map((t) => taskNode(t.id)), ...plan.workstreams.map((w) => workstreamNode(w.id))]));
+  // Completions first: in `order()` a completion, a mere join point, is then placed as soon as it is ready.
+  const execution = new DependencyGraph(unique([...plan.workstreams.map((w) => workstreamNode(w.id)), ...tasks.map((t) => taskNode(t.id))]));
   const gates = new Map<string, DependencyGraph>();
   for (const ws of plan.workstreams) {
     for (const d of ws.depends_on) {
