@@ -1,4 +1,4 @@
-import { check, createTable, HASH_REGEX_SQL, ID_REGEX_SQL, sqlList } from './0001-init-parts.js';
+import { check, createTable, hexFormat, idFormat, sqlList } from './0001-init-parts.js';
 
 // Frozen with migration 0001 (append-only).
 
@@ -10,9 +10,9 @@ export const initAuditDdl: readonly string[] = [
   createTable(T, [
     'id bigserial PRIMARY KEY',
     // SSOT §7.1: event ids are evt_<ULID> (Crockford base32, 26 characters).
-    `event_id text NOT NULL ${check(T, 'event_id_format', `event_id ~ '^evt_[0-9A-HJKMNP-TV-Z]{26}$'`)}`,
+    `event_id text NOT NULL ${check(T, 'event_id_format', `length(event_id) = 30 AND event_id ~ '^evt_[0-9A-HJKMNP-TV-Z]*$'`)}`,
     `entity_type text NOT NULL ${check(T, 'entity_type_valid', `entity_type IN ${sqlList(ENTITY_TYPES)}`)}`,
-    `entity_id text NOT NULL ${check(T, 'entity_id_format', `entity_id ~ ${ID_REGEX_SQL}`)}`,
+    `entity_id text NOT NULL ${check(T, 'entity_id_format', idFormat('entity_id'))}`,
     // The entity's version after this row: 1 for the creation row, then +1 per transition.
     `seq integer NOT NULL ${check(T, 'seq_positive', 'seq >= 1')}`,
     'from_state text',
@@ -26,8 +26,8 @@ export const initAuditDdl: readonly string[] = [
     'phase_id text',
     `severity text NOT NULL ${check(T, 'severity_valid', `severity IN ('info', 'warning', 'error', 'critical')`)}`,
     'transitioned_at timestamptz NOT NULL',
-    `prev_hash text ${check(T, 'prev_hash_format', `prev_hash ~ ${HASH_REGEX_SQL}`)}`,
-    `hash text NOT NULL ${check(T, 'hash_format', `hash ~ ${HASH_REGEX_SQL}`)}`,
+    `prev_hash text ${check(T, 'prev_hash_format', hexFormat('prev_hash'))}`,
+    `hash text NOT NULL ${check(T, 'hash_format', hexFormat('hash'))}`,
     `CONSTRAINT ${T}_event_id_key UNIQUE (event_id)`,
     // A second guard against double writes: one row per entity version.
     `CONSTRAINT ${T}_entity_seq_key UNIQUE (entity_type, entity_id, seq)`,

@@ -1,4 +1,4 @@
-import { check, createTable, entityBase, ID_REGEX_SQL, jsonArray, notBefore, presentIn, sqlList } from './0001-init-parts.js';
+import { check, createTable, entityBase, hexFormat, idFormat, jsonArray, notBefore, presentIn, sqlList } from './0001-init-parts.js';
 
 // Frozen with migration 0001 (append-only). State list hard-coded on purpose; a test checks it
 // against machines/ (machineCatalog.patch_ledger.states).
@@ -13,7 +13,7 @@ const T = 'patch_ledger_entries';
 /** DDL of `patches` and `patch_ledger_entries` (SSOT §6.4, §6.5, invariants §2.2.5) for migration 0001. */
 export const initPatchesDdl: readonly string[] = [
   createTable('patches', [
-    `id text PRIMARY KEY ${check('patches', 'id_format', `id ~ ${ID_REGEX_SQL}`)}`,
+    `id text PRIMARY KEY ${check('patches', 'id_format', idFormat('id'))}`,
     'task_id text REFERENCES tasks (id)',
     'workstream_id text REFERENCES workstreams (id)',
     'run_id text REFERENCES runs (id)',
@@ -44,7 +44,7 @@ export const initPatchesDdl: readonly string[] = [
     'quarantined_at timestamptz',
     'rollback_reason text',
     'rolled_back_at timestamptz',
-    `commit_sha text ${check(T, 'commit_sha_format', `commit_sha ~ '^[0-9a-f]{7,64}$'`)}`,
+    `commit_sha text ${check(T, 'commit_sha_format', hexFormat('commit_sha', 7, 64))}`,
     'last_error text',
     `state_history jsonb NOT NULL DEFAULT '[]'::jsonb`,
     jsonArray(T, 'state_history'),

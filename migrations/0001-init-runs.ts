@@ -1,4 +1,4 @@
-import { check, createTable, entityBase, ID_REGEX_SQL, jsonArray, notBefore, presentIn } from './0001-init-parts.js';
+import { check, createTable, entityBase, idFormat, jsonArray, notBefore, presentIn } from './0001-init-parts.js';
 
 // Frozen with migration 0001 (append-only). State lists hard-coded here on purpose; a test checks
 // them against machines/ (machineCatalog[type].states).
@@ -11,7 +11,7 @@ const WORKSTREAM_TERMINAL = ['completed', 'failed', 'cancelled', 'skipped'];
 /** DDL of `phases`, `runs` and `workstreams` (SSOT §6.1, §6.2) for migration 0001. */
 export const initRunsDdl: readonly string[] = [
   createTable('phases', [
-    `id text PRIMARY KEY ${check('phases', 'id_format', `id ~ ${ID_REGEX_SQL}`)}`,
+    `id text PRIMARY KEY ${check('phases', 'id_format', idFormat('id'))}`,
     'name text NOT NULL',
     `policy jsonb NOT NULL DEFAULT '{}'::jsonb ${check('phases', 'policy_is_object', `jsonb_typeof(policy) = 'object'`)}`,
     'created_at timestamptz NOT NULL DEFAULT now()',

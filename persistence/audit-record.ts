@@ -54,7 +54,7 @@ export interface AuditRecord {
   readonly hash: string;
 }
 
-/** The insert values of one audit row. */
+/** The values of one audit row, keyed by column (metadata as an object, time as ISO text). */
 export function auditRow(
   entityType: string,
   entityId: string,
@@ -71,7 +71,7 @@ export function auditRow(
     to_state: toState,
     trigger: audit.trigger ?? 'create',
     reason: audit.reason ?? null,
-    metadata: JSON.stringify(audit.metadata ?? {}),
+    metadata: audit.metadata ?? {},
     operator: audit.operator ?? null,
     run_id: audit.runId ?? null,
     workstream_id: audit.workstreamId ?? null,

@@ -5,7 +5,8 @@ import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './ent
 import { BatchOrderError, EntityNotFoundError, OptimisticLockError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
-import { checkColumns, chunk, rowsPerStatement } from './sql-values.js';
+import { checkColumns } from './sql-values.js';
+import { insertAuditRows } from './unnest-rows.js';
 import { updateBatch, type RowUpdate } from './update-batch.js';
 
 /** One transition to persist: the row moves from `expectedVersion` to `expectedVersion + 1`. */
@@ -94,7 +95,7 @@ async function run(trx: Kysely<any>, planned: readonly Planned[]): Promise<Commi
   const audits = planned
     .filter((p) => applied[p.index])
     .map((p) => auditRow(p.info.entityType, p.id, p.expectedVersion + 1, p.state, p.audit));
-  for (const part of chunk(audits, rowsPerStatement(17))) await trx.insertInto('state_transitions').values(part).execute();
+  await insertAuditRows(trx, audits);
   return results;
 }
 

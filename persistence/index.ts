@@ -10,6 +10,7 @@ export * from './create-database.js';
 export * from './migrate.js';
 export * from './insert-entity.js';
 export * from './load-entity.js';
+export * from './unnest-rows.js';
 export * from './update-batch.js';
 export * from './commit-transitions.js';
 export * from './read-history.js';

@@ -7,6 +7,7 @@ import { EntityExistsError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
 import { chunk, encodeColumns, rowsPerStatement, toIso } from './sql-values.js';
+import { insertAuditRows } from './unnest-rows.js';
 
 /** A new entity: its machine's initial state and snapshot, table columns, and the creation audit row. */
 export interface NewEntity {
@@ -68,7 +69,7 @@ async function insertAll(trx: Kysely<any>, prepared: readonly Prepared[]): Promi
     }
   }
   const audits = prepared.map((p) => auditRow(p.info.entityType, p.item.id, 1, p.item.state, p.item.audit));
-  for (const part of chunk(audits, rowsPerStatement(17))) await trx.insertInto('state_transitions').values(part).execute();
+  await insertAuditRows(trx, audits);
   return out;
 }
 

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { TransitionAudit } from './audit-record.js';
 import type { EntityTableInfo } from './entity-tables.js';
-import { chunk, rowsPerStatement, toIso, typedParam } from './sql-values.js';
+import { chunk, toIso } from './sql-values.js';
+import { unnestRows, type UnnestColumn } from './unnest-rows.js';
 
 /** One guarded row update: the row must still be at `expectedVersion`. */
 export interface RowUpdate {
@@ -14,32 +15,24 @@ export interface RowUpdate {
   readonly audit: TransitionAudit;
 }
 
-const FIXED = ['id', 'expected_version', 'state', 'snapshot', 'machine_version', 'last_hash', 'updated_at'];
+const FIXED: readonly UnnestColumn[] = [
+  ['id', 'text'], ['expected_version', 'integer'], ['state', 'text'], ['snapshot', 'jsonb'], ['machine_version', 'text'],
+  ['last_hash', 'text'], ['updated_at', 'timestamptz'],
+];
 
-function valuesRow(info: EntityTableInfo, columns: readonly string[], u: RowUpdate) {
-  const params = [
-    typedParam('text', u.id),
-    typedParam('integer', u.expectedVersion),
-    typedParam('text', u.state),
-    typedParam('jsonb', u.snapshot),
-    typedParam('text', u.machineVersion),
-    typedParam('text', u.audit.hash),
-    typedParam('timestamptz', toIso(u.audit.transitionedAt)),
-    ...columns.map((c) => typedParam(info.columns[c]!, u.columns[c])),
-  ];
-  return sql`(${sql.join(params)})`;
-}
+/** Rows per statement: large enough to amortise the round trip, small enough to bound one statement's memory. */
+const ROWS_PER_STATEMENT = 5000;
 
 /**
  * Applies guarded updates to rows of one table that all set the same `columns`, as
- * `UPDATE … FROM (VALUES …) WHERE id = v.id AND version = v.expected_version` (one statement per
- * ≈60k parameters), in id order so concurrent batches lock rows in the same order. Returns the ids
- * updated; each now has version `expectedVersion + 1`.
+ * `UPDATE … FROM unnest(…) v WHERE t.id = v.id AND t.version = v.expected_version` — one
+ * parameter per column — in id order so concurrent batches lock rows in the same order. Returns
+ * the ids updated; each now has version `expectedVersion + 1`.
  */
 export async function updateBatch(trx: Kysely<any>, info: EntityTableInfo, columns: readonly string[], updates: readonly RowUpdate[]): Promise<Set<string>> {
   const done = new Set<string>();
   const sorted = [...updates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const alias = sql.join([...FIXED, ...columns].map((c) => sql.id(c)));
+  const shape: UnnestColumn[] = [...FIXED, ...columns.map((c) => [c, info.columns[c]!] as const)];
   const sets = [
     sql`state = v.state`,
     sql`snapshot = v.snapshot`,
@@ -49,11 +42,20 @@ export async function updateBatch(trx: Kysely<any>, info: EntityTableInfo, colum
     sql`updated_at = v.updated_at`,
     ...columns.map((c) => sql`${sql.id(c)} = v.${sql.id(c)}`),
   ];
-  for (const part of chunk(sorted, rowsPerStatement(FIXED.length + columns.length))) {
-    const rows = sql.join(part.map((u) => valuesRow(info, columns, u)));
+  for (const part of chunk(sorted, ROWS_PER_STATEMENT)) {
+    const rows = part.map((u) => ({
+      ...u.columns,
+      id: u.id,
+      expected_version: u.expectedVersion,
+      state: u.state,
+      snapshot: u.snapshot,
+      machine_version: u.machineVersion,
+      last_hash: u.audit.hash,
+      updated_at: toIso(u.audit.transitionedAt),
+    }));
     const result = await sql<{ id: string }>`
       UPDATE ${sql.table(info.table)} AS t SET ${sql.join(sets)}
-      FROM (VALUES ${rows}) AS v (${alias})
+      FROM ${unnestRows(shape, rows)}
       WHERE t.id = v.id AND t.version = v.expected_version
       RETURNING t.id`.execute(trx);
     for (const r of result.rows) done.add(String(r.id));
