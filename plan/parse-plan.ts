@@ -34,6 +34,11 @@ function located(raw: readonly RawPlanIssue[], file: string, doc: PlanDocument):
     .map((x) => x.issue);
 }
 
+/** Top-level keys starting with `x-` are extension fields (a place for YAML anchors, as in Compose files): dropped. */
+function withoutExtensions(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith('x-')));
+}
+
 function describeTop(data: unknown): string | null {
   if (data === null || data === undefined) return 'the plan is empty: expected a mapping with at least run and workstreams';
   if (typeof data !== 'object' || Array.isArray(data)) {
@@ -47,6 +52,7 @@ function describeTop(data: unknown): string | null {
  * unknown keys) → the semantic checks (ids, references, cycles, capabilities) → the normalized `Plan`. Throws
  * `PlanSyntaxError` for malformed text and `PlanValidationError` with every issue found otherwise; structural issues
  * are all reported together, and the semantic checks run (and are all reported) once the structure is valid.
+ * Top-level keys starting with `x-` are ignored (room for YAML anchors); any other unknown key is an error.
  */
 export function parsePlan(text: string, options: ParsePlanOptions = {}): Plan {
   const name = options.file ?? ANONYMOUS_PLAN;
@@ -56,7 +62,7 @@ export function parsePlan(text: string, options: ParsePlanOptions = {}): Plan {
   const top = describeTop(doc.data);
   if (top) throw new PlanValidationError(name, located([{ path: [], message: top }], name, doc));
 
-  const parsed = planFileSchema.safeParse(doc.data);
+  const parsed = planFileSchema.safeParse(withoutExtensions(doc.data as Record<string, unknown>));
   if (!parsed.success) throw new PlanValidationError(name, located(zodPlanIssues(parsed.error, doc.data, planFileSchema), name, doc));
 
   const findings = validatePlanFile(parsed.data);

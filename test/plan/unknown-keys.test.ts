@@ -56,4 +56,20 @@ describe('unknown keys are errors, never ignored', () => {
     Object.assign((data.workstreams as Record<string, unknown>[])[0]!, { name: 'x', owner: 'y' });
     expect(issuesOf(() => parseData(data)).map((i) => i.path)).toEqual(['workstreams[0].name', 'workstreams[0].owner']);
   });
+
+  it('ignores top-level x- extension keys, which give YAML anchors a home, and nothing else', () => {
+    const text = [
+      'x-env: &env { CI: "1", LANG: C }',
+      'run: { phase: P, repository: . }',
+      'workstreams:',
+      '  - id: ws',
+      '    tasks: [{ id: t, command: x, env: *env }]',
+    ].join('\n');
+    expect(parsePlan(text, { file: 'anchors.yaml' }).tasks[0]!.env).toEqual({ CI: '1', LANG: 'C' });
+    const nested = minimalPlan();
+    (nested.run as Record<string, unknown>)['x-note'] = 'not at the top';
+    expect(pathsAndMessages(issuesOf(() => parseData(nested)))).toEqual([
+      'run["x-note"]: unknown key \'x-note\'; allowed here: id, phase, repository, target_branch',
+    ]);
+  });
 });
