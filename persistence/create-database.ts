@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { acquireStateDirLock } from './state-dir-lock.js';
 
 /** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */
 export type DatabaseOptions =
@@ -66,8 +67,11 @@ function handle(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: strin
     schema,
     close: () =>
       (closing ??= (async () => {
-        await db.destroy();
-        await after?.();
+        try {
+          await db.destroy();
+        } finally {
+          await after?.();
+        }
       })()),
   };
 }
@@ -92,9 +96,13 @@ async function openPostgres(url: string, schema: string | null, max: number | un
   return handle(db, 'postgres', target, schema);
 }
 
-async function openPglite(pglite: PGlite, target: string, schema: string | null): Promise<DatabaseHandle> {
+async function openPglite(pglite: PGlite, target: string, schema: string | null, release: () => void = () => undefined): Promise<DatabaseHandle> {
   const closePglite = async () => {
-    if (!pglite.closed) await pglite.close();
+    try {
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      release();
+    }
   };
   let db: Kysely<Database>;
   try {
@@ -117,21 +125,26 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null)
 /**
  * Opens the database: `{ url }` → PostgreSQL through a `pg` pool (`schema` sets `search_path`,
  * creating the schema if needed); `{ stateDir }` (default `.state`) → PGlite with its data in
- * `<stateDir>/pgdata`; `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
+ * `<stateDir>/pgdata` (locked by `<stateDir>/pgdata.lock` while open); `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
  */
 export async function createDatabase(opts: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const schema = checkSchema(opts.schema);
   if ('url' in opts) return openPostgres(opts.url, schema, opts.max);
   if ('pglite' in opts) return openPglite(opts.pglite, opts.label ?? 'pglite (in-memory)', schema);
-  const dataDir = join(resolve(opts.stateDir ?? DEFAULT_STATE_DIR), 'pgdata');
+  const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
+  const dataDir = join(stateDir, 'pgdata');
   let pglite: PGlite;
+  let release: () => void = () => undefined;
   try {
-    mkdirSync(resolve(opts.stateDir ?? DEFAULT_STATE_DIR), { recursive: true });
+    mkdirSync(stateDir, { recursive: true });
+    release = acquireStateDirLock(stateDir, dataDir);
     pglite = new PGlite(dataDir);
   } catch (error) {
+    release();
+    if (error instanceof DatabaseUnavailableError) throw error;
     throw new DatabaseUnavailableError('pglite', dataDir, { cause: error });
   }
-  return openPglite(pglite, dataDir, schema);
+  return openPglite(pglite, dataDir, schema, release);
 }
 
 /** The database-related global options of the CLI (plan.md): `--db URL` and `--state-dir DIR`. */

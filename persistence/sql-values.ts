@@ -1,5 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
-import { ENTITY_TABLES, MANAGED_COLUMNS, type EntityTableInfo, type SqlColumnType } from './entity-tables.js';
+import { MANAGED_COLUMNS, type EntityTableInfo, type SqlColumnType } from './entity-tables.js';
 import { PersistenceError, UnknownColumnError } from './errors.js';
 
 /** A point in time as callers give it: epoch milliseconds (machine context times) or a Date. */
@@ -18,11 +17,6 @@ export function encodeValue(type: SqlColumnType, value: unknown): unknown {
   if (type === 'jsonb') return JSON.stringify(value);
   if (type === 'timestamptz') return toIso(value as TimeInput | string);
   return value;
-}
-
-/** `$n::type`: a parameter with an explicit cast (VALUES lists otherwise default to text). */
-export function typedParam(type: SqlColumnType, value: unknown): RawBuilder<unknown> {
-  return sql`${encodeValue(type, value)}::${sql.raw(type)}`;
 }
 
 const MANAGED = new Set<string>(MANAGED_COLUMNS);
@@ -54,6 +48,3 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-/** Every table name known to the layer, for error messages and tests. */
-export const ENTITY_TABLE_NAMES: readonly string[] = Object.values(ENTITY_TABLES).map((t) => t.table);

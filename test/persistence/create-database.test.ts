@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -52,6 +53,32 @@ describe('createDatabase with a PGlite state directory', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('refuses a second open of a data directory in use, here or by a live process, and takes over a dead holder’s lock', async () => {
+    const stateDir = join(dir, 'locked');
+    const first = await createDatabase({ stateDir });
+    const lock = join(stateDir, 'pgdata.lock');
+    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    await expect(createDatabase({ stateDir })).rejects.toThrow(/in use by this process/);
+    await first.close();
+    expect(existsSync(lock)).toBe(false);
+
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(lock, `${holder.pid}\n`);
+      const error = await createDatabase({ stateDir }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect((error as Error).message).toContain(`in use by process ${holder.pid}`);
+    } finally {
+      const exited = new Promise((r) => holder.once('exit', r));
+      holder.kill('SIGKILL');
+      await exited;
+    }
+    // Its holder is dead now: the stale lock is taken over.
+    const again = await createDatabase({ stateDir });
+    expect(readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    await again.close();
   });
 
   it('an unusable state directory raises DatabaseUnavailableError', async () => {
