@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
-import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, type Database, type TransitionItem } from '../persistence/index.js';
+import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
 import { loadedEntity } from './loaded-entity.js';
+import { transitionItem } from './transition-item.js';
 
 /** A send waiting for its batch. */
 export interface PendingSend {
@@ -136,7 +137,7 @@ export class GroupCommitter {
 
     let results: Awaited<ReturnType<typeof commitTransitions>> = [];
     try {
-      results = await commitTransitions(this.db, decided.map(({ d }) => toItem(d)));
+      results = await commitTransitions(this.db, decided.map(({ d }) => transitionItem(d)));
     } catch (err) {
       for (const { p } of decided) p.reject(err);
       for (const { p, err: e } of refused) p.reject(e);
@@ -182,32 +183,4 @@ export class GroupCommitter {
     for (const { p, d } of committed) p.resolve(d);
     for (const { p, err } of refused) if (!conflicted.has(EntityCache.key(p.entityType, p.id))) p.reject(err);
   }
-}
-
-function toItem(d: Decision): TransitionItem {
-  const a = d.audit;
-  return {
-    entityType: d.next.entityType,
-    id: d.next.id,
-    expectedVersion: d.expectedVersion,
-    state: d.next.state,
-    snapshot: d.persisted,
-    machineVersion: d.next.machineVersion,
-    columns: d.columns,
-    audit: {
-      eventId: a.event_id,
-      severity: a.severity as 'info',
-      transitionedAt: new Date(a.transitioned_at),
-      hash: a.hash,
-      prevHash: a.prev_hash ?? '',
-      reason: a.reason,
-      metadata: a.metadata as Record<string, unknown>,
-      operator: a.operator,
-      runId: a.run_id,
-      workstreamId: a.workstream_id,
-      phaseId: a.phase_id,
-      trigger: a.trigger,
-      fromState: a.from_state ?? '',
-    },
-  };
 }

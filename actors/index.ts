@@ -11,6 +11,8 @@ export * from './decide-transition.js';
 export * from './loaded-entity.js';
 export * from './entity-cache.js';
 export * from './group-committer.js';
+export * from './transition-item.js';
+export * from './claim-tasks.js';
 export * from './persisted-actors.js';
 export * from './verify-audit.js';
 export * from './replay-audit.js';

@@ -9,6 +9,7 @@ import {
   type Database,
 } from '../persistence/index.js';
 import { auditHash, type HashedAuditFields } from './audit-hash.js';
+import { claimTasks, type ClaimRequest } from './claim-tasks.js';
 import type { Decision, SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
 import { assertEntityId, newEventId } from './entity-ids.js';
@@ -181,6 +182,18 @@ export class PersistedActors {
     const rows = await readHistory(this.opts.db, entry.entityType, id);
     if (rows.length === 0 && !(await loadEntity(this.opts.db, entry.entityType, id))) throw new EntityNotFoundError(entry.entityType, id);
     return rows;
+  }
+
+  /**
+   * Claims up to `limit` queued tasks for a worker with `FOR UPDATE SKIP LOCKED` (SSOT §4.3.1): each claimed task
+   * is moved to `running` with this worker's id in the same transaction. Resolves with the claimed transitions.
+   */
+  async claim(req: Omit<ClaimRequest, 'now'> & { now?: number }): Promise<CommittedTransition[]> {
+    this.open('claim');
+    const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() });
+    for (const d of ds) this.committer.cache.set(EntityCache.key(d.next.entityType, d.next.id), d.next);
+    await this.effects(ds);
+    return ds.map(committedOf);
   }
 
   /** Calls `listener` after every committed transition of this process; returns the unsubscribe function. */

@@ -2,7 +2,8 @@
 // (`--db URL --schema S` or `--state-dir DIR`) and runs one mode:
 //   crash-loop PREFIX  — creates breakers PREFIX-0…PREFIX-31 if missing, then sends call_failed/call_succeeded
 //                        to all of them concurrently (group commits) forever, printing a line per round;
-//   script ID          — creates a task ID and sends the events of RESTART_SCRIPT_A, then exits.
+//   script ID          — creates a task ID and sends the events of RESTART_SCRIPT_A, then exits;
+//   claim-loop WORKER  — claims queued tasks as WORKER until none is left, prints their ids as JSON.
 import { parseArgs } from 'node:util';
 import { PersistedActors } from '../../actors/index.js';
 import { createDatabase, EntityExistsError, migrateToLatest } from '../../persistence/index.js';
@@ -28,6 +29,17 @@ if (mode === 'crash-loop') {
     await Promise.all(ids.map((id, i) => actors.send('circuit_breaker', id, { type: (round + i) % 3 === 0 ? 'call_succeeded' : 'call_failed' })));
     process.stdout.write(`round ${round}\n`);
   }
+} else if (mode === 'claim-loop') {
+  // Claims queued tasks as worker ARG until none is left; prints the claimed ids as one JSON line.
+  const claimed: string[] = [];
+  for (;;) {
+    const got = await actors.claim({ workerId: arg!, capabilities: ['node'], limit: 7 });
+    if (got.length === 0) break;
+    claimed.push(...got.map((t) => t.id));
+  }
+  await actors.close();
+  await handle.close();
+  process.stdout.write(`${JSON.stringify(claimed)}\n`);
 } else if (mode === 'script') {
   await actors.create('task', arg!, RESTART_INPUT);
   for (const e of RESTART_SCRIPT_A) await actors.send('task', arg!, e);
