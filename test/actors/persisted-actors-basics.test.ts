@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditHash, PersistedActors, type CommittedTransition } from '../../actors/index.js';
+import { PersistedActors, recomputeHash, type CommittedTransition } from '../../actors/index.js';
 import { InvalidPayloadError, InvalidTransitionError } from '../../machines/index.js';
 import { EntityExistsError, EntityNotFoundError, loadEntity, readHistory } from '../../persistence/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
@@ -85,25 +85,11 @@ describe.each(testDatabases())('persisted actors on %s', (kind) => {
 
   it('hashes each audit row over its previous hash and its canonical fields', async () => {
     const rows = await readHistory(tdb.db, 'task', 'task-b');
-    for (const r of rows) {
-      const h = auditHash(r.prevHash, {
-        event_id: r.eventId,
-        entity_type: r.entityType,
-        entity_id: r.entityId,
-        seq: r.seq,
-        from_state: r.fromState,
-        to_state: r.toState,
-        trigger: r.trigger,
-        reason: r.reason,
-        metadata: r.metadata,
-        operator: r.operator,
-        run_id: r.runId,
-        workstream_id: r.workstreamId,
-        phase_id: r.phaseId,
-        severity: r.severity,
-        transitioned_at: r.transitionedAt.toISOString(),
-      });
-      expect(h).toBe(r.hash);
-    }
+    // Each hash covers the previous row's hash and the row's own stored fields.
+    rows.forEach((r, k) => {
+      expect(r.prevHash).toBe(k === 0 ? null : rows[k - 1]!.hash);
+      expect(recomputeHash(r, r.prevHash)).toBe(r.hash);
+      expect(recomputeHash({ ...r, reason: 'forged' }, r.prevHash)).not.toBe(r.hash);
+    });
   });
 });
