@@ -1,0 +1,31 @@
+/** Base of every error the engine raises. */
+export class EngineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The run cannot start: the repository or target branch is missing, or the run already exists; nothing was written. */
+export class RunSetupError extends EngineError {}
+
+/** A claim returned another task than the one the engine queued (a second engine works the same run). */
+export class ClaimMismatchError extends EngineError {
+  constructor(readonly expected: string, readonly claimed: readonly string[]) {
+    super(`expected to claim task ${expected}, claimed [${claimed.join(', ')}]`);
+  }
+}
+
+/** No worker of the plan's pools can take a task (capabilities or affinity). */
+export class NoEligibleWorkerError extends EngineError {
+  constructor(readonly taskId: string) {
+    super(`no worker can take task ${taskId} (capabilities or affinity)`);
+  }
+}
+
+/** A run that `gantry status` was asked about does not exist. */
+export class RunNotFoundError extends EngineError {
+  constructor(readonly runId: string | null) {
+    super(runId === null ? 'no run in the database' : `run ${runId} not found`);
+  }
+}

@@ -1,0 +1,78 @@
+import { runProcess, ProcessSpawnError } from '../exec/index.js';
+import { InvalidTransitionError } from '../machines/index.js';
+import type { PlanGate, PlanTask } from '../plan/index.js';
+import { stateMap } from './entity-facts.js';
+import type { RunContext } from './run-context.js';
+import { sleep } from './sleep.js';
+
+/** The outcome of a task's gates: state per plan gate id (what the task checks) and per gate entity id (the ledger). */
+export interface GateOutcome {
+  readonly byPlanId: Record<string, string>;
+  readonly byEntityId: Record<string, string>;
+  readonly failed: string[];
+}
+
+/** Runs one gate command; a spawn failure counts as exit code 127 (as a shell reports a missing program). */
+async function runGateCommand(ctx: RunContext, gate: PlanGate, cwd: string): Promise<{ exitCode: number; timedOut: boolean; durationMs: number }> {
+  try {
+    const r = await runProcess({
+      command: typeof gate.command === 'string' ? gate.command : [...gate.command],
+      cwd,
+      timeoutMs: gate.timeout_sec * 1000,
+      ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
+    });
+    return { exitCode: r.exitCode ?? -1, timedOut: r.timedOut, durationMs: Math.round(r.durationMs) };
+  } catch (err) {
+    if (err instanceof ProcessSpawnError) return { exitCode: 127, timedOut: false, durationMs: 0 };
+    throw err;
+  }
+}
+
+/** Sends `timeout_exceeded`, waiting out clock granularity until the gate's deadline guard holds. */
+async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await ctx.actors.send('test_gate', id, { type: 'timeout_exceeded' });
+      return;
+    } catch (err) {
+      if (!(err instanceof InvalidTransitionError) || i >= 20) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+/**
+ * Creates the task's gates for this attempt (`R.task.gate.aN`, PENDING) and runs them in dependency order in the
+ * worktree (SSOT §2.3): `start` when every dependency PASSED, `dependency_failed` (→ BLOCKED) when one FAILED; a gate
+ * whose dependency is itself BLOCKED stays PENDING (the machine has no edge for it). Exit code decides PASSED/FAILED.
+ */
+export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: number, cwd: string): Promise<GateOutcome> {
+  const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
+  const order = (ctx.order.gates[ws.id] ?? []).filter((g) => task.gates.includes(g));
+  const gateOf = (g: string) => ws.gates.find((x) => x.id === g)!;
+  const eid = (g: string) => ctx.ids.gate(task.id, g, attemptNo);
+  const links = { run_id: ctx.ids.run, workstream_id: ctx.ids.workstream(ws.id), task_id: ctx.ids.task(task.id) };
+  for (const g of order) {
+    const gate = gateOf(g);
+    const input = { gate_type: gate.type, depends_on: gate.depends_on.map(eid), expected_exit: gate.expect_exit, timeout_sec: gate.timeout_sec };
+    await ctx.actors.create('test_gate', eid(g), input, { links });
+  }
+  for (const g of order) {
+    const gate = gateOf(g);
+    const dependencies = await stateMap(ctx, 'test_gate', gate.depends_on.map(eid));
+    const states = Object.values(dependencies);
+    if (states.includes('FAILED')) {
+      await ctx.actors.send('test_gate', eid(g), { type: 'dependency_failed', dependencies, reason: 'a gate it depends on failed' });
+      continue;
+    }
+    if (!states.every((s) => s === 'PASSED')) continue;
+    await ctx.actors.send('test_gate', eid(g), { type: 'start', dependencies });
+    const r = await runGateCommand(ctx, gate, cwd);
+    if (r.timedOut) await sendTimeout(ctx, eid(g));
+    else if (r.exitCode === gate.expect_exit) await ctx.actors.send('test_gate', eid(g), { type: 'command_succeeded', exit_code: r.exitCode, duration_ms: r.durationMs });
+    else await ctx.actors.send('test_gate', eid(g), { type: 'command_failed', exit_code: r.exitCode, duration_ms: r.durationMs });
+  }
+  const byEntityId = await stateMap(ctx, 'test_gate', order.map(eid));
+  const byPlanId = Object.fromEntries(order.map((g) => [g, byEntityId[eid(g)]!]));
+  return { byPlanId, byEntityId, failed: order.filter((g) => byPlanId[g] !== 'PASSED') };
+}

@@ -1,0 +1,89 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { PersistedActors } from '../actors/index.js';
+import { revParse } from '../git/index.js';
+import { EntityNotFoundError, type Database } from '../persistence/index.js';
+import { planOrder, type Plan } from '../plan/index.js';
+import { runIds } from './entity-ids.js';
+import { RunSetupError } from './errors.js';
+import { ensurePhase } from './insert-patch.js';
+import type { EngineOptions, RunContext } from './run-context.js';
+
+/** Checks what must hold before anything is written: the repository and target branch exist, the run id is new. */
+async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
+  try {
+    await revParse(plan.run.repository, `refs/heads/${plan.run.target_branch}`);
+  } catch (err) {
+    throw new RunSetupError(`repository ${plan.run.repository} has no branch '${plan.run.target_branch}'`, { cause: err });
+  }
+  try {
+    await actors.load('run', plan.run.id);
+  } catch (err) {
+    if (err instanceof EntityNotFoundError) return;
+    throw err;
+  }
+  throw new RunSetupError(`run ${plan.run.id} already exists (use a new run id)`);
+}
+
+/**
+ * Starts a run of a validated plan (engine.md §1): creates the run and every entity with namespaced ids and links,
+ * registers the workers, spawns the UET workers, sends the run `start` and each workstream's first event
+ * (`skip`, `tasks_created` or `dependency_unmet`). Worktrees are created later, when a workstream's first task runs.
+ */
+export async function startRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): Promise<RunContext> {
+  await preflight(actors, plan);
+  const ids = runIds(plan.run.id);
+  const run_id = ids.run;
+  await ensurePhase(db, plan.run.phase);
+  await actors.create('run', run_id, {}, { links: { phase_id: plan.run.phase } });
+  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) {
+    await actors.create('circuit_breaker', ids.breaker(tool), { ...cfg });
+  }
+  for (const pool of plan.workers.orchestration) {
+    for (const w of pool.worker_ids) {
+      const input = { max_concurrent_tasks: pool.max_concurrent_tasks, affinity: pool.affinity.map(ids.workstream) };
+      await actors.create('worker', ids.worker(w), input, { links: { run_id, pool_id: pool.id } });
+      await actors.send('worker', ids.worker(w), { type: 'registration_complete', capabilities: [...pool.capabilities] });
+    }
+  }
+  for (let n = 1; n <= plan.workers.uet.count; n++) {
+    await actors.create('uet_worker', ids.uetWorker(n), {}, { links: { run_id } });
+    await actors.send('uet_worker', ids.uetWorker(n), { type: 'spawn_complete' });
+  }
+  for (const ws of plan.workstreams) {
+    const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical };
+    await actors.create('workstream', ids.workstream(ws.id), input, { links: { run_id } });
+    for (const t of ws.tasks) {
+      await actors.create(
+        'task',
+        ids.task(t.id),
+        {
+          depends_on: t.depends_on.map(ids.task),
+          gate_dependencies: [...t.gates],
+          required_capabilities: [...t.requires],
+          is_critical: t.critical,
+          max_retries: t.max_retries,
+          timeout_sec: t.timeout_sec,
+          expected_exit: [...t.expect_exit],
+          backoff: { base_ms: plan.retry.backoff_base_ms, cap_ms: plan.retry.backoff_cap_ms },
+        },
+        { links: { run_id, workstream_id: ids.workstream(ws.id) } },
+      );
+    }
+  }
+  await actors.send('run', run_id, { type: 'start' });
+  const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
+  const ctx: RunContext = { plan, order: planOrder(plan), ids, actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 } };
+  for (const wsId of ctx.order.workstreams) {
+    const ws = plan.workstreams.find((w) => w.id === wsId)!;
+    const id = ids.workstream(ws.id);
+    if (ws.skip) await actors.send('workstream', id, { type: 'skip', reason: 'skipped by the plan' });
+    else if (ws.depends_on.length === 0) await actors.send('workstream', id, { type: 'tasks_created', task_count: ws.tasks.length, dependencies: {} });
+    else {
+      const dependencies: Record<string, string> = {};
+      for (const d of ws.depends_on) dependencies[ids.workstream(d)] = (await actors.load('workstream', ids.workstream(d))).state;
+      await actors.send('workstream', id, { type: 'dependency_unmet', dependencies });
+    }
+  }
+  return ctx;
+}
