@@ -1,5 +1,6 @@
 import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
 import { revParse } from '../git/index.js';
+import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { reportCall, waitForBreaker } from './breaker-gate.js';
 import { stateMap, taskFacts } from './entity-facts.js';
@@ -77,6 +78,20 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   return state;
 }
 
+/** Waits until the task's persisted `retry_at` and sends `retry_delay_elapsed` (re-sent if the clock was not there yet). */
+async function waitForRetry(ctx: RunContext, id: string): Promise<void> {
+  for (;;) {
+    const retryAt = (await ctx.actors.load('task', id)).context['retry_at'];
+    await sleep((typeof retryAt === 'number' ? retryAt : Date.now()) - Date.now() + 1);
+    try {
+      await ctx.actors.send('task', id, { type: 'retry_delay_elapsed' });
+      return;
+    } catch (err) {
+      if (!(err instanceof InvalidTransitionError)) throw err;
+    }
+  }
+}
+
 function jitter(ctx: RunContext): number {
   return Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
 }
@@ -106,8 +121,6 @@ export async function executeTask(ctx: RunContext, task: PlanTask): Promise<stri
   for (;;) {
     const state = await attempt(ctx, task, wt);
     if (state !== 'retrying') return state;
-    const retryAt = (await ctx.actors.load('task', id)).context['retry_at'];
-    await sleep((typeof retryAt === 'number' ? retryAt : Date.now()) - Date.now() + 1);
-    await ctx.actors.send('task', id, { type: 'retry_delay_elapsed' });
+    await waitForRetry(ctx, id);
   }
 }

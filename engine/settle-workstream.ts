@@ -17,10 +17,20 @@ async function mergeWorkstream(ctx: RunContext, ws: string): Promise<void> {
   }
 }
 
-/** Cancels the tasks of a settled workstream that never ran (EXT-2 `user_cancelled`, with the reason). */
+/**
+ * Cancels the tasks of a settled workstream that never ran, in plan order: `dependency_failed` when one of its
+ * dependencies failed or was cancelled, else `user_cancelled` with the reason (EXT-2).
+ */
 async function cancelOpenTasks(ctx: RunContext, ws: string, reason: string): Promise<void> {
-  for (const t of await taskFacts(ctx, ws)) {
-    if (!isTerminal('task', t.state)) await ctx.actors.send('task', t.id, { type: 'user_cancelled', reason });
+  for (const taskId of ctx.order.tasks) {
+    const task = ctx.plan.tasks.find((t) => t.id === taskId)!;
+    if (task.workstream !== ws) continue;
+    const id = ctx.ids.task(task.id);
+    if (isTerminal('task', (await ctx.actors.load('task', id)).state)) continue;
+    const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
+    if (Object.values(dependencies).some((s) => s === 'failed' || s === 'cancelled')) {
+      await ctx.actors.send('task', id, { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' });
+    } else await ctx.actors.send('task', id, { type: 'user_cancelled', reason });
   }
 }
 

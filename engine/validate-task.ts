@@ -12,7 +12,7 @@ async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: string)
   const global = pathMatcher(ctx.plan.patch_rules.allowed_paths);
   const local = pathMatcher(ws.allowed_paths);
   const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: pathMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
-  const problems = res.violations.map((v) => `${v.check}: ${v.message}`);
+  const problems = res.violations.map((v) => `${v.check}: ${v.path !== undefined ? `${v.path}: ` : ''}${v.message}`);
   let format = res.format;
   if (format) {
     const ac = await applyCheck(wt, diff);
