@@ -1,0 +1,17 @@
+#!/bin/sh
+# Creates the demo's git repository (branch main, one commit) and a copy of the plan in DIR (default .state/demo),
+# outside the checkout's tracked files: nothing here is committed as a nested repository.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+dir=${1:-.state/demo}
+rm -rf "$dir/repo" "$dir/state"
+mkdir -p "$dir/repo/src"
+cp "$here/plan.yaml" "$dir/plan.yaml"
+cd "$dir/repo"
+git init --quiet --initial-branch=main
+printf 'exports.name = "demo";\n' > src/index.js
+printf 'node_modules/\n' > .gitignore
+git add -A
+git -c user.name=Demo -c user.email=demo@localhost commit --quiet -m "initial"
+echo "demo repository: $(pwd)"
+echo "next: npx gantry run $dir/plan.yaml --state-dir $dir/state"
