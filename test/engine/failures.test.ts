@@ -149,6 +149,25 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
     expect(await mainTree(box.repo)).toEqual(['src/app.js']);
   });
 
+  it('a task past its timeout_sec is killed and takes timeout_exceeded (R-4: retried while retries remain, then failed)', async () => {
+    const box = await sandbox();
+    const { status } = await runSandboxPlan(box, db, {
+      run: { id: 'slow' },
+      workstreams: [{ id: 'core', tasks: [{ id: 'hang', tool: 'sh', command: 'echo partial > src/partial.js; sleep 30', timeout_sec: 1, max_retries: 1 }] }],
+    });
+    expect(status.state).toBe('failed');
+    const actors = new PersistedActors({ db: db.db });
+    expect((await actors.history('task', 'slow.hang')).map((r) => r.trigger)).toEqual([
+      'create', 'scheduler_assigned', 'worker_started', 'timeout_exceeded', 'retry_delay_elapsed', 'worker_started', 'timeout_exceeded',
+    ]);
+    const hang = await actors.load('task', 'slow.hang');
+    expect(hang.state).toBe('failed');
+    expect(hang.context['timeout_occurred']).toBe(true);
+    expect(status.patches).toEqual([]);
+    expect(await mainTree(box.repo)).toEqual(['src/app.js']);
+    await actors.close();
+  });
+
   it('keeps the audit verifiable and replayable after all of the above', async () => {
     expect((await verifyAudit(db.db)).ok).toBe(true);
     expect((await replayAudit(db.db)).mismatches).toEqual([]);
