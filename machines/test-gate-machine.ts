@@ -68,8 +68,11 @@ export const testGateMachine = setup({
   guards: {
     /** SSOT §2.3: every depends_on gate PASSED. */
     dependenciesPassed: ({ context, event }) => allIn(context.depends_on, deps(event), ['PASSED']),
-    /** SSOT §2.3: a depends_on gate FAILED. */
-    dependencyFailed: ({ context, event }) => someIn(context.depends_on, deps(event), ['FAILED']),
+    /**
+     * SSOT §2.3: a depends_on gate FAILED. A dependency that is itself BLOCKED counts too: otherwise a gate two
+     * steps behind a failure would wait in PENDING forever (a gap of the SSOT, resolved like R-3).
+     */
+    dependencyFailed: ({ context, event }) => someIn(context.depends_on, deps(event), ['FAILED', 'BLOCKED']),
     /** SSOT §2.3: exit code equals the expected code. */
     exitExpected: ({ context, event }) => 'exit_code' in event && event.exit_code === context.expected_exit,
     /** SSOT §2.3: exit code differs from the expected code. */

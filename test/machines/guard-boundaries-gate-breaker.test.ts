@@ -52,6 +52,12 @@ describe('test gate dependencies, exit codes and deadline (SSOT §2.3)', () => {
     expect(step('test_gate', b, { type: 'dependency_passed', now: T + 2, dependencies: { lint: 'PASSED' } }).value).toBe('PENDING');
   });
 
+  it('blocks behind a dependency that is itself BLOCKED, so failures propagate down a chain of gates', () => {
+    const p = walk('test_gate', input, []);
+    expect(step('test_gate', p, { type: 'dependency_failed', now: T + 1, dependencies: { lint: 'BLOCKED' } }).value).toBe('BLOCKED');
+    expect(refusal('test_gate', p, { type: 'dependency_failed', now: T + 1, dependencies: { lint: 'PENDING' } }).kind).toBe('guard_refused');
+  });
+
   it('passes on the expected exit code, fails on any other, recording code, duration and completed_at', () => {
     const r = walk('test_gate', input, [start]);
     expect(refusal('test_gate', r, { type: 'command_succeeded', now: T + 20, exit_code: 1 }).kind).toBe('guard_refused');
