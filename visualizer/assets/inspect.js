@@ -39,6 +39,8 @@ function drawMachines(machines) {
     const holder = el('div', { class: 'svg' });
     holder.innerHTML = m.svg; // produced by the server from the machine definition, not from database text
     section.append(holder);
+    // Machines laid out wider than a grid cell take a whole row, so their labels stay readable.
+    if (Number(holder.querySelector('svg')?.getAttribute('width')) > 640) section.classList.add('wide');
     box.append(section);
   }
 }
