@@ -92,3 +92,46 @@ describe.each(testDatabases())('inspection page in Debian Chromium on %s', (kind
     expect(await page.locator('.machine[data-machine="worker"] g.state[data-state="idle"]').getAttribute('data-count')).toBe('1');
   });
 });
+
+describe('inspection page messages in Debian Chromium (PGlite)', () => {
+  let browser: Browser;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('says the database is empty, then shows the first entity when it appears', async () => {
+    const fx = await openInspectFixture('pglite', { empty: true });
+    try {
+      const page = await openPage(browser, fx.server.url, errors);
+      const status = page.locator('#status');
+      await expect.poll(() => status.getAttribute('data-state')).toBe('empty');
+      expect(await status.textContent()).toContain('The database is empty');
+      expect(await page.locator('.machine').count()).toBe(8);
+      await screenshot(page, 'pglite-empty');
+      await fx.actors.create('circuit_breaker', 'breaker-new', { failure_threshold: 2, now: at(0) });
+      await expect.poll(() => page.locator('#tree button[data-id="breaker-new"] .state').textContent(), { timeout: 10_000 }).toBe('CLOSED');
+      expect(await status.getAttribute('data-state')).toBe('ok');
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('says what is wrong when the database has no Gantry tables, and still draws the machines', async () => {
+    const fx = await openInspectFixture('pglite', { migrate: false });
+    try {
+      const page = await openPage(browser, fx.server.url, errors);
+      const status = page.locator('#status');
+      await expect.poll(() => status.getAttribute('data-state')).toBe('error');
+      expect(await status.textContent()).toMatch(/no Gantry tables.*gantry db migrate/);
+      await expect.poll(() => page.locator('.machine').count()).toBe(8);
+      await screenshot(page, 'pglite-unmigrated');
+    } finally {
+      await fx.close();
+    }
+  });
+});
