@@ -1,13 +1,13 @@
-import { sql, type Kysely } from 'kysely';
-import { auditRow, type TransitionAudit } from './audit-record.js';
+import type { Kysely } from 'kysely';
+import type { TransitionAudit } from './audit-record.js';
 import type { Database } from './database.js';
-import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
+import { entityTable, PERSISTED_ENTITY_TYPES } from './entity-tables.js';
 import { BatchOrderError, EntityNotFoundError, OptimisticLockError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
-import { checkColumns } from './sql-values.js';
-import { insertAuditRows } from './unnest-rows.js';
-import { updateBatch, type RowUpdate } from './update-batch.js';
+import { checkColumns, chunk } from './sql-values.js';
+import { currentVersions } from './current-versions.js';
+import { writeRound, type RoundItem } from './write-round.js';
 
 /** One transition to persist: the row moves from `expectedVersion` to `expectedVersion + 1`. */
 export interface TransitionItem {
@@ -27,21 +27,22 @@ export interface TransitionItem {
 /** Outcome of one item: its new version, or the version found instead (null: no such entity). */
 export type CommitResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly actualVersion: number | null };
 
-interface Planned extends RowUpdate {
-  readonly index: number;
-  readonly info: EntityTableInfo;
-  readonly signature: string;
+/** Rows per statement: large enough to amortise the round trip, small enough to bound one statement's memory. */
+const ROWS_PER_STATEMENT = 5000;
+
+interface Planned extends RoundItem {
   /** Position among this batch's items of the same entity (0 for the first). */
   readonly round: number;
   readonly previous: number | null;
 }
 
-/** Validates the batch and orders items of one entity into rounds (v, v+1, …). */
-function plan(items: readonly TransitionItem[]): Planned[] {
+/** Validates the batch and orders items of one entity into rounds (v, v+1, …); returns the rounds. */
+function plan(items: readonly TransitionItem[]): Planned[][] {
   const last = new Map<string, Planned>();
-  return items.map((item, index) => {
+  const rounds: Planned[][] = [];
+  items.forEach((item, index) => {
     const info = entityTable(item.entityType);
-    const columns = checkColumns(info, item.columns);
+    const names = checkColumns(info, item.columns);
     const key = `${info.entityType}\u0000${item.id}`;
     const prev = last.get(key);
     if (prev && item.expectedVersion !== prev.expectedVersion + 1) {
@@ -50,68 +51,75 @@ function plan(items: readonly TransitionItem[]): Planned[] {
     if (prev && item.audit.prevHash !== prev.audit.hash) {
       throw new BatchOrderError(info.entityType, item.id, `prevHash of version ${item.expectedVersion + 1} is not the hash of version ${prev.expectedVersion + 1}`);
     }
+    const round = prev ? prev.round + 1 : 0;
     const planned: Planned = {
-      ...item,
-      columns: item.columns ?? {},
       index,
       info,
-      signature: columns.join(','),
-      round: prev ? prev.round + 1 : 0,
+      id: item.id,
+      expectedVersion: item.expectedVersion,
+      state: item.state,
+      snapshot: item.snapshot,
+      machineVersion: item.machineVersion,
+      columns: item.columns ?? {},
+      names,
+      signature: names.join(','),
+      audit: item.audit,
+      round,
       previous: prev ? prev.index : null,
     };
     last.set(key, planned);
-    return planned;
+    (rounds[round] ??= []).push(planned);
   });
+  return rounds;
 }
 
-async function currentVersions(trx: Kysely<any>, info: EntityTableInfo, ids: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await sql<{ id: string; version: number }>`
-    SELECT id, version FROM ${sql.table(info.table)}
-    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(trx);
-  return new Map(rows.map((r) => [String(r.id), Number(r.version)]));
-}
-
-async function run(trx: Kysely<any>, planned: readonly Planned[]): Promise<CommitResult[]> {
-  const applied = new Array<boolean>(planned.length).fill(false);
-  const rounds = planned.reduce((m, p) => Math.max(m, p.round), 0) + 1;
-  for (let round = 0; round < rounds; round++) {
-    const ready = planned.filter((p) => p.round === round && (p.previous === null || applied[p.previous]));
-    for (const type of PERSISTED_ENTITY_TYPES) {
-      const ofType = ready.filter((p) => p.info.entityType === type);
-      for (const signature of new Set(ofType.map((p) => p.signature))) {
-        const group = ofType.filter((p) => p.signature === signature);
-        const done = await updateBatch(trx, group[0]!.info, signature ? signature.split(',') : [], group);
-        for (const p of group) applied[p.index] = done.has(p.id);
-      }
+/** Applies the rounds in order (an item only when its predecessor was applied); returns which items were. */
+async function apply(db: Kysely<any>, rounds: readonly (readonly Planned[])[], total: number): Promise<boolean[]> {
+  const applied = new Array<boolean>(total).fill(false);
+  for (const round of rounds) {
+    const ready = round.filter((p) => p.previous === null || applied[p.previous]);
+    for (const part of chunk(ready, ROWS_PER_STATEMENT)) {
+      for (const i of await writeRound(db, part)) applied[i] = true;
     }
   }
-  const results: CommitResult[] = planned.map((p) => ({ ok: true, version: p.expectedVersion + 1 }));
-  for (const type of PERSISTED_ENTITY_TYPES) {
-    const failed = planned.filter((p) => !applied[p.index] && p.info.entityType === type);
-    if (failed.length === 0) continue;
-    const found = await currentVersions(trx, failed[0]!.info, [...new Set(failed.map((p) => p.id))]);
-    for (const p of failed) results[p.index] = { ok: false, actualVersion: found.get(p.id) ?? null };
+  return applied;
+}
+
+/** The results, with the versions found for the items not applied. */
+async function results(db: Kysely<any>, rounds: readonly (readonly Planned[])[], applied: readonly boolean[]): Promise<CommitResult[]> {
+  const out = new Array<CommitResult>(applied.length);
+  const failed = new Map<string, Planned[]>();
+  for (const p of rounds.flat()) {
+    if (applied[p.index]) out[p.index] = { ok: true, version: p.expectedVersion + 1 };
+    else (failed.get(p.info.entityType) ?? failed.set(p.info.entityType, []).get(p.info.entityType)!).push(p);
   }
-  const audits = planned
-    .filter((p) => applied[p.index])
-    .map((p) => auditRow(p.info.entityType, p.id, p.expectedVersion + 1, p.state, p.audit));
-  await insertAuditRows(trx, audits);
-  return results;
+  for (const type of PERSISTED_ENTITY_TYPES) {
+    const ps = failed.get(type);
+    if (!ps) continue;
+    const found = await currentVersions(db, ps[0]!.info, [...new Set(ps.map((p) => p.id))]);
+    for (const p of ps) out[p.index] = { ok: false, actualVersion: found.get(p.id) ?? null };
+  }
+  return out;
 }
 
 /**
- * THE hot path (engine.md §3): persists a batch of transitions of any number of entities in ONE
- * transaction (the caller's, when `db` is one) — per table one guarded
- * `UPDATE … WHERE version = expected` (batched), then one multi-row INSERT of the audit rows of
- * exactly the rows updated. Items of one entity must be consecutive versions in batch order
- * (v, v+1, …, hash-chained) and are applied in rounds; when one fails, its successors fail too.
- * A conflicting item does not stop the others. Returns one result per item, in order.
+ * THE hot path (engine.md §3): persists a batch of transitions of any number of entities atomically
+ * (in the caller's transaction, when `db` is one). Per round one statement: per table a guarded
+ * `UPDATE … WHERE version = expected` (batched) returning the audit rows of exactly the rows it
+ * moved, inserted by the same statement. A batch that fits one statement (each entity once, up to
+ * 5,000 items) needs no BEGIN/COMMIT: one round trip. Items of one entity must be consecutive
+ * versions in batch order (v, v+1, …, hash-chained) and are applied in rounds inside one
+ * transaction; when one fails, its successors fail too. A conflicting item does not stop the
+ * others. Returns one result per item, in order.
  */
 export async function commitTransitions(db: Kysely<Database>, items: readonly TransitionItem[]): Promise<CommitResult[]> {
   if (items.length === 0) return [];
-  const planned = plan(items);
+  const rounds = plan(items);
+  const single = rounds.length === 1 && items.length <= ROWS_PER_STATEMENT;
   try {
-    return await inTransaction(db, (trx) => run(trx as Kysely<any>, planned));
+    const applied = await inTransaction(db, (trx) => apply(trx as Kysely<any>, rounds, items.length), { singleStatement: single });
+    if (applied.every(Boolean)) return applied.map((_, i) => ({ ok: true, version: items[i]!.expectedVersion + 1 }));
+    return await results(db as Kysely<any>, rounds, applied);
   } catch (error) {
     throw mapDbError(error);
   }

@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { usePreparedStatements } from './prepared-pool.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
 
 /** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */
@@ -85,6 +86,7 @@ async function openPostgres(url: string, schema: string | null, max: number | un
   });
   // An idle client that loses its server is dropped from the pool; the next query reports the problem.
   pool.on('error', () => undefined);
+  usePreparedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await ensureSchema(db, schema);
