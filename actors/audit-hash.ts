@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
 /** The fields of an audit row that the hash covers (SSOT §8.5.2): everything but the row id and the hashes. */
@@ -21,11 +21,13 @@ export interface HashedAuditFields {
   readonly transitioned_at: string;
 }
 
-/** SHA-256 (hex) over the previous hash of the same entity and the canonical form of the entry; genesis uses ''. */
+/** One-shot `crypto.hash` (Node ≥ 20.12; a third of the cost of a Hash object for inputs this small), else a Hash object. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/** SHA-256 (hex) over the previous hash of the same entity, a newline and the canonical form of the entry; genesis uses ''. */
 export function auditHash(prevHash: string | null, fields: HashedAuditFields): string {
-  return createHash('sha256')
-    .update(prevHash ?? '')
-    .update('\n')
-    .update(canonicalJson(fields))
-    .digest('hex');
+  return sha256Hex(`${prevHash ?? ''}\n${canonicalJson(fields)}`);
 }

@@ -21,23 +21,40 @@ export interface PendingSend {
 export interface GroupCommitterOptions {
   /** Re-decisions after version conflicts before giving up with OptimisticLockError; default 8. */
   readonly maxAttempts?: number;
-  /** Largest number of transitions in one database transaction; default 1000. */
+  /** Largest number of transitions in one database transaction; default 500. */
   readonly maxBatch?: number;
+  /**
+   * Batches committed at once, on separate connections (their entities never overlap); default 4, and 1 when the
+   * database has a single connection (PGlite), where batches could only queue behind each other.
+   */
+  readonly maxInFlight?: number;
   /** Called with the decisions of a committed batch, before the sends resolve (effects: JSONL, listeners). */
   readonly afterCommit: (decisions: readonly Decision[]) => Promise<void>;
 }
 
+/** Whether the Kysely instance reaches a database with more than one connection (PostgreSQL pools, not PGlite). */
+function multipleConnections(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter.supportsMultipleConnections !== false;
+}
+
 /**
  * Group commit (engine.md §3): sends queued in the same tick are decided in order per entity, chained
- * (v, v+1, …), and written in ONE transaction with one guarded UPDATE per table and one audit INSERT. Entities that
- * lost a version race are re-read and re-decided (or fail with OptimisticLockError when the caller named the
- * version); per-entity order is the order of `send` calls.
+ * (v, v+1, …), and written in ONE transaction (one statement: guarded UPDATEs returning the audit rows it inserts). Up to
+ * `maxInFlight` batches are committed at once, so deciding the next batch overlaps the database writing the
+ * previous one; an entity is in at most one batch in flight, so per-entity order is the order of `send` calls.
+ * Entities that lost a version race (to another process) are re-read and re-decided (or fail with
+ * OptimisticLockError when the caller named the version).
  */
 export class GroupCommitter {
   private queue: PendingSend[] = [];
-  private running: Promise<void> | null = null;
+  /** Keys of the entities in batches being committed. */
+  private readonly inFlight = new Set<string>();
+  private running = 0;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
   private readonly maxAttempts: number;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -45,38 +62,78 @@ export class GroupCommitter {
     private readonly opts: GroupCommitterOptions,
   ) {
     this.maxAttempts = opts.maxAttempts ?? 8;
-    this.maxBatch = opts.maxBatch ?? 1000;
+    this.maxBatch = opts.maxBatch ?? 500;
+    this.maxInFlight = opts.maxInFlight ?? (multipleConnections(db) ? 4 : 1);
   }
 
   /** Queues a send; resolves with its committed decision. */
   submit(p: Omit<PendingSend, 'resolve' | 'reject' | 'attempts'>): Promise<Decision> {
     return new Promise<Decision>((resolve, reject) => {
       this.queue.push({ ...p, attempts: 0, resolve, reject });
-      this.running ??= this.drain();
+      this.schedule();
     });
   }
 
   /** Resolves when nothing is queued or in flight. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
-  private async drain(): Promise<void> {
-    // Let the current tick's sends join the batch.
-    await new Promise<void>((r) => setImmediate(r));
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          await this.commitBatch(batch);
-        } catch (err) {
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.length === 0 && !this.scheduled;
+  }
+
+  /** Starts batches on the next turn of the event loop, so that the current tick's sends join them. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) break;
+      const keys = new Set(batch.map((p) => EntityCache.key(p.entityType, p.id)));
+      for (const k of keys) this.inFlight.add(k);
+      this.running++;
+      this.commitBatch(batch)
+        .catch((err: unknown) => {
           // Never leave a caller waiting: settling an already settled promise is a no-op.
           for (const p of batch) p.reject(err);
-        }
-      }
-    } finally {
-      this.running = null;
+        })
+        .finally(() => {
+          for (const k of keys) this.inFlight.delete(k);
+          this.running--;
+          if (this.queue.length > 0) this.schedule();
+          else if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+        });
     }
+  }
+
+  /**
+   * Takes the next batch off the queue, in queue order: up to `maxBatch` sends of entities not in flight. A send
+   * left behind holds back every later send of its entity, so per-entity order is kept.
+   */
+  private take(): PendingSend[] {
+    const batch: PendingSend[] = [];
+    const rest: PendingSend[] = [];
+    const held = new Set<string>();
+    let i = 0;
+    for (; i < this.queue.length && batch.length < this.maxBatch; i++) {
+      const p = this.queue[i]!;
+      const k = EntityCache.key(p.entityType, p.id);
+      if (this.inFlight.has(k) || held.has(k)) {
+        held.add(k);
+        rest.push(p);
+      } else batch.push(p);
+    }
+    this.queue = i < this.queue.length ? rest.concat(this.queue.slice(i)) : rest;
+    return batch;
   }
 
   private async entitiesFor(batch: readonly PendingSend[]): Promise<Map<string, LoadedEntity | null>> {

@@ -31,6 +31,10 @@ export interface PersistedActorsOptions {
   readonly maxAttempts?: number;
   /** Entities whose last state is kept in memory; default 10,000. */
   readonly cacheSize?: number;
+  /** Most transitions committed in one statement; default 500. */
+  readonly maxBatch?: number;
+  /** Batches committed at once (disjoint entities); default 4 on PostgreSQL, 1 on PGlite. */
+  readonly maxInFlight?: number;
 }
 
 /** Links to parent entities, set once at creation (foreign keys of the row). */
@@ -77,6 +81,8 @@ export class PersistedActors {
     this.log = opts.transitionLog ? new TransitionLog(opts.transitionLog) : null;
     this.committer = new GroupCommitter(opts.db, new EntityCache(opts.cacheSize), {
       maxAttempts: opts.maxAttempts,
+      maxBatch: opts.maxBatch,
+      maxInFlight: opts.maxInFlight,
       afterCommit: (ds) => this.effects(ds),
     });
   }

@@ -5,7 +5,9 @@ export const LINK_COLUMNS: ReadonlySet<string> = new Set(['run_id', 'workstream_
 
 /** The state columns of an entity row from its machine context (link columns left out). */
 export function stateColumns(entityType: string, context: Record<string, unknown>): Record<string, unknown> {
-  const out = columnsFromContext(entityType, context);
-  for (const k of LINK_COLUMNS) delete out[k];
+  const all = columnsFromContext(entityType, context);
+  // Copied rather than `delete`d: deleting keys turns the object into a slow dictionary.
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(all)) if (!LINK_COLUMNS.has(k)) out[k] = all[k];
   return out;
 }

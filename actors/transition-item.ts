@@ -15,7 +15,8 @@ export function transitionItem(d: Decision): TransitionItem {
     audit: {
       eventId: a.event_id,
       severity: a.severity as 'info',
-      transitionedAt: new Date(a.transitioned_at),
+      // The event's time (epoch ms), the instant `transitioned_at` was written from.
+      transitionedAt: d.next.updatedAt,
       hash: a.hash,
       prevHash: a.prev_hash ?? '',
       reason: a.reason,
