@@ -29,3 +29,17 @@ export class RunNotFoundError extends EngineError {
     super(runId === null ? 'no run in the database' : `run ${runId} not found`);
   }
 }
+
+/** The run was asked to stop (Ctrl-C): it stopped after its current step and can be continued with `gantry resume`. */
+export class RunInterruptedError extends EngineError {
+  constructor(readonly runId: string) {
+    super(`run ${runId} stopped before its end; continue it with: gantry resume ${runId}`);
+  }
+}
+
+/** `gantry resume` found no record of the plan a run was started from. */
+export class RunSourceNotFoundError extends EngineError {
+  constructor(readonly runId: string, readonly file: string) {
+    super(`no plan recorded for run ${runId} (looked for ${file}); pass --plan FILE`);
+  }
+}

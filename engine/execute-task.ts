@@ -5,8 +5,9 @@ import type { PlanTask } from '../plan/index.js';
 import { reportCall, waitForBreaker } from './breaker-gate.js';
 import { stateMap, taskFacts } from './entity-facts.js';
 import { ClaimMismatchError } from './errors.js';
+import { resumeValidation } from './resume-validation.js';
 import { heartbeatIfStale, pickWorker } from './pick-worker.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
 import { ensureWorktree, resetWorktree } from './worktree.js';
@@ -100,27 +101,36 @@ function jitter(ctx: RunContext): number {
  * Drives one task to a terminal state (SSOT §1.4): cancelled by `dependency_failed` when a dependency failed, else
  * `scheduler_assigned`, then attempts (claim → run → `execution_completed` / `execution_failed` /
  * `timeout_exceeded`), waiting out `retry_at` and sending `retry_delay_elapsed` between them; a successful attempt
- * goes through validation (patch ledger and gates). Returns the task's final state.
+ * goes through validation (patch ledger and gates). Resumable: a task found `queued` or `retrying` continues its
+ * attempts, one found `validating` continues its patch pipeline. Stops with `RunInterruptedError` between attempts
+ * when the run was asked to stop. Returns the task's final state.
  */
 export async function executeTask(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
   if (isTerminal('task', view.state)) return view.state;
+  if (view.state === 'validating') return resumeValidation(ctx, task);
+  if (view.state === 'pending') await schedule(ctx, task);
+  const wt = await ensureWorktree(ctx, task.workstream);
+  let state = (await ctx.actors.load('task', id)).state;
+  for (;;) {
+    if (isTerminal('task', state)) return state;
+    if (state === 'retrying') await waitForRetry(ctx, id);
+    checkStop(ctx);
+    state = await attempt(ctx, task, wt);
+  }
+}
+
+/** `pending` → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */
+async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
+  const id = ctx.ids.task(task.id);
   const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
   if (Object.values(dependencies).some((s) => s === 'failed' || s === 'cancelled')) {
-    await ctx.actors.send('task', id, { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' });
-    return 'cancelled';
+    return void (await ctx.actors.send('task', id, { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' }));
   }
   const ws = await ctx.actors.load('workstream', ctx.ids.workstream(task.workstream));
   if (ws.state !== 'ready' && ws.state !== 'executing') {
-    await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` });
-    return 'cancelled';
+    return void (await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` }));
   }
   await ctx.actors.send('task', id, { type: 'scheduler_assigned', dependencies, gates: {} });
-  const wt = await ensureWorktree(ctx, task.workstream);
-  for (;;) {
-    const state = await attempt(ctx, task, wt);
-    if (state !== 'retrying') return state;
-    await waitForRetry(ctx, id);
-  }
 }

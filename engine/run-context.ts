@@ -3,6 +3,7 @@ import type { PersistedActors } from '../actors/index.js';
 import type { Database } from '../persistence/index.js';
 import type { Plan, PlanOrder } from '../plan/index.js';
 import type { RunIds } from './entity-ids.js';
+import { RunInterruptedError } from './errors.js';
 
 /** Engine settings; the defaults suit real runs, tests shorten the intervals. */
 export interface EngineOptions {
@@ -14,6 +15,8 @@ export interface EngineOptions {
   readonly jitter?: () => number;
   /** Grace between SIGTERM and SIGKILL when a task or gate times out; default 2000 ms. */
   readonly killGraceMs?: number;
+  /** When aborted, the run stops after its current step (task attempt) and stays resumable (`RunInterruptedError`). */
+  readonly signal?: AbortSignal;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */
@@ -49,4 +52,9 @@ export const TERMINAL: Readonly<Record<string, readonly string[]>> = {
 /** Whether `state` is terminal for `entityType`. */
 export function isTerminal(entityType: string, state: string): boolean {
   return (TERMINAL[entityType] ?? []).includes(state);
+}
+
+/** Throws `RunInterruptedError` when the run was asked to stop (options.signal aborted); a no-op otherwise. */
+export function checkStop(ctx: RunContext): void {
+  if (ctx.options.signal?.aborted) throw new RunInterruptedError(ctx.ids.run);
 }

@@ -45,6 +45,7 @@ async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
  * Creates the task's gates for this attempt (`R.task.gate.aN`, PENDING) and runs them in dependency order in the
  * worktree (SSOT §2.3): `start` when every dependency PASSED, `dependency_failed` (→ BLOCKED) when one FAILED; a gate
  * whose dependency is itself BLOCKED stays PENDING (the machine has no edge for it). Exit code decides PASSED/FAILED.
+ * Resumable: gates that already exist are not created again and only PENDING ones are started.
  */
 export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: number, cwd: string): Promise<GateOutcome> {
   const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
@@ -52,13 +53,18 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
   const gateOf = (g: string) => ws.gates.find((x) => x.id === g)!;
   const eid = (g: string) => ctx.ids.gate(task.id, g, attemptNo);
   const links = { run_id: ctx.ids.run, workstream_id: ctx.ids.workstream(ws.id), task_id: ctx.ids.task(task.id) };
+  const existing = new Set(
+    (await ctx.db.selectFrom('test_gates').select('id').where('id', 'in', order.length > 0 ? order.map(eid) : ['']).execute()).map((r) => r.id),
+  );
   for (const g of order) {
+    if (existing.has(eid(g))) continue;
     const gate = gateOf(g);
     const input = { gate_type: gate.type, depends_on: gate.depends_on.map(eid), expected_exit: gate.expect_exit, timeout_sec: gate.timeout_sec };
     await ctx.actors.create('test_gate', eid(g), input, { links });
   }
   for (const g of order) {
     const gate = gateOf(g);
+    if ((await ctx.actors.load('test_gate', eid(g))).state !== 'PENDING') continue;
     const dependencies = await stateMap(ctx, 'test_gate', gate.depends_on.map(eid));
     const states = Object.values(dependencies);
     if (states.includes('FAILED')) {

@@ -4,7 +4,8 @@ import type { Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
 import { executeTask } from './execute-task.js';
 import type { EngineOptions, RunContext } from './run-context.js';
-import { isTerminal } from './run-context.js';
+import { checkStop, isTerminal } from './run-context.js';
+import { taskFacts } from './entity-facts.js';
 import { afterWorkstreamSettled, deriveWorkstream, refreshDependencies } from './settle-workstream.js';
 import { settleRun } from './settle-run.js';
 import { startRun } from './start-run.js';
@@ -38,28 +39,35 @@ async function shutdown(ctx: RunContext): Promise<void> {
 }
 
 /**
- * Runs a validated plan to its outcome in this process (milestone 1, engine.md §1–2): starts the run, then runs
- * the tasks one at a time in `planOrder` (which honours task and workstream dependencies), deriving each task's
- * workstream after it settles and deciding the run by SSOT §3.3 / R-1. Every step is a persisted transition.
+ * Drives a started (or resumed) run to its outcome in this process (milestone 1, engine.md §1–2): runs the tasks one
+ * at a time in `planOrder` (which honours task and workstream dependencies), deriving each task's workstream after it
+ * settles and deciding the run by SSOT §3.3 / R-1. Every step is a persisted transition. Once the run has ended its
+ * workers are shut down; when it stops early (`RunInterruptedError`, or any error) nothing is shut down, so the run
+ * stays resumable.
  */
-export async function runPlan(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): Promise<RunStatus> {
-  const ctx = await startRun(actors, db, plan, options);
-  try {
-    for (const taskId of ctx.order.tasks) {
-      if ((await settleRun(ctx)) !== 'running') break;
-      const task = plan.tasks.find((t) => t.id === taskId)!;
-      await refreshDependencies(ctx, task.workstream);
-      await executeTask(ctx, task);
-      await deriveWorkstream(ctx, task.workstream);
-    }
-    for (const ws of ctx.order.workstreams) {
-      if ((await settleRun(ctx)) !== 'running') break;
-      await refreshDependencies(ctx, ws);
-      await deriveWorkstream(ctx, ws);
-    }
-    if ((await settleRun(ctx)) !== 'running') await cancelRemaining(ctx);
-  } finally {
-    await shutdown(ctx);
+export async function driveRun(ctx: RunContext): Promise<RunStatus> {
+  for (const taskId of ctx.order.tasks) {
+    if ((await settleRun(ctx)) !== 'running') break;
+    checkStop(ctx);
+    const task = ctx.plan.tasks.find((t) => t.id === taskId)!;
+    await refreshDependencies(ctx, task.workstream);
+    await executeTask(ctx, task);
+    await deriveWorkstream(ctx, task.workstream);
   }
-  return runStatus(db, ctx.ids.run);
+  for (const ws of ctx.order.workstreams) {
+    if ((await settleRun(ctx)) !== 'running') break;
+    await refreshDependencies(ctx, ws);
+    await deriveWorkstream(ctx, ws);
+    // A crash right after a workstream settled can leave its open tasks uncancelled: finish that (resume).
+    const settled = isTerminal('workstream', (await ctx.actors.load('workstream', ctx.ids.workstream(ws))).state);
+    if (settled && (await taskFacts(ctx, ws)).some((t) => !isTerminal('task', t.state))) await afterWorkstreamSettled(ctx, ws);
+  }
+  if ((await settleRun(ctx)) !== 'running') await cancelRemaining(ctx);
+  if (isTerminal('run', (await ctx.actors.load('run', ctx.ids.run)).state)) await shutdown(ctx);
+  return runStatus(ctx.db, ctx.ids.run);
+}
+
+/** Runs a validated plan to its outcome in this process: {@link startRun}, then {@link driveRun}. */
+export async function runPlan(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): Promise<RunStatus> {
+  return driveRun(await startRun(actors, db, plan, options));
 }

@@ -74,10 +74,13 @@ export async function refreshDependencies(ctx: RunContext, ws: string): Promise<
 export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<string> {
   const id = ctx.ids.workstream(ws);
   const view = await ctx.actors.load('workstream', id);
-  if (view.state !== 'executing' && view.state !== 'ready') return view.state;
+  if (view.state === 'validating') await mergeWorkstream(ctx, ws); // left here by a crash before the merge (resume)
+  else if (view.state !== 'executing' && view.state !== 'ready') return view.state;
   const tasks = await taskFacts(ctx, ws);
   const ledger = await ledgerFacts(ctx, ws);
-  if (view.state === 'executing' && ledger.some((l) => l.state === 'quarantined')) {
+  if (view.state === 'validating') {
+    // merged above
+  } else if (view.state === 'executing' && ledger.some((l) => l.state === 'quarantined')) {
     await ctx.actors.send('workstream', id, { type: 'patch_quarantined', ledger, reason: 'a patch of the workstream was quarantined' });
   } else if (view.state === 'executing' && tasks.some((t) => t.critical && t.state === 'failed')) {
     await ctx.actors.send('workstream', id, { type: 'critical_task_failed', tasks });

@@ -1,9 +1,9 @@
-import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError } from '../git/index.js';
+import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { pathMatcher, type PlanTask } from '../plan/index.js';
 import { insertPatch } from './insert-patch.js';
 import type { RunContext } from './run-context.js';
-import { runGates } from './run-gates.js';
+import { runGates, type GateOutcome } from './run-gates.js';
 import { resetWorktree } from './worktree.js';
 
 /** Format, scope and constraint checks of a patch (SSOT §2.2): `checkPatch` with the plan's rules, plus `git apply --check`. */
@@ -45,12 +45,69 @@ async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string,
   }
 }
 
+/** The last commit of a worktree when it is this task's (a crash between `git commit` and `commit_succeeded`), else null. */
+export async function ownCommit(ctx: RunContext, task: PlanTask, wt: string): Promise<string | null> {
+  const subject = (await runGit(wt, ['log', '-1', '--format=%s'])).stdout.trim();
+  return subject === commitMessage(ctx, task) ? revParse(wt, 'HEAD') : null;
+}
+
+function commitMessage(ctx: RunContext, task: PlanTask): string {
+  return `${task.id}: ${ctx.ids.run} (gantry)`;
+}
+
+/**
+ * The patch pipeline from the ledger entry's current state to its end (SSOT §2.2), so that a resumed run continues
+ * where the crash left it: created → checks; validated → accepted; queued / apply_failed → apply (EXT-3 retries);
+ * applied → the task's gates (resumable) → tests_passed / tests_failed; verified → commit (or the commit already
+ * made) → commit_succeeded. Without a ledger entry the gates alone decide. Returns the task's final state.
+ */
+export async function continueValidation(ctx: RunContext, task: PlanTask, wt: string, ledgerId: string | null, diff: string, attemptNo: number): Promise<string> {
+  const id = ctx.ids.task(task.id);
+  const state = async () => (ledgerId === null ? null : (await ctx.actors.load('patch_ledger', ledgerId)).state);
+  let gates: GateOutcome | null = null;
+  for (let s = await state(); s !== null && s !== 'committed'; s = await state()) {
+    const lid = ledgerId!;
+    if (s === 'created') {
+      const c = await checks(ctx, task, diff, wt);
+      if (!(c.format && c.scope && c.constraints)) {
+        await ctx.actors.send('patch_ledger', lid, { type: 'validation_failed', reason: c.reason, checks: { format: c.format, scope: c.scope, constraints: c.constraints } });
+        return fail(ctx, id, `patch quarantined: ${c.reason}`);
+      }
+      await ctx.actors.send('patch_ledger', lid, { type: 'validation_passed', format: true, scope: true, constraints: true });
+    } else if (s === 'validated') await ctx.actors.send('patch_ledger', lid, { type: 'accepted', policy_allowed: true });
+    else if (s === 'queued') {
+      if (!(await applyWithRetries(ctx, lid, diff, wt))) return fail(ctx, id, 'patch quarantined: git apply failed');
+    } else if (s === 'apply_failed') {
+      // Left here by a crash between `apply_failed` and its follow-up: retry while attempts remain (EXT-3), else quarantine.
+      const attempts = (await ctx.actors.load('patch_ledger', lid)).context['apply_attempts'];
+      if (typeof attempts === 'number' && attempts < MAX_APPLY_ATTEMPTS) await ctx.actors.send('patch_ledger', lid, { type: 'retry_apply' });
+      else {
+        await ctx.actors.send('patch_ledger', lid, { type: 'auto_quarantine', reason: `git apply failed ${MAX_APPLY_ATTEMPTS} times` });
+        return fail(ctx, id, 'patch quarantined: git apply failed');
+      }
+    } else if (s === 'applied') {
+      gates = await runGates(ctx, task, attemptNo, wt);
+      if (gates.failed.length > 0) {
+        await ctx.actors.send('patch_ledger', lid, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
+        await resetWorktree(wt);
+        return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
+      }
+      await ctx.actors.send('patch_ledger', lid, { type: 'tests_passed', gates: gates.byEntityId });
+    } else if (s === 'verified') {
+      const sha = (await ownCommit(ctx, task, wt)) ?? (await commitAll(wt, commitMessage(ctx, task)));
+      await ctx.actors.send('patch_ledger', lid, { type: 'commit_succeeded', commit_sha: sha });
+    } else return fail(ctx, id, `patch ${s}`);
+  }
+  gates ??= await runGates(ctx, task, attemptNo, wt);
+  if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
+  await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state: await state() });
+  return 'completed';
+}
+
 /**
  * Validates a task whose command succeeded (SSOT §3.1, §2.2), on a UET worker. The worktree's change since `base`
- * becomes the patch; the worktree is reset to `base`; the ledger checks it (`validation_passed` / `validation_failed`
- * → quarantined), `accepted` (the phase policy allows every patch in milestone 1), applies it (`git apply --index`),
- * the task's gates run on that tree, then `tests_passed` + commit + `commit_succeeded`, or `tests_failed` and the
- * tree is reset. A task that changed nothing is decided by its gates alone. Returns the task's final state.
+ * becomes the patch (stored with its ledger entry before the worktree is reset to `base`, so a crash loses nothing),
+ * then {@link continueValidation} runs the pipeline. A task that changed nothing is decided by its gates alone.
  */
 export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string): Promise<string> {
   const id = ctx.ids.task(task.id);
@@ -59,41 +116,26 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
   try {
     const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
     const diff = await diffWorktree(wt, base);
-    await resetWorktree(wt, base);
     let ledgerId: string | null = null;
     if (diff !== '') {
       ledgerId = ctx.ids.ledger(task.id, attemptNo);
-      const ws = task.workstream;
-      await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
-      await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run } });
-      ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
-      const c = await checks(ctx, task, diff, wt);
-      if (!(c.format && c.scope && c.constraints)) {
-        await ctx.actors.send('patch_ledger', ledgerId, { type: 'validation_failed', reason: c.reason, checks: { format: c.format, scope: c.scope, constraints: c.constraints } });
-        return fail(ctx, id, `patch quarantined: ${c.reason}`);
-      }
-      await ctx.actors.send('patch_ledger', ledgerId, { type: 'validation_passed', format: true, scope: true, constraints: true });
-      await ctx.actors.send('patch_ledger', ledgerId, { type: 'accepted', policy_allowed: true });
-      if (!(await applyWithRetries(ctx, ledgerId, diff, wt))) return fail(ctx, id, 'patch quarantined: git apply failed');
+      await createLedger(ctx, task, ledgerId, diff);
     }
-    const gates = await runGates(ctx, task, attemptNo, wt);
-    if (ledgerId !== null) {
-      if (gates.failed.length === 0) {
-        await ctx.actors.send('patch_ledger', ledgerId, { type: 'tests_passed', gates: gates.byEntityId });
-        const sha = await commitAll(wt, `${task.id}: ${ctx.ids.run} (gantry)`);
-        await ctx.actors.send('patch_ledger', ledgerId, { type: 'commit_succeeded', commit_sha: sha });
-      } else {
-        await ctx.actors.send('patch_ledger', ledgerId, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
-        await resetWorktree(wt, base);
-      }
-    }
-    if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
-    const ledger_state = ledgerId === null ? null : (await ctx.actors.load('patch_ledger', ledgerId)).state;
-    await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state });
-    return 'completed';
+    await resetWorktree(wt, base);
+    return await continueValidation(ctx, task, wt, ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
   }
+}
+
+/** Stores the patch row and creates its ledger entry (either may already exist after a crash). */
+export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: string, diff: string): Promise<void> {
+  const ws = task.workstream;
+  const id = ctx.ids.task(task.id);
+  const hasPatch = await ctx.db.selectFrom('patches').select('id').where('id', '=', ledgerId).executeTakeFirst();
+  if (!hasPatch) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
+  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run } });
+  ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
 }
 
 async function fail(ctx: RunContext, id: string, error: string): Promise<string> {

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { addWorktree, removeWorktree, runGit } from '../git/index.js';
+import { addWorktree, branchExists, isClean, removeWorktree, runGit } from '../git/index.js';
 import type { RunContext } from './run-context.js';
 
 /** Puts a worktree back at `base` (default HEAD): tracked changes and the tool's commits undone, untracked files removed (ignored ones kept). */
@@ -9,17 +9,31 @@ export async function resetWorktree(worktree: string, base = 'HEAD'): Promise<vo
   await runGit(worktree, ['clean', '-fd', '--quiet']);
 }
 
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
 /**
  * The workstream's worktree, created on first use under `<stateDir>/worktrees/<run>/<ws>` on a new integration
  * branch `gantry/<run>/<ws>` from the run's target branch — at that moment, so it holds what the workstreams it
- * depends on already merged.
+ * depends on already merged. After a restart (resume) the branch already exists: a missing worktree is recreated on
+ * it (stale worktree records pruned first) and a dirty one is reset to the branch tip, unless `keepDirty`.
  */
-export async function ensureWorktree(ctx: RunContext, ws: string): Promise<string> {
+export async function ensureWorktree(ctx: RunContext, ws: string, opts: { keepDirty?: boolean } = {}): Promise<string> {
   const known = ctx.worktrees.get(ws);
   if (known) return known;
+  const repo = ctx.plan.run.repository;
   const path = join(ctx.stateDir, 'worktrees', ctx.ids.run, ws);
   await mkdir(dirname(path), { recursive: true });
-  const abs = await addWorktree(ctx.plan.run.repository, path, ctx.ids.branch(ws), ctx.plan.run.target_branch);
+  let abs: string;
+  if (!(await branchExists(repo, ctx.ids.branch(ws)))) abs = await addWorktree(repo, path, ctx.ids.branch(ws), ctx.plan.run.target_branch);
+  else if (await exists(join(path, '.git'))) {
+    abs = path;
+    if (!opts.keepDirty && !(await isClean(abs))) await resetWorktree(abs);
+  } else {
+    await runGit(repo, ['worktree', 'prune']);
+    abs = await addWorktree(repo, path, ctx.ids.branch(ws));
+  }
   ctx.worktrees.set(ws, abs);
   return abs;
 }

@@ -1,0 +1,67 @@
+import type { RunContext } from './run-context.js';
+
+/** The engine's own code for a gate whose process was lost in a crash (it never reported an exit code). */
+export const LOST_EXIT_CODE = -1;
+
+/**
+ * Repairs what a crash between a commit and its effects can leave (engine.md §3 step 4), from the persisted state and
+ * through each machine's own edges, never by replaying a transition. Per state:
+ * - task `running`: its process died with the engine → `execution_failed` (it retries by its own edges, or fails);
+ * - gate `RUNNING`: its process is gone → `timeout_exceeded` when its deadline has passed, else `command_failed`
+ *   with exit code -1 (the task's validation then fails by its edges: the gate did not pass);
+ * - worker `busy`: no task of it is live any more → `task_completed` per held task; UET `BUSY` likewise;
+ *   worker `initializing` / UET `SPAWNING` (a crash during setup) are completed by the resumed setup;
+ * - task `retrying` with a past `retry_at` → `retry_delay_elapsed` (a future one is waited out by the driver);
+ * - ledger entries mid-pipeline and tasks `validating` are continued by the driver (`resumeValidation`), and
+ *   workstreams `validating` are merged by `deriveWorkstream`.
+ * Also rebuilds the context's ledger index from the database. Returns one line per repair.
+ */
+export async function repairRun(ctx: RunContext): Promise<string[]> {
+  const notes: string[] = [];
+  const run = ctx.ids.run;
+  const prefix = `${run}.`;
+  const ledgers = await ctx.db.selectFrom('patch_ledger_entries').select(['id', 'workstream_id']).where('run_id', '=', run).orderBy('created_at').orderBy('id').execute();
+  for (const l of ledgers) {
+    const ws = (l.workstream_id ?? '').slice(prefix.length);
+    if (!(ctx.ledgers.get(ws) ?? []).includes(l.id)) ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), l.id]);
+  }
+  const tasks = await ctx.db.selectFrom('tasks').select(['id', 'state']).where('run_id', '=', run).orderBy('id').execute();
+  for (const t of tasks.filter((x) => x.state === 'running')) {
+    const jitter = Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
+    const c = await ctx.actors.send('task', t.id, { type: 'execution_failed', error: 'the engine stopped while the task ran: its process was lost', jitter }, { reason: 'repaired on resume' });
+    notes.push(`task ${t.id}: running → ${c.to} (process lost)`);
+  }
+  const gates = await ctx.db.selectFrom('test_gates').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
+  for (const g of gates) {
+    const v = await ctx.actors.load('test_gate', g.id);
+    const started = v.context['started_at'];
+    const timeoutMs = (v.context['timeout_sec'] as number) * 1000;
+    const late = typeof started === 'number' && Date.now() - started > timeoutMs;
+    const event = late ? { type: 'timeout_exceeded' } : { type: 'command_failed', exit_code: LOST_EXIT_CODE };
+    await ctx.actors.send('test_gate', g.id, event, { reason: 'the engine stopped while the gate ran: its process was lost' });
+    notes.push(`gate ${g.id}: RUNNING → FAILED (${event.type}, process lost)`);
+  }
+  const workers = await ctx.db.selectFrom('workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'busy').orderBy('id').execute();
+  for (const w of workers) {
+    for (const task of (await ctx.actors.load('worker', w.id)).context['current_tasks'] as string[]) {
+      await ctx.actors.send('worker', w.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
+      notes.push(`worker ${w.id}: released ${task}`);
+    }
+  }
+  const uets = await ctx.db.selectFrom('uet_workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'BUSY').orderBy('id').execute();
+  for (const u of uets) {
+    const task = (await ctx.actors.load('uet_worker', u.id)).context['current_task'];
+    if (typeof task !== 'string') continue;
+    await ctx.actors.send('uet_worker', u.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
+    notes.push(`uet_worker ${u.id}: released ${task}`);
+  }
+  const retrying = await ctx.db.selectFrom('tasks').select(['id']).where('run_id', '=', run).where('state', '=', 'retrying').orderBy('id').execute();
+  for (const t of retrying) {
+    const due = (await ctx.actors.load('task', t.id)).context['retry_at'];
+    if (typeof due === 'number' && due <= Date.now()) {
+      await ctx.actors.send('task', t.id, { type: 'retry_delay_elapsed' });
+      notes.push(`task ${t.id}: retrying → queued (retry_at passed)`);
+    }
+  }
+  return notes;
+}

@@ -1,0 +1,34 @@
+import { applyPatch, diffWorktree } from '../git/index.js';
+import type { PlanTask } from '../plan/index.js';
+import type { RunContext } from './run-context.js';
+import { continueValidation, createLedger, ownCommit } from './validate-task.js';
+import { ensureWorktree, resetWorktree } from './worktree.js';
+
+/**
+ * Continues the validation of a task found `validating` after a restart (engine.md §3 step 4), from the persisted
+ * state: the attempt's patch comes from `patches` (or, when the crash came before it was stored, from the worktree,
+ * which still holds the tool's change); the worktree is put back where the ledger state says it was — clean for
+ * created/validated/queued/apply_failed, the patch applied for applied/verified (unless the task's commit was already
+ * made) — and the pipeline continues by the ledger's own edges. Gates left RUNNING were already failed by the repair.
+ */
+export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise<string> {
+  const id = ctx.ids.task(task.id);
+  const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
+  const ledgerId = ctx.ids.ledger(task.id, attemptNo);
+  const wt = await ensureWorktree(ctx, task.workstream, { keepDirty: true });
+  const uet = ctx.ids.uetWorker((ctx.cursors.uet++ % ctx.plan.workers.uet.count) + 1);
+  await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
+  try {
+    const patch = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
+    const ledger = await ctx.db.selectFrom('patch_ledger_entries').select('state').where('id', '=', ledgerId).executeTakeFirst();
+    const diff = patch?.diff ?? (await diffWorktree(wt, 'HEAD'));
+    if (diff !== '' && !ledger) await createLedger(ctx, task, ledgerId, diff);
+    const state = ledger?.state ?? 'created';
+    const committed = state === 'verified' && (await ownCommit(ctx, task, wt)) !== null;
+    if (!committed) await resetWorktree(wt);
+    if (diff !== '' && (state === 'applied' || (state === 'verified' && !committed))) await applyPatch(wt, diff);
+    return await continueValidation(ctx, task, wt, diff === '' ? null : ledgerId, diff, attemptNo);
+  } finally {
+    await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
+  }
+}
