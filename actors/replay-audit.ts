@@ -3,6 +3,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { applyEvent, initialSnapshot, persistSnapshot } from '../machines/index.js';
 import { loadEntity, readAllChains, type AuditRecord, type Database } from '../persistence/index.js';
 import { canonicalJson } from './canonical-json.js';
+import { overrideSnapshot } from './override-snapshot.js';
 
 /** One entity whose replayed audit does not give its stored state and snapshot. */
 export interface ReplayMismatch {
@@ -58,6 +59,13 @@ async function replayOne(db: Kysely<Database>, chain: readonly AuditRecord[]): P
     return miss(first.seq, `initial snapshot: ${(err as Error).message}`);
   }
   for (const r of chain.slice(1)) {
+    const forced = forcedSnapshot(r);
+    if (forced instanceof Error) return miss(r.seq, forced.message);
+    if (forced) {
+      snap = forced;
+      if (String(snap.value) !== r.toState) return miss(r.seq, `override snapshot is in '${String(snap.value)}' but the row says '${r.toState}'`);
+      continue;
+    }
     const event = r.metadata.event as ({ type: string } & Record<string, unknown>) | undefined;
     if (!event || event.type !== r.trigger) return miss(r.seq, `row does not record its event '${r.trigger}'`);
     try {
@@ -72,4 +80,13 @@ async function replayOne(db: Kysely<Database>, chain: readonly AuditRecord[]): P
   if (rec.state !== String(snap.value)) return miss(null, `stored state '${rec.state}' but replay gives '${String(snap.value)}'`);
   if (canonicalJson(rec.snapshot) !== canonicalJson(persistSnapshot(first.entityType, snap))) return miss(null, 'stored snapshot differs from the replayed one');
   return null;
+}
+
+/** A manual override row's forced snapshot (null for ordinary rows), or the error that it lacks one. */
+function forcedSnapshot(r: AuditRecord): AnyMachineSnapshot | Error | null {
+  try {
+    return overrideSnapshot(r);
+  } catch (err) {
+    return err as Error;
+  }
 }

@@ -1,0 +1,96 @@
+import { sql, type Kysely } from 'kysely';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ENTITY_TABLES, type Database } from '../persistence/index.js';
+import { machineCatalog } from '../machines/index.js';
+import { DEFAULT_STUCK_THRESHOLDS, watchActive, type StuckThresholds } from './find-stuck.js';
+
+/** Audit rows read per poll query. */
+const PAGE = 5000;
+/** Buckets of `state_transition_duration_seconds`: 10 ms to 6 h. */
+const BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
+
+/**
+ * Gantry's Prometheus metrics (engine.md §5), all read from the database so that they are right after a restart and
+ * follow every process's transitions: counters and durations from the audit table (polled by row id), current
+ * counts per state, stuck entities and breaker states computed at each scrape.
+ */
+export class GantryMetrics {
+  readonly registry = new Registry();
+  private lastId = '0';
+  private polling: Promise<void> | null = null;
+  private readonly transitions: Counter<'entity_type' | 'from_state' | 'to_state'>;
+  private readonly durations: Histogram<'entity_type' | 'state'>;
+  private readonly overrides: Counter<'entity_type' | 'operator'>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly thresholds: StuckThresholds = DEFAULT_STUCK_THRESHOLDS,
+  ) {
+    const registers = [this.registry];
+    this.transitions = new Counter({ name: 'state_transitions_total', help: 'Committed state transitions (audit rows after creation)', labelNames: ['entity_type', 'from_state', 'to_state'], registers });
+    this.durations = new Histogram({ name: 'state_transition_duration_seconds', help: 'Time spent in a state before leaving it (from the audit timestamps)', labelNames: ['entity_type', 'state'], buckets: BUCKETS, registers });
+    this.overrides = new Counter({ name: 'manual_state_overrides_total', help: 'Manual overrides (SSOT §5.2) by entity type and operator', labelNames: ['entity_type', 'operator'], registers });
+    const self = this;
+    new Gauge({ name: 'entity_state', help: 'Entities currently in each state', labelNames: ['entity_type', 'state'], registers, async collect() { await self.collectStates(this); } });
+    new Gauge({ name: 'stuck_entities', help: 'Entities stuck past their SSOT §5.1 threshold', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'count'); } });
+    new Gauge({ name: 'stuck_entity_max_age_ratio', help: 'Largest age/expected-duration ratio among active entities (2 = twice the expected duration)', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'ratio'); } });
+    new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per tool (1 for the current state)', labelNames: ['tool_id', 'state'], registers, async collect() { await self.collectBreakers(this); } });
+  }
+
+  /** Reads the audit rows committed since the last poll (all of them the first time) into the counters and durations. */
+  poll(): Promise<void> {
+    this.polling ??= this.drain().finally(() => (this.polling = null));
+    return this.polling;
+  }
+
+  /** The metrics in Prometheus text format, after a poll. */
+  async text(): Promise<string> {
+    await this.poll();
+    return this.registry.metrics();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }>`
+        SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.operator,
+          coalesce((t.metadata->>'override')::boolean, false) AS override,
+          extract(epoch FROM t.transitioned_at - p.transitioned_at)::float8 AS seconds
+        FROM state_transitions t
+        LEFT JOIN state_transitions p ON p.entity_type = t.entity_type AND p.entity_id = t.entity_id AND p.seq = t.seq - 1
+        WHERE t.id > ${this.lastId}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(this.db);
+      for (const r of rows) {
+        if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
+        if (r.from_state === null) continue;
+        this.transitions.inc({ entity_type: r.entity_type, from_state: r.from_state, to_state: r.to_state });
+        if (r.seconds !== null) this.durations.observe({ entity_type: r.entity_type, state: r.from_state }, Number(r.seconds));
+      }
+      if (rows.length > 0) this.lastId = rows[rows.length - 1]!.id;
+      if (rows.length < PAGE) return;
+    }
+  }
+
+  private async collectStates(g: Gauge<'entity_type' | 'state'>): Promise<void> {
+    g.reset();
+    for (const info of Object.values(ENTITY_TABLES)) {
+      for (const state of machineCatalog[info.entityType].states) g.set({ entity_type: info.entityType, state }, 0);
+      const { rows } = await sql<{ state: string; n: number }>`SELECT state, count(*)::int AS n FROM ${sql.table(info.table)} GROUP BY state`.execute(this.db);
+      for (const r of rows) g.set({ entity_type: info.entityType, state: r.state }, r.n);
+    }
+  }
+
+  private async collectStuck(g: Gauge<'entity_type'>, what: 'count' | 'ratio'): Promise<void> {
+    g.reset();
+    const values = new Map<string, number>(['workstream', 'task', 'worker', 'uet_worker'].map((t) => [t, 0]));
+    for (const w of await watchActive(this.db, this.thresholds)) {
+      const v = values.get(w.entityType) ?? 0;
+      values.set(w.entityType, what === 'count' ? v + (w.stuck ? 1 : 0) : Math.max(v, w.ratio));
+    }
+    for (const [entity_type, v] of values) g.set({ entity_type }, v);
+  }
+
+  private async collectBreakers(g: Gauge<'tool_id' | 'state'>): Promise<void> {
+    g.reset();
+    const { rows } = await sql<{ id: string; state: string }>`SELECT id, state FROM circuit_breakers ORDER BY id`.execute(this.db);
+    for (const r of rows) for (const s of machineCatalog.circuit_breaker.states) g.set({ tool_id: r.id, state: s }, s === r.state ? 1 : 0);
+  }
+}

@@ -1,0 +1,49 @@
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../persistence/index.js';
+import { mapDbError } from '../persistence/index.js';
+import { OperatorAuthError, OperatorExistsError } from './errors.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+/** scrypt (N=16384, r=8, p=1) of a token with a per-operator salt, as 64 hex digits. */
+function hashToken(token: string, saltHex: string): string {
+  return scryptSync(token, Buffer.from(saltHex, 'hex'), 32).toString('hex');
+}
+
+/** Registers operator `name` and returns a new random token; only its salted scrypt hash is stored. */
+export async function addOperator(db: Kysely<Database>, name: string): Promise<string> {
+  if (!NAME.test(name)) throw new OperatorAuthError(`invalid operator name '${name}'`);
+  const token = `gto_${randomBytes(24).toString('base64url')}`;
+  const salt = randomBytes(16).toString('hex');
+  try {
+    const { rows } = await sql<{ name: string }>`
+      INSERT INTO operators (name, token_salt, token_hash) VALUES (${name}, ${salt}, ${hashToken(token, salt)})
+      ON CONFLICT (name) DO NOTHING RETURNING name`.execute(db);
+    if (rows.length === 0) throw new OperatorExistsError(name);
+  } catch (err) {
+    if (err instanceof OperatorExistsError) throw err;
+    throw mapDbError(err);
+  }
+  return token;
+}
+
+/** An operator identity and the secret proving it, as given on the command line or in the environment. */
+export interface OperatorCredentials {
+  readonly operator: string | null;
+  readonly token: string | null;
+}
+
+/** The operator name when `creds` name a registered, unrevoked operator whose token matches; `OperatorAuthError` otherwise. */
+export async function authenticateOperator(db: Kysely<Database>, creds: OperatorCredentials): Promise<string> {
+  if (!creds.operator) throw new OperatorAuthError('no operator identity (--operator NAME or GANTRY_OPERATOR)');
+  if (!creds.token) throw new OperatorAuthError(`no token for operator '${creds.operator}' (--token T or GANTRY_OPERATOR_TOKEN)`);
+  const { rows } = await sql<{ token_salt: string; token_hash: string; revoked_at: Date | null }>`
+    SELECT token_salt, token_hash, revoked_at FROM operators WHERE name = ${creds.operator}`.execute(db);
+  const row = rows[0];
+  if (!row) throw new OperatorAuthError(`unknown operator '${creds.operator}' (register one with gantry operator add NAME)`);
+  if (row.revoked_at) throw new OperatorAuthError(`operator '${creds.operator}' is revoked`);
+  const given = Buffer.from(hashToken(creds.token, row.token_salt), 'hex');
+  if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex'))) throw new OperatorAuthError(`wrong token for operator '${creds.operator}'`);
+  return creds.operator;
+}
