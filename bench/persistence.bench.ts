@@ -6,6 +6,8 @@
  *    (BEGIN; guarded UPDATE … WHERE version = $v; audit INSERT; COMMIT), in the same run, interleaved rounds.
  *  - PGlite (in memory, one connection): ours at the same client counts.
  *  - A burst: 2,000 entities, one event each, sent at once (what group commit is for).
+ *  - PostgreSQL only, the persistence ceiling: `commitTransitions` alone on 8,000 transitions decided beforehand
+ *    (not timed), batches of 1,000 on 2 connections, every constraint in place (bench/persistence-ceiling.ts).
  * Each client drives its own circuit breaker (call_failed / call_succeeded alternating). Prints medians and ratios.
  * Run: `npm run bench:persistence` (or `npx tsx bench/persistence.bench.ts [seconds-per-measurement] [rounds]`).
  */
@@ -15,6 +17,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { PersistedActors } from '../actors/index.js';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../persistence/index.js';
+import { persistenceCeiling } from './persistence-ceiling.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -115,7 +118,9 @@ async function main(): Promise<void> {
       console.log(`  ${String(n).padStart(2)} clients    ${fmt(median(o)).padStart(12)} ${fmt(median(r)).padStart(14)}   ${(median(o) / median(r)).toFixed(2)}`);
     }
     const b = [await burst(actors, 2000), await burst(actors, 2000), await burst(actors, 2000)];
-    console.log(`  burst: 2,000 entities x 1 event at once: ${fmt(median(b))} tr/s (group commit)\n`);
+    console.log(`  burst: 2,000 entities x 1 event at once: ${fmt(median(b))} tr/s (group commit)`);
+    const ceiling = await persistenceCeiling(handle.db, actors);
+    console.log(`  ceiling: commitTransitions alone, pre-decided, batches of 1,000 on 2 connections: ${fmt(ceiling)} tr/s\n`);
     await actors.close();
   } finally {
     await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(handle.db);

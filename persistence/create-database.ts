@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-pool.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
 
@@ -109,6 +110,7 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
   let db: Kysely<Database>;
   try {
     await pglite.waitReady;
+    usePglitePreparedStatements(pglite);
     if (schema) await pglite.query(`create schema if not exists "${schema}"`);
     db = new Kysely<Database>({
       dialect: new PGliteDialect({

@@ -1,36 +1,19 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-
-/**
- * Opening comment of statement texts that run often with few distinct shapes (the transition writes): on
- * PostgreSQL each connection keeps them as named prepared statements, so they are parsed and planned once
- * per connection instead of on every call (about half the server time of a one-transition write).
- */
-export const PREPARED_MARK = '/* prepared */ ';
-
-const names = new Map<string, string>();
-const MAX_NAMES = 1000;
-
-/** The statement name of a text: a hash, so a name never stands for two texts. */
-function nameOf(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `gantry_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
-    if (names.size < MAX_NAMES) names.set(text, name);
-  }
-  return name;
-}
+import { PREPARED_MARK, preparedName } from './prepared-statements.js';
 
 type Query = (this: pg.PoolClient, ...args: unknown[]) => unknown;
 
-/** Makes every client of `pool` run `PREPARED_MARK` statements (text and parameter array) as named prepared statements. */
+/**
+ * Makes every client of `pool` run `PREPARED_MARK` statements (text and parameter array) as named prepared
+ * statements (about half the server time of a one-transition write is parsing and planning otherwise).
+ */
 export function usePreparedStatements(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const query = client.query as unknown as Query;
     const prepared: Query = function (this: pg.PoolClient, ...args: unknown[]) {
       const [text, values] = args;
       if (args.length === 2 && typeof text === 'string' && text.startsWith(PREPARED_MARK) && Array.isArray(values)) {
-        return query.call(this, { name: nameOf(text), text, values });
+        return query.call(this, { name: preparedName(text), text, values });
       }
       return query.apply(this, args);
     };

@@ -1,7 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { TransitionAudit } from './audit-record.js';
 import { PERSISTED_ENTITY_TYPES, type EntityTableInfo, type SqlColumnType } from './entity-tables.js';
-import { PREPARED_MARK } from './prepared-pool.js';
+import { PREPARED_MARK } from './prepared-statements.js';
 import { toIso } from './sql-values.js';
 
 /** One guarded row move with its audit row; in a round each entity appears at most once. */
