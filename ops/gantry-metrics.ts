@@ -6,6 +6,11 @@ import { DEFAULT_STUCK_THRESHOLDS, watchActive, type StuckThresholds } from './f
 
 /** Audit rows read per poll query. */
 const PAGE = 5000;
+/**
+ * Ids below the highest one seen that are read again at each poll: a bigserial id is taken when a row is inserted
+ * but becomes visible at commit, so a concurrent transaction can commit a lower id after a higher one was polled.
+ */
+const LATE_WINDOW = 2000;
 /** Buckets of `state_transition_duration_seconds`: 10 ms to 6 h. */
 const BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
 
@@ -16,7 +21,9 @@ const BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600
  */
 export class GantryMetrics {
   readonly registry = new Registry();
-  private lastId = '0';
+  private lastId = 0n;
+  /** Ids already counted within the late window, so a re-read row is not counted twice. */
+  private readonly seen = new Set<bigint>();
   private polling: Promise<void> | null = null;
   private readonly transitions: Counter<'entity_type' | 'from_state' | 'to_state'>;
   private readonly durations: Histogram<'entity_type' | 'state'>;
@@ -50,6 +57,7 @@ export class GantryMetrics {
   }
 
   private async drain(): Promise<void> {
+    let after = this.forget();
     for (;;) {
       const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }>`
         SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.operator,
@@ -57,16 +65,33 @@ export class GantryMetrics {
           extract(epoch FROM t.transitioned_at - p.transitioned_at)::float8 AS seconds
         FROM state_transitions t
         LEFT JOIN state_transitions p ON p.entity_type = t.entity_type AND p.entity_id = t.entity_id AND p.seq = t.seq - 1
-        WHERE t.id > ${this.lastId}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(this.db);
+        WHERE t.id > ${after.toString()}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(this.db);
       for (const r of rows) {
-        if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
-        if (r.from_state === null) continue;
-        this.transitions.inc({ entity_type: r.entity_type, from_state: r.from_state, to_state: r.to_state });
-        if (r.seconds !== null) this.durations.observe({ entity_type: r.entity_type, state: r.from_state }, Number(r.seconds));
+        const id = BigInt(r.id);
+        if (this.seen.has(id)) continue;
+        this.seen.add(id);
+        if (id > this.lastId) this.lastId = id;
+        this.count(r);
       }
-      if (rows.length > 0) this.lastId = rows[rows.length - 1]!.id;
-      if (rows.length < PAGE) return;
+      if (rows.length > 0) after = BigInt(rows[rows.length - 1]!.id);
+      if (rows.length < PAGE) break;
     }
+    this.forget();
+  }
+
+  /** Drops the ids below the late window from `seen` and returns the id the next read starts after. */
+  private forget(): bigint {
+    const floor = this.lastId > BigInt(LATE_WINDOW) ? this.lastId - BigInt(LATE_WINDOW) : 0n;
+    for (const id of this.seen) if (id <= floor) this.seen.delete(id);
+    return floor;
+  }
+
+  /** Counts one audit row: an override, a transition and the time spent in the state it left. */
+  private count(r: { entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }): void {
+    if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
+    if (r.from_state === null) return;
+    this.transitions.inc({ entity_type: r.entity_type, from_state: r.from_state, to_state: r.to_state });
+    if (r.seconds !== null) this.durations.observe({ entity_type: r.entity_type, state: r.from_state }, Number(r.seconds));
   }
 
   private async collectStates(g: Gauge<'entity_type' | 'state'>): Promise<void> {

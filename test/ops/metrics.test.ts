@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PersistedActors } from '../../actors/index.js';
+import { newEventId, PersistedActors } from '../../actors/index.js';
 import { addOperator, applyOverride, GantryMetrics } from '../../ops/index.js';
 import { createDatabase, ENTITY_TABLES, migrateToLatest, resolveDatabaseOptions, type Database, type DatabaseHandle } from '../../persistence/index.js';
 import { ROOT } from '../cli/run-gantry.js';
@@ -81,6 +82,26 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     expect(sampleValue(after, 'stuck_entities', { entity_type: 'task' })).toBe(0);
   });
 
+  // Only PostgreSQL has concurrent writers: a bigserial id taken by a transaction that commits after a higher one.
+  if (kind === 'postgres') {
+    it('a row committed late with a lower id than one already polled is still counted, once', async () => {
+      const metrics = new GantryMetrics(h.db);
+      await metrics.poll();
+      const row = (id: string) => sql`INSERT INTO state_transitions (event_id, entity_type, entity_id, seq, to_state, trigger, metadata, operator, severity, transitioned_at, hash)
+        VALUES (${newEventId(Date.now())}, 'task', ${id}, 1, 'pending', 'create', ${JSON.stringify({ override: true })}::jsonb, 'late', 'warning', now(), ${randomBytes(32).toString('hex')})`;
+      await h.db.connection().execute(async (slow) => {
+        await sql`BEGIN`.execute(slow);
+        await row('late-a').execute(slow);
+        await row('late-b').execute(h.db);
+        await metrics.poll();
+        await sql`COMMIT`.execute(slow);
+      });
+      const samples = parsePrometheusText(await metrics.text());
+      expect(sampleValue(samples, 'manual_state_overrides_total', { entity_type: 'task', operator: 'late' })).toBe(2);
+      expect(sampleValue(parsePrometheusText(await metrics.text()), 'manual_state_overrides_total', { entity_type: 'task', operator: 'late' })).toBe(2);
+    });
+  }
+
   it('after a restart, a new `gantry metrics` process over the same database serves the same values', async () => {
     await h.close();
     const { DATABASE_URL, ...rest } = process.env;
@@ -107,5 +128,6 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     const samples = parsePrometheusText(text);
     expect(await expectMatchesDatabase(h.db, samples)).toBeGreaterThan(5);
     expect(sampleValue(samples, 'manual_state_overrides_total', { entity_type: 'circuit_breaker', operator: 'alice' })).toBe(1);
+    if (kind === 'postgres') expect(sampleValue(samples, 'manual_state_overrides_total', { entity_type: 'task', operator: 'late' })).toBe(2);
   });
 });
