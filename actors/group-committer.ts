@@ -12,6 +12,8 @@ export interface PendingSend {
   readonly event: { type: string; now: number } & Record<string, unknown>;
   readonly meta: SendMeta;
   readonly expectedVersion: number | undefined;
+  /** `EntityCache.key` of the entity, computed once. */
+  readonly key: string;
   attempts: number;
   readonly resolve: (d: Decision) => void;
   readonly reject: (e: unknown) => void;
@@ -67,9 +69,9 @@ export class GroupCommitter {
   }
 
   /** Queues a send; resolves with its committed decision. */
-  submit(p: Omit<PendingSend, 'resolve' | 'reject' | 'attempts'>): Promise<Decision> {
+  submit(p: Omit<PendingSend, 'resolve' | 'reject' | 'attempts' | 'key'>): Promise<Decision> {
     return new Promise<Decision>((resolve, reject) => {
-      this.queue.push({ ...p, attempts: 0, resolve, reject });
+      this.queue.push({ ...p, key: EntityCache.key(p.entityType, p.id), attempts: 0, resolve, reject });
       this.schedule();
     });
   }
@@ -98,7 +100,7 @@ export class GroupCommitter {
     while (this.running < this.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       if (batch.length === 0) break;
-      const keys = new Set(batch.map((p) => EntityCache.key(p.entityType, p.id)));
+      const keys = new Set(batch.map((p) => p.key));
       for (const k of keys) this.inFlight.add(k);
       this.running++;
       this.commitBatch(batch)
@@ -126,9 +128,8 @@ export class GroupCommitter {
     let i = 0;
     for (; i < this.queue.length && batch.length < this.maxBatch; i++) {
       const p = this.queue[i]!;
-      const k = EntityCache.key(p.entityType, p.id);
-      if (this.inFlight.has(k) || held.has(k)) {
-        held.add(k);
+      if (this.inFlight.has(p.key) || held.has(p.key)) {
+        held.add(p.key);
         rest.push(p);
       } else batch.push(p);
     }
@@ -140,9 +141,8 @@ export class GroupCommitter {
     const out = new Map<string, LoadedEntity | null>();
     const missing = new Map<string, Set<string>>();
     for (const p of batch) {
-      const key = EntityCache.key(p.entityType, p.id);
-      const cached = this.cache.get(key);
-      if (cached) out.set(key, cached);
+      const cached = this.cache.get(p.key);
+      if (cached) out.set(p.key, cached);
       else (missing.get(p.entityType) ?? missing.set(p.entityType, new Set()).get(p.entityType)!).add(p.id);
     }
     for (const [type, ids] of missing) {
@@ -167,7 +167,7 @@ export class GroupCommitter {
     const refused: { p: PendingSend; err: unknown }[] = [];
     const requeue: PendingSend[] = [];
     for (const p of batch) {
-      const key = EntityCache.key(p.entityType, p.id);
+      const key = p.key;
       const entity = current.get(key);
       if (!entity) {
         refused.push({ p, err: new EntityNotFoundError(p.entityType, p.id) });
@@ -204,21 +204,19 @@ export class GroupCommitter {
 
     const conflicted = new Set<string>();
     decided.forEach(({ p }, i) => {
-      if (!results[i]!.ok) conflicted.add(EntityCache.key(p.entityType, p.id));
+      if (!results[i]!.ok) conflicted.add(p.key);
     });
     const committed: { p: PendingSend; d: Decision }[] = [];
     for (const [i, x] of decided.entries()) {
-      const key = EntityCache.key(x.p.entityType, x.p.id);
       if (results[i]!.ok) {
         committed.push(x);
-        this.cache.set(key, x.d.next);
+        this.cache.set(x.p.key, x.d.next);
       }
     }
     // Entities that lost a race: forget them, and re-decide every send of theirs from this batch on fresh state.
     for (const key of conflicted) this.cache.delete(key);
     for (const p of batch) {
-      const key = EntityCache.key(p.entityType, p.id);
-      if (!conflicted.has(key) || requeue.includes(p)) continue;
+      if (!conflicted.has(p.key) || requeue.includes(p)) continue;
       const wasCommitted = committed.some((c) => c.p === p);
       if (wasCommitted) continue;
       const r = results[decided.findIndex((x) => x.p === p)];
@@ -234,10 +232,10 @@ export class GroupCommitter {
       await this.opts.afterCommit(committed.map((c) => c.d));
     } catch (err) {
       for (const { p } of committed) p.reject(err);
-      for (const { p, err: e } of refused) if (!conflicted.has(EntityCache.key(p.entityType, p.id))) p.reject(e);
+      for (const { p, err: e } of refused) if (!conflicted.has(p.key)) p.reject(e);
       return;
     }
     for (const { p, d } of committed) p.resolve(d);
-    for (const { p, err } of refused) if (!conflicted.has(EntityCache.key(p.entityType, p.id))) p.reject(err);
+    for (const { p, err } of refused) if (!conflicted.has(p.key)) p.reject(err);
   }
 }
