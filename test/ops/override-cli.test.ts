@@ -58,6 +58,18 @@ describe.each(testDatabases())('gantry override and operator add (%s)', (kind) =
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  it('gantry stuck: exit 0 when nothing is stuck; exit 1 and the list (--json) under tighter thresholds; exit 2 for a bad flag', async () => {
+    const none = await gantry('stuck');
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toMatch(/nothing stuck/);
+    const tight = await gantry('stuck', '--task-sec', '0.001', '--workstream-sec', '0.001', '--json');
+    expect(tight.code, tight.stderr).toBe(1);
+    const out = JSON.parse(tight.stdout);
+    expect(out.thresholds_sec).toMatchObject({ task: 0.001, workstream: 0.001, heartbeat: 120 });
+    expect(out.stuck.map((s: { entity_type: string; id: string }) => `${s.entity_type}:${s.id}`).sort()).toEqual([`task:${ids['complete-task']}`, `workstream:${ids['validate-workstream']}`]);
+    expect((await gantry('stuck', '--task-sec', 'soon')).code).toBe(2);
+  }, 120_000);
+
   it('refuses every override without valid authority (exit 1, clear error) and writes nothing', async () => {
     const before = await states();
     const refusals = [[], ['--operator', 'ops-1'], ['--operator', 'ops-1', '--token', `${token}x`], ['--operator', 'nobody', '--token', token]];
