@@ -99,5 +99,9 @@ describe.each(testDatabases())('gantry override and operator add (%s)', (kind) =
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     const report = JSON.parse((await gantry('report', 'overrides', '--json')).stdout);
     expect(report.overrides).toHaveLength(OVERRIDE_ACTIONS.length);
+    const failures = await gantry('report', 'failures', '--json');
+    expect(failures.code, failures.stderr).toBe(0);
+    expect(JSON.parse(failures.stdout).failures).toContainEqual(expect.objectContaining({ entity_type: 'circuit_breaker', to_state: 'OPEN', trigger: 'call_failed', count: 1 }));
+    expect((await gantry('report', 'overrides')).stdout).toMatch(/manual overrides since .*: 7\n[\s\S]*by ops-1/);
   }, 240_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors, replayAudit, verifyAudit } from '../../actors/index.js';
-import { addOperator, applyOverride, authenticateOperator, OperatorAuthError, OVERRIDE_ACTIONS, OverrideRefusedError, recentOverrides } from '../../ops/index.js';
+import { addOperator, applyOverride, authenticateOperator, failurePatterns, OperatorAuthError, OVERRIDE_ACTIONS, OverrideRefusedError, recentOverrides } from '../../ops/index.js';
 import { loadEntity, readHistory } from '../../persistence/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 import { OVERRIDE_TARGETS, overrideFixtures } from './ops-fixtures.js';
@@ -75,6 +75,15 @@ describe.each(testDatabases())('manual overrides through the library (%s)', (kin
     const ws = (await loadEntity(h.db, 'workstream', ids['fail-workstream']!))!;
     await expect(applyOverride(h.db, { action: 'validate-workstream', id: ws.id, operator: 'alice', reason: 'no', transitionLog: null })).rejects.toBeInstanceOf(OverrideRefusedError);
     expect(await loadEntity(h.db, 'workstream', ws.id)).toEqual(ws);
+  });
+
+  it('report failures counts the transitions into failure states by type, states and trigger', async () => {
+    const rows = await failurePatterns(h.db, new Date(Date.now() - 86_400_000));
+    expect(rows).toContainEqual(expect.objectContaining({ entityType: 'circuit_breaker', fromState: 'CLOSED', toState: 'OPEN', trigger: 'call_failed', count: 1 }));
+    expect(rows).toContainEqual(expect.objectContaining({ entityType: 'task', toState: 'failed', trigger: 'fail-task', count: 1 }));
+    expect(rows).toContainEqual(expect.objectContaining({ entityType: 'workstream', toState: 'failed', trigger: 'fail-workstream', count: 1 }));
+    expect(rows.every((r) => r.toState !== 'completed')).toBe(true);
+    expect(await failurePatterns(h.db, new Date(Date.now() + 60_000))).toEqual([]);
   });
 
   it('report overrides lists each override of the last day with operator and reason', async () => {
