@@ -6,7 +6,7 @@ import { reportCall, waitForBreaker } from './breaker-gate.js';
 import { stateMap, taskFacts } from './entity-facts.js';
 import { ClaimMismatchError } from './errors.js';
 import { resumeValidation } from './resume-validation.js';
-import { heartbeatIfStale, pickWorker } from './pick-worker.js';
+import { heartbeatIfStale, pickWorker, releaseSlot } from './pick-worker.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
@@ -47,30 +47,36 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   const wsId = ctx.ids.workstream(task.workstream);
   await waitForBreaker(ctx, task);
   const worker = await pickWorker(ctx, task);
-  const claimed = await ctx.actors.claim({ workerId: worker.id, capabilities: worker.capabilities, limit: 1, runId: ctx.ids.run, workstreamIds: [wsId] });
-  if (claimed.length !== 1 || claimed[0]!.id !== id) throw new ClaimMismatchError(id, claimed.map((c) => c.id));
-  await heartbeatIfStale(ctx, worker.id, ctx.plan.workers.heartbeat_interval_sec * 1000);
-  await ctx.actors.send('worker', worker.id, { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] });
-  if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
-    await ctx.actors.send('workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
-  }
-  const base = await revParse(wt, 'HEAD');
-  const result = await withHeartbeats(ctx, worker.id, runTool(ctx, task, wt));
-  await ctx.actors.send('worker', worker.id, { type: 'task_completed', task_id: id });
+  let base: string;
   let ok = false;
   let error: string | undefined;
-  if ('spawnError' in result) {
-    error = result.spawnError;
-    await ctx.actors.send('task', id, { type: 'execution_failed', error: error.slice(0, 4000), jitter: jitter(ctx) });
-  } else if (result.timedOut) {
-    error = `timed out after ${task.timeout_sec} s`;
-    await ctx.actors.send('task', id, { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: jitter(ctx) });
-  } else if (result.exitCode !== null && task.expect_exit.includes(result.exitCode)) {
-    ok = true;
-    await ctx.actors.send('task', id, { type: 'execution_completed', exit_code: result.exitCode });
-  } else {
-    error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
-    await ctx.actors.send('task', id, { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: jitter(ctx) });
+  try {
+    const claimed = await ctx.actors.claim({ workerId: worker.id, capabilities: worker.capabilities, limit: 1, runId: ctx.ids.run, workstreamIds: [wsId] });
+    if (claimed.length !== 1 || claimed[0]!.id !== id) throw new ClaimMismatchError(id, claimed.map((c) => c.id));
+    await heartbeatIfStale(ctx, worker.id, ctx.plan.workers.heartbeat_interval_sec * 1000);
+    await ctx.actors.send('worker', worker.id, { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] });
+    if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
+      await ctx.actors.send('workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
+    }
+    base = await revParse(wt, 'HEAD');
+    const result = await withHeartbeats(ctx, worker.id, runTool(ctx, task, wt));
+    if ('spawnError' in result) {
+      error = result.spawnError;
+      await ctx.actors.send('task', id, { type: 'execution_failed', error: error.slice(0, 4000), jitter: jitter(ctx) });
+    } else if (result.timedOut) {
+      error = `timed out after ${task.timeout_sec} s`;
+      await ctx.actors.send('task', id, { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: jitter(ctx) });
+    } else if (result.exitCode !== null && task.expect_exit.includes(result.exitCode)) {
+      ok = true;
+      await ctx.actors.send('task', id, { type: 'execution_completed', exit_code: result.exitCode });
+    } else {
+      error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
+      await ctx.actors.send('task', id, { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: jitter(ctx) });
+    }
+    // The worker is released after the task left `running`, so its slot never overlaps the next task's run.
+    await ctx.actors.send('worker', worker.id, { type: 'task_completed', task_id: id });
+  } finally {
+    releaseSlot(ctx, worker.id);
   }
   await reportCall(ctx, task, ok, error);
   const state = (await ctx.actors.load('task', id)).state;

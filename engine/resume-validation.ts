@@ -1,5 +1,6 @@
 import { applyPatch, diffWorktree } from '../git/index.js';
 import type { PlanTask } from '../plan/index.js';
+import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
 import { continueValidation, createLedger, ownCommit } from './validate-task.js';
 import { ensureWorktree, resetWorktree } from './worktree.js';
@@ -16,7 +17,7 @@ export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise
   const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
   const ledgerId = ctx.ids.ledger(task.id, attemptNo);
   const wt = await ensureWorktree(ctx, task.workstream, { keepDirty: true });
-  const uet = ctx.ids.uetWorker((ctx.cursors.uet++ % ctx.plan.workers.uet.count) + 1);
+  const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const patch = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
@@ -30,5 +31,6 @@ export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise
     return await continueValidation(ctx, task, wt, diff === '' ? null : ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
+    releaseSlot(ctx, uet);
   }
 }

@@ -4,6 +4,7 @@ import type { Database } from '../persistence/index.js';
 import type { Plan, PlanOrder } from '../plan/index.js';
 import type { RunIds } from './entity-ids.js';
 import { RunInterruptedError } from './errors.js';
+import type { Mutex } from './mutex.js';
 
 /** Engine settings; the defaults suit real runs, tests shorten the intervals. */
 export interface EngineOptions {
@@ -35,6 +36,10 @@ export interface RunContext {
   readonly ledgers: Map<string, string[]>;
   /** Round-robin cursors for worker choice. */
   readonly cursors: { worker: number; uet: number };
+  /** Serialises the lanes' shared steps (derivation, settlement, repository git operations). */
+  readonly lock: Mutex;
+  /** Task slots each worker (orchestration or UET) holds in this process, by entity id. */
+  readonly slots: Map<string, number>;
 }
 
 /** Terminal states of every machine (no edge leaves them). */

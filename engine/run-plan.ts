@@ -5,6 +5,7 @@ import type { Plan } from '../plan/index.js';
 import { executeTask } from './execute-task.js';
 import type { EngineOptions, RunContext } from './run-context.js';
 import { checkStop, isTerminal } from './run-context.js';
+import { sleep } from './sleep.js';
 import { taskFacts } from './entity-facts.js';
 import { afterWorkstreamSettled, deriveWorkstream, refreshDependencies } from './settle-workstream.js';
 import { settleRun } from './settle-run.js';
@@ -38,22 +39,48 @@ async function shutdown(ctx: RunContext): Promise<void> {
   for (const ws of [...ctx.worktrees.keys()]) await dropWorktree(ctx, ws);
 }
 
+/** How often a lane waiting for its workstream or a task dependency looks again. */
+const LANE_POLL_MS = 10;
+
 /**
- * Drives a started (or resumed) run to its outcome in this process (milestone 1, engine.md §1–2): runs the tasks one
- * at a time in `planOrder` (which honours task and workstream dependencies), deriving each task's workstream after it
- * settles and deciding the run by SSOT §3.3 / R-1. Every step is a persisted transition. Once the run has ended its
- * workers are shut down; when it stops early (`RunInterruptedError`, or any error) nothing is shut down, so the run
- * stays resumable.
+ * One workstream's lane: its tasks in plan order, one at a time (they share the workstream's worktree), each once its
+ * workstream is ready or executing and its task dependencies (possibly in other workstreams) have settled. The shared
+ * steps (dependency refresh, derivation, run settlement) take turns through the run's lock; the commands run
+ * concurrently with other lanes', bounded by the worker slots. Ends when its tasks are done or the run stops.
+ */
+async function lane(ctx: RunContext, ws: string): Promise<void> {
+  for (const task of ctx.order.tasks.map((id) => ctx.plan.tasks.find((t) => t.id === id)!).filter((t) => t.workstream === ws)) {
+    for (;;) {
+      checkStop(ctx);
+      const go = await ctx.lock.run(async () => {
+        if ((await settleRun(ctx)) !== 'running') return 'stop';
+        await refreshDependencies(ctx, ws);
+        const state = (await ctx.actors.load('workstream', ctx.ids.workstream(ws))).state;
+        if (isTerminal('workstream', state) || state === 'validating') return 'stop';
+        if (state !== 'ready' && state !== 'executing') return 'wait';
+        const deps = await Promise.all(task.depends_on.map((d) => ctx.actors.load('task', ctx.ids.task(d))));
+        return deps.every((d) => isTerminal('task', d.state)) ? 'go' : 'wait';
+      });
+      if (go === 'stop') return;
+      if (go === 'go') break;
+      await sleep(LANE_POLL_MS);
+    }
+    await executeTask(ctx, task);
+    await ctx.lock.run(() => deriveWorkstream(ctx, ws));
+  }
+}
+
+/**
+ * Drives a started (or resumed) run to its outcome in this process (engine.md §1–2): one lane per workstream, run
+ * concurrently (each workstream has its own worktree; workers are taken by slot and get their task through
+ * `actors.claim`), then every workstream is derived once more and the run is decided by SSOT §3.3 / R-1. Every step
+ * is a persisted transition. Once the run has ended its workers are shut down; when it stops early
+ * (`RunInterruptedError`, or any error) nothing is shut down, so the run stays resumable.
  */
 export async function driveRun(ctx: RunContext): Promise<RunStatus> {
-  for (const taskId of ctx.order.tasks) {
-    if ((await settleRun(ctx)) !== 'running') break;
-    checkStop(ctx);
-    const task = ctx.plan.tasks.find((t) => t.id === taskId)!;
-    await refreshDependencies(ctx, task.workstream);
-    await executeTask(ctx, task);
-    await deriveWorkstream(ctx, task.workstream);
-  }
+  const lanes = await Promise.allSettled(ctx.order.workstreams.map((ws) => lane(ctx, ws)));
+  const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failure) throw failure.reason;
   for (const ws of ctx.order.workstreams) {
     if ((await settleRun(ctx)) !== 'running') break;
     await refreshDependencies(ctx, ws);

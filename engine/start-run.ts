@@ -7,6 +7,7 @@ import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
 import { ensurePhase } from './insert-patch.js';
+import { Mutex } from './mutex.js';
 import type { EngineOptions, RunContext } from './run-context.js';
 
 /** Checks what must hold before anything is written: the repository and target branch exist, the run id is new. */
@@ -84,7 +85,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   }
   if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' });
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  const ctx: RunContext = { plan, order: planOrder(plan), ids, actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 } };
+  const ctx: RunContext = { plan, order: planOrder(plan), ids, actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map() };
   for (const wsId of ctx.order.workstreams) {
     const ws = plan.workstreams.find((w) => w.id === wsId)!;
     const id = ids.workstream(ws.id);

@@ -2,6 +2,7 @@ import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffP
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { pathMatcher, type PlanTask } from '../plan/index.js';
 import { insertPatch } from './insert-patch.js';
+import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
 import { resetWorktree } from './worktree.js';
@@ -111,7 +112,7 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
  */
 export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const uet = ctx.ids.uetWorker((ctx.cursors.uet++ % ctx.plan.workers.uet.count) + 1);
+  const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
@@ -125,6 +126,7 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
     return await continueValidation(ctx, task, wt, ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
+    releaseSlot(ctx, uet);
   }
 }
 

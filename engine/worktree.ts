@@ -22,6 +22,10 @@ async function exists(path: string): Promise<boolean> {
 export async function ensureWorktree(ctx: RunContext, ws: string, opts: { keepDirty?: boolean } = {}): Promise<string> {
   const known = ctx.worktrees.get(ws);
   if (known) return known;
+  return ctx.lock.run(() => addOrRecover(ctx, ws, opts)); // repository-level git operations take turns (parallel lanes)
+}
+
+async function addOrRecover(ctx: RunContext, ws: string, opts: { keepDirty?: boolean }): Promise<string> {
   const repo = ctx.plan.run.repository;
   const path = join(ctx.stateDir, 'worktrees', ctx.ids.run, ws);
   await mkdir(dirname(path), { recursive: true });
