@@ -88,6 +88,9 @@ async function expectAuditSound(s: Side): Promise<void> {
   }
 }
 
+// Each case runs several real CLI processes over a real repository: generous time, never a timing assertion.
+const SLOW = 240_000;
+
 describe.each(testDatabases())('gantry resume after SIGKILL and Ctrl-C (%s)', (kind) => {
   const sides: Side[] = [];
   let reference: { states: Record<string, string>; tree: string };
@@ -97,7 +100,7 @@ describe.each(testDatabases())('gantry resume after SIGKILL and Ctrl-C (%s)', (k
     const r = await runGantry(['run', join(s.box.dir, 'plan.json'), ...s.args], s.env);
     expect(r.code, r.stderr).toBe(0);
     reference = await outcome(s);
-  });
+  }, SLOW);
   afterAll(async () => {
     for (const s of sides) {
       if (s.schema) {
@@ -132,7 +135,7 @@ describe.each(testDatabases())('gantry resume after SIGKILL and Ctrl-C (%s)', (k
     await expectAuditSound(s);
     const again = await runGantry(['resume', 'rs', ...s.args], s.env);
     expect(again.code).toBe(0);
-  });
+  }, SLOW);
 
   it('Ctrl-C stops after the current step with a resume hint (exit 1); resume finishes the run', async () => {
     const s = await side(kind);
@@ -149,7 +152,7 @@ describe.each(testDatabases())('gantry resume after SIGKILL and Ctrl-C (%s)', (k
     expect(r.code, r.stderr).toBe(0);
     expect(await outcome(s)).toEqual(reference);
     await expectAuditSound(s);
-  });
+  }, SLOW);
 
   it('an unknown run exits 2', async () => {
     const r = await runGantry(['resume', 'nope', ...sides[0]!.args], sides[0]!.env);
