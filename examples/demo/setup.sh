@@ -11,6 +11,9 @@ cd "$dir/repo"
 git init --quiet --initial-branch=main
 printf 'exports.name = "demo";\n' > src/index.js
 printf 'node_modules/\n' > .gitignore
+# The repository's own package.json: without it, Node would read the enclosing checkout's ("type": "module")
+# when the demo lives under .state/ of a Gantry checkout, and the CommonJS sources and tests would not load.
+printf '{ "name": "gantry-demo", "private": true, "type": "commonjs" }\n' > package.json
 git add -A
 git -c user.name=Demo -c user.email=demo@localhost commit --quiet -m "initial"
 echo "demo repository: $(pwd)"

@@ -46,7 +46,7 @@ describe.each(testDatabases())('gantry run / status on the example plan (%s)', (
     expect(r.stdout).toContain('test_gate       demo-001.try-feature.integration.a1: PENDING → BLOCKED (dependency_failed)');
     expect(r.stdout).toContain('run demo-001: failed');
     const tree = (await runGit(join(dir, 'repo'), ['ls-tree', '-r', '--name-only', 'main'])).stdout.trim().split('\n');
-    expect(tree).toEqual(['.gitignore', 'docs/greet.md', 'src/greet.js', 'src/index.js', 'src/version.js', 'test/greet.test.js']);
+    expect(tree).toEqual(['.gitignore', 'docs/greet.md', 'package.json', 'src/greet.js', 'src/index.js', 'src/version.js', 'test/greet.test.js']);
 
     const s = await runGantry(['status', '--json', ...args], env);
     expect(s.code, s.stderr).toBe(0);
