@@ -93,7 +93,12 @@ export class GroupCommitter {
     setImmediate(() => {
       this.scheduled = false;
       this.pump();
+      this.notifyIdle();
     });
+  }
+
+  private notifyIdle(): void {
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private pump(): void {
@@ -112,7 +117,7 @@ export class GroupCommitter {
           for (const k of keys) this.inFlight.delete(k);
           this.running--;
           if (this.queue.length > 0) this.schedule();
-          else if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+          else this.notifyIdle();
         });
     }
   }
