@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TransitionAudit } from './audit-record.js';
 import type { Database } from './database.js';
-import { entityTable, PERSISTED_ENTITY_TYPES } from './entity-tables.js';
+import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
 import { BatchOrderError, EntityNotFoundError, OptimisticLockError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
 import { checkColumns, chunk } from './sql-values.js';
-import { currentVersions } from './current-versions.js';
 import { writeRound, type RoundItem } from './write-round.js';
 
 /** One transition to persist: the row moves from `expectedVersion` to `expectedVersion + 1`. */
@@ -83,6 +82,14 @@ async function apply(db: Kysely<any>, rounds: readonly (readonly Planned[])[], t
     }
   }
   return applied;
+}
+
+/** The current version of each of `ids` that has a row in the entity's table. */
+async function currentVersions(db: Kysely<any>, info: EntityTableInfo, ids: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await sql<{ id: string; version: number }>`
+    SELECT id, version FROM ${sql.table(info.table)}
+    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`.execute(db);
+  return new Map(rows.map((r) => [String(r.id), Number(r.version)]));
 }
 
 /** The results, with the versions found for the items not applied. */

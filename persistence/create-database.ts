@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
-import { usePreparedStatements } from './prepared-pool.js';
+import { usePreparedStatements } from './prepared-statements.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
 
 /** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import type pg from 'pg';
 
 /**
  * Opening comment of statement texts that run often with few distinct shapes (the transition writes): each
- * database connection keeps them as named prepared statements (`prepared-pool.ts` for pg, `prepared-pglite.ts`
- * for PGlite), so they are parsed and planned once per connection instead of on every call.
+ * database connection keeps them as named prepared statements (`usePreparedStatements` below for pg,
+ * `prepared-pglite.ts` for PGlite), so they are parsed and planned once per connection instead of on every call.
  */
 export const PREPARED_MARK = '/* prepared */ ';
 
@@ -18,4 +19,24 @@ export function preparedName(text: string): string {
     if (names.size < MAX_NAMES) names.set(text, name);
   }
   return name;
+}
+
+type Query = (this: pg.PoolClient, ...args: unknown[]) => unknown;
+
+/**
+ * Makes every client of `pool` run `PREPARED_MARK` statements (text and parameter array) as named prepared
+ * statements (about half the server time of a one-transition write is parsing and planning otherwise).
+ */
+export function usePreparedStatements(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    const query = client.query as unknown as Query;
+    const prepared: Query = function (this: pg.PoolClient, ...args: unknown[]) {
+      const [text, values] = args;
+      if (args.length === 2 && typeof text === 'string' && text.startsWith(PREPARED_MARK) && Array.isArray(values)) {
+        return query.call(this, { name: preparedName(text), text, values });
+      }
+      return query.apply(this, args);
+    };
+    client.query = prepared as unknown as typeof client.query;
+  });
 }
