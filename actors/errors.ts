@@ -29,3 +29,12 @@ export class TimeWentBackwardsError extends Error {
     super(`${entityType} ${id}: '${event}' is dated ${new Date(now).toISOString()}, before its last transition at ${new Date(lastAt).toISOString()}`);
   }
 }
+
+/** An item of `PersistedActors.createMany` failed validation (or repeats an earlier item); nothing was written. */
+export class InvalidCreateItemError extends Error {
+  override readonly name = 'InvalidCreateItemError';
+  constructor(readonly index: number, readonly entityType: string, readonly id: string, options: { cause: unknown }) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`createMany item ${index} (${entityType} '${id}'): ${why}; nothing was created`, options);
+  }
+}

@@ -13,6 +13,7 @@ export * from './entity-cache.js';
 export * from './group-committer.js';
 export * from './transition-item.js';
 export * from './claim-tasks.js';
+export * from './creation-plan.js';
 export * from './persisted-actors.js';
 export * from './verify-audit.js';
 export * from './replay-audit.js';

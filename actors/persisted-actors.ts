@@ -1,23 +1,23 @@
 import type { Kysely } from 'kysely';
-import { entryOf, initialSnapshot, parseEvent, parseInput, persistSnapshot } from '../machines/index.js';
+import { entryOf, parseEvent } from '../machines/index.js';
 import {
+  EntityExistsError,
   EntityNotFoundError,
-  insertEntity,
+  insertEntities,
   loadEntity,
   readHistory,
   type AuditRecord,
   type Database,
 } from '../persistence/index.js';
-import { auditHash, type HashedAuditFields } from './audit-hash.js';
 import { claimTasks, type ClaimRequest } from './claim-tasks.js';
 import type { Decision, SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
-import { assertEntityId, newEventId } from './entity-ids.js';
-import { ActorSystemClosedError } from './errors.js';
+import { planCreation, type CreateItem, type CreateOptions, type CreationPlan } from './creation-plan.js';
+import { assertEntityId } from './entity-ids.js';
+import { ActorSystemClosedError, InvalidCreateItemError } from './errors.js';
 import { GroupCommitter } from './group-committer.js';
 import { loadedEntity } from './loaded-entity.js';
-import { stateColumns } from './state-columns.js';
-import { TransitionLog, type CanonicalEvent } from './transition-log.js';
+import { TransitionLog } from './transition-log.js';
 import { TransitionListeners, type TransitionListener, type CommittedTransition } from './transition-listeners.js';
 
 /** Options of {@link PersistedActors}. */
@@ -35,17 +35,6 @@ export interface PersistedActorsOptions {
   readonly maxBatch?: number;
   /** Batches committed at once (disjoint entities); default 4 on PostgreSQL, 1 on PGlite. */
   readonly maxInFlight?: number;
-}
-
-/** Links to parent entities, set once at creation (foreign keys of the row). */
-export interface EntityLinks {
-  readonly run_id?: string;
-  readonly workstream_id?: string;
-  readonly task_id?: string;
-  readonly patch_id?: string;
-  readonly phase_id?: string;
-  readonly pool_id?: string;
-  readonly retry_of?: string;
 }
 
 /** Options of a send: who and why, and the version the caller expects (else conflicts are re-decided). */
@@ -88,71 +77,48 @@ export class PersistedActors {
   }
 
   /** Creates an entity in its machine's initial state from `input` (zod-validated; `now` defaults to the clock). */
-  async create(entityType: string, id: string, input: Record<string, unknown> = {}, opts: { links?: EntityLinks; operator?: string; reason?: string } = {}): Promise<EntityView> {
+  async create(entityType: string, id: string, input: Record<string, unknown> = {}, opts: CreateOptions = {}): Promise<EntityView> {
     this.open('create');
-    const entry = entryOf(entityType);
-    assertEntityId(entry.entityType, id);
-    const parsed = parseInput(entry.entityType, { now: this.clock(), ...input });
-    const snap = initialSnapshot(entry.entityType, parsed);
-    const links = opts.links ?? {};
-    const now = parsed.now as number;
-    const fields: HashedAuditFields = {
-      event_id: newEventId(now),
-      entity_type: entry.entityType,
-      entity_id: id,
-      seq: 1,
-      from_state: null,
-      to_state: String(snap.value),
-      trigger: 'create',
-      reason: opts.reason ?? null,
-      metadata: { input: parsed, machine_version: entry.version },
-      operator: opts.operator ?? null,
-      run_id: links.run_id ?? null,
-      workstream_id: links.workstream_id ?? null,
-      phase_id: links.phase_id ?? null,
-      severity: 'info',
-      transitioned_at: new Date(now).toISOString(),
-    };
-    const hash = auditHash(null, fields);
-    const persisted = persistSnapshot(entry.entityType, snap);
-    const record = await insertEntity(this.opts.db, {
-      entityType: entry.entityType,
-      id,
-      state: String(snap.value),
-      snapshot: persisted,
-      machineVersion: entry.version,
-      columns: { ...stateColumns(entry.entityType, snap.context as Record<string, unknown>), ...links },
-      audit: {
-        eventId: fields.event_id,
-        severity: 'info',
-        transitionedAt: now,
-        hash,
-        reason: fields.reason,
-        metadata: fields.metadata as Record<string, unknown>,
-        operator: fields.operator,
-        runId: fields.run_id,
-        workstreamId: fields.workstream_id,
-        phaseId: fields.phase_id,
-      },
+    const [created] = await this.insert([planCreation({ ...opts, entityType, id, input }, this.clock)]);
+    return created!;
+  }
+
+  /**
+   * Creates many entities as `create` would each (same rows, audit rows, hashes and JSONL lines), in ONE
+   * transaction of batched statements. Every item is validated first: an invalid item, or one repeating an earlier
+   * item's type and id, is an `InvalidCreateItemError` naming it (its index, type and id; the validation error as
+   * `cause`), and an id that already exists is an `EntityExistsError`; either way nothing is written. Resolves with
+   * the views in the order of `items`.
+   */
+  async createMany(items: readonly CreateItem[]): Promise<EntityView[]> {
+    this.open('createMany');
+    const seen = new Set<string>();
+    const plans = items.map((item, index) => {
+      try {
+        const plan = planCreation(item, this.clock);
+        const key = EntityCache.key(plan.entity.entityType, plan.entity.id);
+        if (seen.has(key)) throw new EntityExistsError(plan.entity.entityType, plan.entity.id);
+        seen.add(key);
+        return plan;
+      } catch (error) {
+        throw new InvalidCreateItemError(index, String(item?.entityType), String(item?.id), { cause: error });
+      }
     });
-    const loaded = loadedEntity(record);
-    this.committer.cache.set(EntityCache.key(loaded.entityType, id), loaded);
-    const canonical: CanonicalEvent = {
-      event_id: fields.event_id,
-      timestamp: fields.transitioned_at,
-      event_type: `${entry.entityType}_created`,
-      severity: 'info',
-      entity_type: entry.entityType,
-      entity_id: id,
-      from_state: null,
-      to_state: loaded.state,
-      trigger: 'create',
-      metadata: fields.metadata as Record<string, unknown>,
-      operator: fields.operator,
-      context: { run_id: fields.run_id, workstream_id: fields.workstream_id, phase_id: fields.phase_id },
-    };
-    await this.log?.append([canonical]);
-    return view(loaded.entityType, id, loaded.state, loaded.version, persisted, loaded.machineVersion);
+    return this.insert(plans);
+  }
+
+  /** Writes validated creations in one transaction, fills the cache, then appends their JSONL lines. */
+  private async insert(plans: readonly CreationPlan[]): Promise<EntityView[]> {
+    if (plans.length === 0) return [];
+    const records = await insertEntities(this.opts.db, plans.map((p) => p.entity));
+    const views = records.map((record, i) => {
+      const loaded = loadedEntity(record);
+      this.committer.cache.set(EntityCache.key(loaded.entityType, loaded.id), loaded);
+      const snapshot = plans[i]!.entity.snapshot as Record<string, unknown>;
+      return view(loaded.entityType, loaded.id, loaded.state, loaded.version, snapshot, loaded.machineVersion);
+    });
+    await this.log?.append(plans.map((p) => p.canonical));
+    return views;
   }
 
   /** The entity as stored now; `EntityNotFoundError` when there is none. */

@@ -2,7 +2,10 @@ import { readdirSync } from 'node:fs';
 import type { Command } from './command.js';
 import { BrokenCommandError, UnknownCommandError } from './errors.js';
 
-/** The folder whose files are the commands: `machines.ts` is `gantry machines`, `db-migrate.ts` is `gantry db migrate`. */
+/**
+ * The folder whose files are the commands: `machines.ts` is `gantry machines`, `db-migrate.ts` is `gantry db migrate`,
+ * `playbook-reset-breaker.ts` is `gantry playbook reset-breaker`.
+ */
 const COMMANDS_DIR = new URL('./commands/', import.meta.url);
 const SOURCE = /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)\.(?:ts|js)$/;
 
@@ -14,14 +17,16 @@ function commandFiles(): Map<string, string> {
   for (const f of readdirSync(COMMANDS_DIR).sort()) {
     if (f.endsWith('.d.ts') || f.endsWith('.test.ts')) continue;
     const m = SOURCE.exec(f);
-    if (m && !files.has(m[1]!.replaceAll('-', ' '))) files.set(m[1]!.replaceAll('-', ' '), f);
+    // The first dash separates the command words; later dashes stay in the second word (`playbook recover-workstream`).
+    const name = m ? m[1]!.replace('-', ' ') : null;
+    if (name !== null && !files.has(name)) files.set(name, f);
   }
   return files;
 }
 
 /** `db migrate` → `dbMigrateCommand`: the export each command file must provide. */
 function exportNameOf(name: string): string {
-  const words = name.split(' ');
+  const words = name.split(/[ -]/);
   return words[0] + words.slice(1).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') + 'Command';
 }
 

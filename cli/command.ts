@@ -68,3 +68,10 @@ export function positionalArgs(ctx: CommandContext, names: readonly string[]): s
   if (ctx.positionals.length > names.length) throw new UsageError(`unexpected argument '${ctx.positionals[names.length]}'`, ctx.command);
   return [...ctx.positionals];
 }
+
+/** `--hours N` (default 24) as the moment N hours before now, for the reports of SSOT §7.3.2; a usage error otherwise. */
+export function sinceHoursOption(ctx: CommandContext): Date {
+  const h = stringOption(ctx, 'hours', '24')!;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(h)) throw new UsageError(`--hours must be a number, got '${h}'`, ctx.command);
+  return new Date(Date.now() - Number(h) * 3_600_000);
+}

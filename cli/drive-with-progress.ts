@@ -1,9 +1,24 @@
 import type { CommittedTransition, PersistedActors } from '../actors/index.js';
-import { RunInterruptedError, type EngineOptions, type RunStatus } from '../engine/index.js';
+import { RunInterruptedError, runStatus, type EngineOptions, type RunStatus } from '../engine/index.js';
 import type { DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
 import { withActors } from './open-database.js';
+import type { OptionsConfig } from './command.js';
+import { colorAllowed, ProgressScreen } from './progress-screen.js';
+import { drivePorts, startRunServers } from './progress-servers.js';
+
+/** Options shared by `gantry run` and `gantry resume` (the commands that drive a run), spread into their option tables. */
+export const driveOptions: OptionsConfig = {
+  'metrics-port': { type: 'string' },
+  'inspect-port': { type: 'string' },
+};
+
+/** Help lines of {@link driveOptions}. */
+export const driveOptionHelp: Readonly<Record<string, string>> = {
+  'metrics-port': 'serve Prometheus /metrics on 127.0.0.1:PORT while the run executes (0: any free port)',
+  'inspect-port': 'serve the live inspection page on 127.0.0.1:PORT while the run executes (0: any free port)',
+};
 
 /** One progress line per state change (internal transitions such as heartbeats and breaker counts are not shown). */
 export function progressLine(t: CommittedTransition): string | null {
@@ -27,12 +42,60 @@ export function runSummary(s: RunStatus): string {
   ].join('\n');
 }
 
+/** Where the live view draws: the terminal standard output is, or null when it is not one (plain lines then). */
+export interface ProgressTerminal {
+  readonly write: (text: string) => void;
+  readonly columns: () => number;
+  readonly rows?: () => number;
+}
+
+/** Standard output when it is a terminal (issue 4: a redrawn view there), else null. */
+function stdoutTerminal(): ProgressTerminal | null {
+  if (!process.stdout.isTTY) return null;
+  return { write: (text) => void process.stdout.write(text), columns: () => process.stdout.columns || 80, rows: () => process.stdout.rows || 24 };
+}
+
 /**
- * Runs `drive` (a run or a resume) with persisted actors, printing one progress line per state change and the
- * summary; Ctrl-C (SIGINT) asks the engine to stop after its current step, leaving the run resumable, and the command
- * then exits 1 saying how to resume. Returns the exit code (0 succeeded, 1 otherwise).
+ * Follows a run's committed transitions (`actors.subscribe`): a redrawn view on a terminal ({@link ProgressScreen}),
+ * one line per state change otherwise, nothing under `--json`. Returns the function that stops following.
  */
-export async function driveWithProgress(ctx: CommandContext, drive: (actors: PersistedActors, handle: DatabaseHandle, options: EngineOptions) => Promise<RunStatus>): Promise<number> {
+function followProgress(ctx: CommandContext, actors: PersistedActors, handle: DatabaseHandle, terminal: ProgressTerminal | null): () => void {
+  if (ctx.global.json) return () => undefined;
+  if (terminal === null) {
+    return actors.subscribe((t) => {
+      const line = progressLine(t);
+      if (line) ctx.io.out(line);
+    });
+  }
+  const screen = new ProgressScreen({
+    write: terminal.write,
+    columns: terminal.columns,
+    ...(terminal.rows ? { rows: terminal.rows } : {}),
+    color: colorAllowed(),
+    load: (runId) => runStatus(handle.db, runId),
+    onError: (err) => ctx.io.err(`gantry: progress view: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const off = actors.subscribe((t) => screen.onTransition(t));
+  return () => {
+    off();
+    screen.stop();
+  };
+}
+
+/**
+ * Runs `drive` (a run or a resume) with persisted actors, showing its progress — a live view redrawn in place when
+ * standard output is a terminal, else one line per state change, nothing but the final JSON under `--json` — and the
+ * summary. `--metrics-port` / `--inspect-port` serve `/metrics` and the live inspection page for the duration of the
+ * run (validated first: a bad port is a usage error, exit 2, before anything is opened). Ctrl-C (SIGINT) asks the
+ * engine to stop after its current step, leaving the run resumable, and the command then exits 1 saying how to
+ * resume. Returns the exit code (0 succeeded, 1 otherwise). `terminal` overrides the detection of a terminal.
+ */
+export async function driveWithProgress(
+  ctx: CommandContext,
+  drive: (actors: PersistedActors, handle: DatabaseHandle, options: EngineOptions) => Promise<RunStatus>,
+  terminal: ProgressTerminal | null = stdoutTerminal(),
+): Promise<number> {
+  const ports = drivePorts(ctx);
   const stop = new AbortController();
   const onSigint = () => {
     if (stop.signal.aborted) return;
@@ -42,14 +105,13 @@ export async function driveWithProgress(ctx: CommandContext, drive: (actors: Per
   process.on('SIGINT', onSigint);
   try {
     const status = await withActors(ctx.global, async (actors, handle) => {
-      const off = ctx.global.json ? () => undefined : actors.subscribe((t) => {
-        const line = progressLine(t);
-        if (line) ctx.io.out(line);
-      });
+      const servers = await startRunServers(ctx, actors, handle, ports);
+      const off = followProgress(ctx, actors, handle, terminal);
       try {
         return await drive(actors, handle, { stateDir: ctx.global.stateDir, signal: stop.signal });
       } finally {
         off();
+        await servers.close();
       }
     });
     ctx.io.out(ctx.global.json ? JSON.stringify(status, null, 2) : runSummary(status));

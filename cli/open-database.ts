@@ -23,6 +23,16 @@ export async function openDatabase(global: GlobalOptions, opts: { migrate?: bool
   return handle;
 }
 
+/** Runs `fn` with the opened database (see {@link openDatabase}), closing it after, whatever `fn` does. */
+export async function withDatabase<T>(global: GlobalOptions, fn: (handle: DatabaseHandle) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+  const handle = await openDatabase(global, opts);
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Runs `fn` with persisted actors on the opened database (JSONL under the state directory), closing both after. */
 export async function withActors<T>(global: GlobalOptions, fn: (actors: PersistedActors, handle: DatabaseHandle) => Promise<T>): Promise<T> {
   const handle = await openDatabase(global);
@@ -46,4 +56,16 @@ export function jsonObjectOption(value: string | null, option: string, command: 
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`--${option} must be a JSON object`, command);
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * `--external-workers`: true when given, after checking that the database is a shared PostgreSQL (`--db` or
+ * `DATABASE_URL`) — on the embedded PGlite no `gantry worker` process could ever join, and the run would wait forever.
+ */
+export function externalWorkersOption(ctx: { readonly options: Readonly<Record<string, unknown>>; readonly global: GlobalOptions; readonly command: string }): boolean {
+  if (ctx.options['external-workers'] !== true) return false;
+  if (!ctx.global.db && !process.env['DATABASE_URL']) {
+    throw new UsageError('--external-workers needs a shared PostgreSQL database (--db URL or DATABASE_URL): no gantry worker can join the embedded PGlite', ctx.command);
+  }
+  return true;
 }

@@ -37,9 +37,9 @@ export class RunInterruptedError extends EngineError {
   }
 }
 
-/** `gantry resume` found no record of the plan a run was started from. */
+/** The database holds no record (`run_sources`) of the plan a run was started from. */
 export class RunSourceNotFoundError extends EngineError {
-  constructor(readonly runId: string, readonly file: string) {
-    super(`no plan recorded for run ${runId} (looked for ${file}); pass --plan FILE`);
+  constructor(readonly runId: string) {
+    super(`no plan recorded for run ${runId} in the database; pass --plan FILE`);
   }
 }

@@ -1,95 +1,35 @@
-import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
 import { revParse } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
-import { reportCall, waitForBreaker } from './breaker-gate.js';
-import { stateMap, taskFacts } from './entity-facts.js';
-import { ClaimMismatchError } from './errors.js';
+import { waitForBreaker } from './breaker-gate.js';
+import { dispatchTask } from './dispatch-task.js';
+import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
-import { heartbeatIfStale, pickWorker, releaseSlot } from './pick-worker.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
 import { ensureWorktree, resetWorktree } from './worktree.js';
 
-/** Runs a command and turns a spawn failure into a failed result (the task then fails or retries like any failure). */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string): Promise<ProcessResult | { spawnError: string }> {
-  try {
-    return await runProcess({
-      command: typeof task.command === 'string' ? task.command : [...task.command],
-      cwd,
-      env: task.env,
-      timeoutMs: task.timeout_sec * 1000,
-      ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
-    });
-  } catch (err) {
-    if (err instanceof ProcessSpawnError) return { spawnError: err.message };
-    throw err;
-  }
-}
-
-/** Sends `heartbeat` to a busy worker every interval while `work` runs (SSOT §1.5). */
-async function withHeartbeats<T>(ctx: RunContext, workerId: string, work: Promise<T>): Promise<T> {
-  const every = ctx.options.heartbeatIntervalMs ?? ctx.plan.workers.heartbeat_interval_sec * 1000;
-  const beats: Promise<unknown>[] = [];
-  const timer = setInterval(() => beats.push(ctx.actors.send('worker', workerId, { type: 'heartbeat' }).catch(() => undefined)), every);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-    await Promise.all(beats);
-  }
-}
-
-/** One attempt: claim by a worker, run the command in the worktree, report the outcome to task, worker and breaker. */
+/** One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or undone. */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const wsId = ctx.ids.workstream(task.workstream);
-  await waitForBreaker(ctx, task);
-  const worker = await pickWorker(ctx, task);
-  let base: string;
-  let ok = false;
-  let error: string | undefined;
-  try {
-    const claimed = await ctx.actors.claim({ workerId: worker.id, capabilities: worker.capabilities, limit: 1, runId: ctx.ids.run, workstreamIds: [wsId] });
-    if (claimed.length !== 1 || claimed[0]!.id !== id) throw new ClaimMismatchError(id, claimed.map((c) => c.id));
-    await heartbeatIfStale(ctx, worker.id, ctx.plan.workers.heartbeat_interval_sec * 1000);
-    await ctx.actors.send('worker', worker.id, { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] });
-    if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
-      await ctx.actors.send('workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
-    }
-    base = await revParse(wt, 'HEAD');
-    const result = await withHeartbeats(ctx, worker.id, runTool(ctx, task, wt));
-    if ('spawnError' in result) {
-      error = result.spawnError;
-      await ctx.actors.send('task', id, { type: 'execution_failed', error: error.slice(0, 4000), jitter: jitter(ctx) });
-    } else if (result.timedOut) {
-      error = `timed out after ${task.timeout_sec} s`;
-      await ctx.actors.send('task', id, { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: jitter(ctx) });
-    } else if (result.exitCode !== null && task.expect_exit.includes(result.exitCode)) {
-      ok = true;
-      await ctx.actors.send('task', id, { type: 'execution_completed', exit_code: result.exitCode });
-    } else {
-      error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
-      await ctx.actors.send('task', id, { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: jitter(ctx) });
-    }
-    // The worker is released after the task left `running`, so its slot never overlaps the next task's run.
-    await ctx.actors.send('worker', worker.id, { type: 'task_completed', task_id: id });
-  } finally {
-    releaseSlot(ctx, worker.id);
-  }
-  await reportCall(ctx, task, ok, error);
+  const base = await revParse(wt, 'HEAD');
+  await dispatchTask(ctx, task, wt);
   const state = (await ctx.actors.load('task', id)).state;
   if (state === 'validating') return validateTask(ctx, task, wt, base);
   await resetWorktree(wt, base);
   return state;
 }
 
-/** Waits until the task's persisted `retry_at` and sends `retry_delay_elapsed` (re-sent if the clock was not there yet). */
-async function waitForRetry(ctx: RunContext, id: string): Promise<void> {
+/**
+ * Waits until the task's persisted `retry_at`, then until its tool's breaker lets a call through, and sends
+ * `retry_delay_elapsed` (re-sent if the clock was not there yet): only then is the task claimable again.
+ */
+async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promise<void> {
   for (;;) {
     const retryAt = (await ctx.actors.load('task', id)).context['retry_at'];
     await sleep((typeof retryAt === 'number' ? retryAt : Date.now()) - Date.now() + 1);
+    await waitForBreaker(ctx, task);
     try {
       await ctx.actors.send('task', id, { type: 'retry_delay_elapsed' });
       return;
@@ -99,29 +39,31 @@ async function waitForRetry(ctx: RunContext, id: string): Promise<void> {
   }
 }
 
-function jitter(ctx: RunContext): number {
-  return Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
-}
-
 /**
  * Drives one task to a terminal state (SSOT §1.4): cancelled by `dependency_failed` when a dependency failed, else
- * `scheduler_assigned`, then attempts (claim → run → `execution_completed` / `execution_failed` /
- * `timeout_exceeded`), waiting out `retry_at` and sending `retry_delay_elapsed` between them; a successful attempt
- * goes through validation (patch ledger and gates). Resumable: a task found `queued` or `retrying` continues its
- * attempts, one found `validating` continues its patch pipeline. Stops with `RunInterruptedError` between attempts
- * when the run was asked to stop. Returns the task's final state.
+ * queued (`scheduler_assigned`) once its worktree exists and its tool's breaker lets calls through (SSOT §2.4: an
+ * OPEN breaker keeps the task from starting), then attempts (claimed by a worker here or in a `gantry worker`
+ * process → run → `execution_completed` / `execution_failed` / `timeout_exceeded`), waiting out `retry_at` and the
+ * breaker before `retry_delay_elapsed` re-queues it; a successful attempt goes through validation (patch ledger and
+ * gates) in this process. Resumable: a task found `queued`, `running` (another process's worker) or `retrying`
+ * continues its attempts, one found `validating` continues its patch pipeline. Stops with `RunInterruptedError`
+ * between attempts when the run was asked to stop. Returns the task's final state.
  */
 export async function executeTask(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
   if (isTerminal('task', view.state)) return view.state;
   if (view.state === 'validating') return resumeValidation(ctx, task);
-  if (view.state === 'pending') await schedule(ctx, task);
+  // The worktree exists before the task is claimable: a `gantry worker` process runs the command in it.
   const wt = await ensureWorktree(ctx, task.workstream);
+  if (view.state === 'pending') {
+    await waitForBreaker(ctx, task);
+    await schedule(ctx, task);
+  }
   let state = (await ctx.actors.load('task', id)).state;
   for (;;) {
     if (isTerminal('task', state)) return state;
-    if (state === 'retrying') await waitForRetry(ctx, id);
+    if (state === 'retrying') await waitForRetry(ctx, task, id);
     checkStop(ctx);
     state = await attempt(ctx, task, wt);
   }

@@ -1,4 +1,13 @@
-import type { RunContext } from './run-context.js';
+import { heartbeatTimeoutOf, type WorkerContext } from '../machines/index.js';
+import { localWorkerIds, type RunContext } from './run-context.js';
+
+/** Whether a `gantry worker` process's worker is still alive (busy or idle with a fresh heartbeat): its task goes on. */
+async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerId: unknown): Promise<boolean> {
+  if (typeof workerId !== 'string' || locals.has(workerId)) return false;
+  const w = await ctx.actors.load('worker', workerId);
+  const c = w.context as unknown as WorkerContext;
+  return (w.state === 'busy' || w.state === 'idle') && c.last_heartbeat !== null && Date.now() - c.last_heartbeat <= heartbeatTimeoutOf(c);
+}
 
 /** The engine's own code for a gate whose process was lost in a crash (it never reported an exit code). */
 export const LOST_EXIT_CODE = -1;
@@ -6,10 +15,12 @@ export const LOST_EXIT_CODE = -1;
 /**
  * Repairs what a crash between a commit and its effects can leave (engine.md §3 step 4), from the persisted state and
  * through each machine's own edges, never by replaying a transition. Per state:
- * - task `running`: its process died with the engine → `execution_failed` (it retries by its own edges, or fails);
+ * - task `running` on one of the engine's workers: its process died with the engine → `execution_failed` (it retries
+ *   by its own edges, or fails); on a live `gantry worker` process's worker it goes on (the driver waits for it, the
+ *   watchdog fails it if that worker is lost);
  * - gate `RUNNING`: its process is gone → `timeout_exceeded` when its deadline has passed, else `command_failed`
  *   with exit code -1 (the task's validation then fails by its edges: the gate did not pass);
- * - worker `busy`: no task of it is live any more → `task_completed` per held task; UET `BUSY` likewise;
+ * - engine worker `busy`: no task of it is live any more → `task_completed` per held task; UET `BUSY` likewise;
  *   worker `initializing` / UET `SPAWNING` (a crash during setup) are completed by the resumed setup;
  * - task `retrying` with a past `retry_at` → `retry_delay_elapsed` (a future one is waited out by the driver);
  * - ledger entries mid-pipeline and tasks `validating` are continued by the driver (`resumeValidation`), and
@@ -25,10 +36,12 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
     const ws = (l.workstream_id ?? '').slice(prefix.length);
     if (!(ctx.ledgers.get(ws) ?? []).includes(l.id)) ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), l.id]);
   }
-  const tasks = await ctx.db.selectFrom('tasks').select(['id', 'state']).where('run_id', '=', run).orderBy('id').execute();
+  const locals = new Set(localWorkerIds(ctx));
+  const tasks = await ctx.db.selectFrom('tasks').select(['id', 'state', 'worker_id', 'version']).where('run_id', '=', run).orderBy('id').execute();
   for (const t of tasks.filter((x) => x.state === 'running')) {
+    if (await remoteAlive(ctx, locals, t.worker_id)) continue;
     const jitter = Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
-    const c = await ctx.actors.send('task', t.id, { type: 'execution_failed', error: 'the engine stopped while the task ran: its process was lost', jitter }, { reason: 'repaired on resume' });
+    const c = await ctx.actors.send('task', t.id, { type: 'execution_failed', error: 'the engine stopped while the task ran: its process was lost', jitter }, { reason: 'repaired on resume', expectedVersion: t.version });
     notes.push(`task ${t.id}: running → ${c.to} (process lost)`);
   }
   const gates = await ctx.db.selectFrom('test_gates').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
@@ -42,7 +55,7 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
     notes.push(`gate ${g.id}: RUNNING → FAILED (${event.type}, process lost)`);
   }
   const workers = await ctx.db.selectFrom('workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'busy').orderBy('id').execute();
-  for (const w of workers) {
+  for (const w of workers.filter((x) => locals.has(x.id))) {
     for (const task of (await ctx.actors.load('worker', w.id)).context['current_tasks'] as string[]) {
       await ctx.actors.send('worker', w.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
       notes.push(`worker ${w.id}: released ${task}`);

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import type { Database } from '../persistence/index.js';
 import type { Plan, PlanOrder } from '../plan/index.js';
 import type { RunIds } from './entity-ids.js';
 import { RunInterruptedError } from './errors.js';
+import type { ChangeSignal } from './change-signal.js';
 import type { Mutex } from './mutex.js';
 
 /** Engine settings; the defaults suit real runs, tests shorten the intervals. */
@@ -18,6 +20,13 @@ export interface EngineOptions {
   readonly killGraceMs?: number;
   /** When aborted, the run stops after its current step (task attempt) and stays resumable (`RunInterruptedError`). */
   readonly signal?: AbortSignal;
+  /** The plan file, recorded in `run_sources` so `gantry resume` and `gantry worker` find it; default none. */
+  readonly planFile?: string;
+  /**
+   * Whether the engine runs tasks on the plan's pool workers in this process; default true. With false every task
+   * waits for a `gantry worker` process to claim it (scale-out, plan.md).
+   */
+  readonly localWorkers?: boolean;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */
@@ -40,6 +49,25 @@ export interface RunContext {
   readonly lock: Mutex;
   /** Task slots each worker (orchestration or UET) holds in this process, by entity id. */
   readonly slots: Map<string, number>;
+  /** Wakes waiting lanes on a committed transition or a released slot (see `driveRun`). */
+  readonly changes: ChangeSignal;
+  /** Set when the run's pulse failed for good: the lanes stop at their next step with this error (run resumable). */
+  readonly halt: { error: unknown };
+}
+
+/** The heartbeat interval in ms: `options.heartbeatIntervalMs`, else the plan's `workers.heartbeat_interval_sec`. */
+export function heartbeatMs(ctx: Pick<RunContext, 'plan' | 'options'>): number {
+  return ctx.options.heartbeatIntervalMs ?? ctx.plan.workers.heartbeat_interval_sec * 1000;
+}
+
+/** Ids of the plan's own pool workers (run by the engine process unless `localWorkers` is false). */
+export function localWorkerIds(ctx: Pick<RunContext, 'plan' | 'ids'>): string[] {
+  return ctx.plan.workers.orchestration.flatMap((p) => p.worker_ids.map((w) => ctx.ids.worker(w)));
+}
+
+/** `<stateDir>/runs/<run>.engine.json`: written by the engine that drives the run, naming its host and pid. */
+export function engineMarkerPath(stateDir: string, runId: string): string {
+  return join(stateDir, 'runs', `${runId}.engine.json`);
 }
 
 /** Terminal states of every machine (no edge leaves them). */
@@ -59,7 +87,8 @@ export function isTerminal(entityType: string, state: string): boolean {
   return (TERMINAL[entityType] ?? []).includes(state);
 }
 
-/** Throws `RunInterruptedError` when the run was asked to stop (options.signal aborted); a no-op otherwise. */
+/** Throws the pulse's error when it failed for good, `RunInterruptedError` when the run was asked to stop; else a no-op. */
 export function checkStop(ctx: RunContext): void {
+  if (ctx.halt.error !== null) throw ctx.halt.error;
   if (ctx.options.signal?.aborted) throw new RunInterruptedError(ctx.ids.run);
 }

@@ -1,6 +1,7 @@
 import { runProcess, ProcessSpawnError } from '../exec/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanGate, PlanTask } from '../plan/index.js';
+import { recordGateOutput, type GateOutput } from '../persistence/index.js';
 import { stateMap } from './entity-facts.js';
 import type { RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
@@ -12,19 +13,35 @@ export interface GateOutcome {
   readonly failed: string[];
 }
 
-/** Runs one gate command; a spawn failure counts as exit code 127 (as a shell reports a missing program). */
-async function runGateCommand(ctx: RunContext, gate: PlanGate, cwd: string): Promise<{ exitCode: number; timedOut: boolean; durationMs: number }> {
+/** Bytes of a gate's stdout, and apart of its stderr, kept in its row (the rest is dropped, truncation marked). */
+export const GATE_OUTPUT_MAX_BYTES = 256 * 1024;
+
+/** How a gate command ended and what it printed. */
+interface GateRun {
+  readonly exitCode: number;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  readonly output: GateOutput;
+}
+
+/**
+ * Runs one gate command, its output capped at {@link GATE_OUTPUT_MAX_BYTES} per stream; a spawn failure counts as
+ * exit code 127 (as a shell reports a missing program), its message as the gate's stderr.
+ */
+async function runGateCommand(ctx: RunContext, gate: PlanGate, cwd: string): Promise<GateRun> {
   try {
     const r = await runProcess({
       command: typeof gate.command === 'string' ? gate.command : [...gate.command],
       cwd,
       timeoutMs: gate.timeout_sec * 1000,
+      maxOutputBytes: GATE_OUTPUT_MAX_BYTES,
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
-    return { exitCode: r.exitCode ?? -1, timedOut: r.timedOut, durationMs: Math.round(r.durationMs) };
+    const output = { stdout: r.stdout, stderr: r.stderr, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated };
+    return { exitCode: r.exitCode ?? -1, timedOut: r.timedOut, durationMs: Math.round(r.durationMs), output };
   } catch (err) {
-    if (err instanceof ProcessSpawnError) return { exitCode: 127, timedOut: false, durationMs: 0 };
-    throw err;
+    if (!(err instanceof ProcessSpawnError)) throw err;
+    return { exitCode: 127, timedOut: false, durationMs: 0, output: { stdout: '', stderr: err.message, stdoutTruncated: false, stderrTruncated: false } };
   }
 }
 
@@ -44,7 +61,8 @@ async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
 /**
  * Creates the task's gates for this attempt (`R.task.gate.aN`, PENDING) and runs them in dependency order in the
  * worktree (SSOT §2.3): `start` when every dependency PASSED, `dependency_failed` (→ BLOCKED) when one FAILED; a gate
- * whose dependency is itself BLOCKED stays PENDING (the machine has no edge for it). Exit code decides PASSED/FAILED.
+ * whose dependency is itself BLOCKED stays PENDING (the machine has no edge for it). Exit code decides PASSED/FAILED;
+ * the finished gate's stdout and stderr (capped, truncation marked, NULs removed) are then stored in its row.
  * Resumable: gates that already exist are not created again and only PENDING ones are started.
  */
 export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: number, cwd: string): Promise<GateOutcome> {
@@ -77,6 +95,8 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
     if (r.timedOut) await sendTimeout(ctx, eid(g));
     else if (r.exitCode === gate.expect_exit) await ctx.actors.send('test_gate', eid(g), { type: 'command_succeeded', exit_code: r.exitCode, duration_ms: r.durationMs });
     else await ctx.actors.send('test_gate', eid(g), { type: 'command_failed', exit_code: r.exitCode, duration_ms: r.durationMs });
+    // SSOT §2.3: the finished gate records its output (a column write after its last transition).
+    await recordGateOutput(ctx.db, eid(g), r.output);
   }
   const byEntityId = await stateMap(ctx, 'test_gate', order.map(eid));
   const byPlanId = Object.fromEntries(order.map((g) => [g, byEntityId[eid(g)]!]));

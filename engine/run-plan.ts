@@ -5,13 +5,15 @@ import type { Plan } from '../plan/index.js';
 import { executeTask } from './execute-task.js';
 import type { EngineOptions, RunContext } from './run-context.js';
 import { checkStop, isTerminal } from './run-context.js';
-import { sleep } from './sleep.js';
 import { taskFacts } from './entity-facts.js';
 import { afterWorkstreamSettled, deriveWorkstream, refreshDependencies } from './settle-workstream.js';
 import { settleRun } from './settle-run.js';
 import { startRun } from './start-run.js';
 import { runStatus, type RunStatus } from './run-status.js';
 import { dropWorktree } from './worktree.js';
+import { startRunPulse } from './run-pulse.js';
+import { InvalidTransitionError } from '../machines/index.js';
+import { touchRunEngine } from '../persistence/index.js';
 
 /** Cancels every workstream still open once the run has ended early (a critical workstream failed, SSOT §3.3). */
 async function cancelRemaining(ctx: RunContext): Promise<void> {
@@ -24,12 +26,15 @@ async function cancelRemaining(ctx: RunContext): Promise<void> {
   }
 }
 
-/** Shuts the run's workers down (`shutdown_requested`) and removes leftover worktrees. */
+/** Shuts the run's workers down (`shutdown_requested`), engine's and remote, and removes leftover worktrees. */
 async function shutdown(ctx: RunContext): Promise<void> {
-  for (const pool of ctx.plan.workers.orchestration) {
-    for (const w of pool.worker_ids) {
-      const state = (await ctx.actors.load('worker', ctx.ids.worker(w))).state;
-      if (state === 'idle' || state === 'busy') await ctx.actors.send('worker', ctx.ids.worker(w), { type: 'shutdown_requested', reason: 'run ended' });
+  // Every orchestration worker of the run: the engine's and those of `gantry worker` processes (which see it and stop).
+  const workers = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy']).orderBy('id').execute();
+  for (const { id } of workers) {
+    try {
+      await ctx.actors.send('worker', id, { type: 'shutdown_requested', reason: 'run ended' });
+    } catch (err) {
+      if (!(err instanceof InvalidTransitionError)) throw err; // shut down meanwhile by its own process
     }
   }
   for (let n = 1; n <= ctx.plan.workers.uet.count; n++) {
@@ -39,8 +44,8 @@ async function shutdown(ctx: RunContext): Promise<void> {
   for (const ws of [...ctx.worktrees.keys()]) await dropWorktree(ctx, ws);
 }
 
-/** How often a lane waiting for its workstream or a task dependency looks again. */
-const LANE_POLL_MS = 10;
+/** Longest wait of a lane for its workstream or a task dependency between looks (a committed transition wakes it). */
+const LANE_WAIT_MS = 100;
 
 /**
  * One workstream's lane: its tasks in plan order, one at a time (they share the workstream's worktree), each once its
@@ -52,6 +57,7 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
   for (const task of ctx.order.tasks.map((id) => ctx.plan.tasks.find((t) => t.id === id)!).filter((t) => t.workstream === ws)) {
     for (;;) {
       checkStop(ctx);
+      const seen = ctx.changes.version;
       const go = await ctx.lock.run(async () => {
         if ((await settleRun(ctx)) !== 'running') return 'stop';
         await refreshDependencies(ctx, ws);
@@ -63,7 +69,7 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
       });
       if (go === 'stop') return;
       if (go === 'go') break;
-      await sleep(LANE_POLL_MS);
+      await ctx.changes.wait(seen, LANE_WAIT_MS); // woken by any committed transition of this process
     }
     await executeTask(ctx, task);
     await ctx.lock.run(() => deriveWorkstream(ctx, ws));
@@ -75,17 +81,40 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
  * concurrently (each workstream has its own worktree; workers are taken by slot and get their task through
  * `actors.claim`), then every workstream is derived once more and the run is decided by SSOT §3.3 / R-1. Every step
  * is a persisted transition. Once the run has ended its workers are shut down; when it stops early
- * (`RunInterruptedError`, or any error) nothing is shut down, so the run stays resumable.
+ * (`RunInterruptedError`, or any error) nothing is shut down, so the run stays resumable. Meanwhile the run's pulse
+ * keeps the engine's workers beating, marks the engine alive for `gantry worker` processes and watches every worker
+ * of the run ({@link startRunPulse}).
  */
 export async function driveRun(ctx: RunContext): Promise<RunStatus> {
+  const unsubscribe = ctx.actors.subscribe(() => ctx.changes.notify());
+  const pulse = await startRunPulse(ctx).catch((err: unknown) => {
+    unsubscribe();
+    throw err;
+  });
+  let ended = false;
+  try {
+    const status = await driveLanes(ctx);
+    ended = true;
+    return status;
+  } finally {
+    unsubscribe();
+    await pulse.stop();
+    // Stopped early (Ctrl-C, an error): `gantry worker` processes stop joining the run until it is resumed.
+    if (!ended) await touchRunEngine(ctx.db, ctx.ids.run, null);
+  }
+}
+
+async function driveLanes(ctx: RunContext): Promise<RunStatus> {
   const lanes = await Promise.allSettled(ctx.order.workstreams.map((ws) => lane(ctx, ws)));
   const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
   if (failure) throw failure.reason;
   for (const ws of ctx.order.workstreams) {
-    if ((await settleRun(ctx)) !== 'running') break;
-    await refreshDependencies(ctx, ws);
-    await deriveWorkstream(ctx, ws);
-    // A crash right after a workstream settled can leave its open tasks uncancelled: finish that (resume).
+    if ((await settleRun(ctx)) === 'running') {
+      await refreshDependencies(ctx, ws);
+      await deriveWorkstream(ctx, ws);
+    }
+    // A crash right after a workstream settled, or a workstream cancelled from outside (EXT-1) that settled the run,
+    // can leave its open tasks uncancelled: finish that, even once the run has ended.
     const settled = isTerminal('workstream', (await ctx.actors.load('workstream', ctx.ids.workstream(ws))).state);
     if (settled && (await taskFacts(ctx, ws)).some((t) => !isTerminal('task', t.state))) await afterWorkstreamSettled(ctx, ws);
   }

@@ -1,34 +1,26 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import { getRunSource, type Database } from '../persistence/index.js';
+import type { Plan } from '../plan/index.js';
 import { RunSourceNotFoundError } from './errors.js';
 
-/** What a run was started from, kept under the state directory so `gantry resume RUN_ID` can reload the plan. */
+/** What a run was started from, as `startRun` recorded it in `run_sources` (migration 0003). */
 export interface RunSource {
-  readonly run_id: string;
-  /** Absolute path of the plan file. */
-  readonly plan_file: string;
+  readonly runId: string;
+  /** The validated, normalized plan the run was started with. */
+  readonly plan: Plan;
+  /** Absolute path of the plan file, or null. */
+  readonly planFile: string | null;
+  /** The engine's absolute state directory (worktrees under `<stateDir>/worktrees/<run>/<ws>`). */
+  readonly stateDir: string;
 }
 
-/** `<stateDir>/runs/<run>.json`. */
-function sourceFile(stateDir: string, runId: string): string {
-  return join(resolve(stateDir), 'runs', `${runId}.json`);
-}
-
-/** Records the plan file a run was started from (written before the run's first entity). */
-export async function writeRunSource(stateDir: string, runId: string, planFile: string): Promise<void> {
-  const file = sourceFile(stateDir, runId);
-  await mkdir(dirname(file), { recursive: true });
-  const body: RunSource = { run_id: runId, plan_file: resolve(planFile) };
-  await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
-}
-
-/** The recorded source of a run; `RunSourceNotFoundError` when there is none. */
-export async function readRunSource(stateDir: string, runId: string): Promise<RunSource> {
-  const file = sourceFile(stateDir, runId);
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as RunSource;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RunSourceNotFoundError(runId, file);
-    throw err;
-  }
+/**
+ * The recorded source of a run, read from the database: `gantry resume` continues the very plan the run started
+ * with (an edited plan file cannot change a run half way), and `gantry worker` processes read tasks from it.
+ * `RunSourceNotFoundError` when the run has none.
+ */
+export async function readRunSource(db: Kysely<Database>, runId: string): Promise<RunSource> {
+  const r = await getRunSource(db, runId);
+  if (!r) throw new RunSourceNotFoundError(runId);
+  return { runId: r.runId, plan: r.plan as unknown as Plan, planFile: r.planFile, stateDir: r.stateDir };
 }

@@ -1,14 +1,17 @@
-import { isAbsolute, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { PersistedActors } from '../actors/index.js';
+import type { CreateItem, PersistedActors } from '../actors/index.js';
 import { revParse } from '../git/index.js';
-import { EntityNotFoundError, type Database } from '../persistence/index.js';
+import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
 import { ensurePhase } from './insert-patch.js';
+import { ChangeSignal } from './change-signal.js';
 import { Mutex } from './mutex.js';
-import type { EngineOptions, RunContext } from './run-context.js';
+import { engineMarkerPath, heartbeatMs, type EngineOptions, type RunContext } from './run-context.js';
 
 /** Checks what must hold before anything is written: the repository and target branch exist, the run id is new. */
 async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
@@ -26,15 +29,40 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
   throw new RunSetupError(`run ${plan.run.id} already exists (use a new run id)`);
 }
 
+/** The context one run's steps share, in the engine or in a `gantry worker` process (no entity is touched). */
+export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): RunContext {
+  const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+}
+
+/** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
+export function workerInput(ctx: Pick<RunContext, 'plan' | 'options' | 'ids'>, pool: Plan['workers']['orchestration'][number]): Record<string, unknown> {
+  return {
+    max_concurrent_tasks: pool.max_concurrent_tasks,
+    affinity: pool.affinity.map(ctx.ids.workstream),
+    heartbeat_timeout_ms: Math.ceil(2 * heartbeatMs(ctx)),
+    recovery_timeout_ms: Math.ceil(ctx.plan.workers.recovery_timeout_sec * 1000),
+  };
+}
+
 /**
  * Starts a run of a validated plan (engine.md §1): creates the run and every entity with namespaced ids and links,
  * registers the workers, spawns the UET workers, sends the run `start` and each workstream's first event
  * (`skip`, `tasks_created` or `dependency_unmet`). Worktrees are created later, when a workstream's first task runs.
+ * The run's source (plan, plan file, state directory, this engine's host and pid) is recorded in `run_sources` first.
+ * With `localWorkers: false` the plan's pool workers are not created: `gantry worker` processes bring their own.
  */
 export async function startRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, opts: { resume?: boolean } = {}): Promise<RunContext> {
   if (!opts.resume) await preflight(actors, plan);
-  const ids = runIds(plan.run.id);
+  const ctx = createRunContext(actors, db, plan, options);
+  const ids = ctx.ids;
   const run_id = ids.run;
+  const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
+  await upsertRunSource(db, { ...source, engineHost: hostname(), enginePid: process.pid }, new Date());
+  // The marker `gantry worker` processes check: the state directory they see is this engine's (engine.md §1).
+  const marker = engineMarkerPath(ctx.stateDir, run_id);
+  await mkdir(dirname(marker), { recursive: true });
+  await writeFile(marker, `${JSON.stringify({ run_id, engine_host: hostname(), engine_pid: process.pid })}\n`);
   // On resume (a crash may have stopped the setup half way) only what is missing is created and only the first
   // events not yet taken are sent; on a fresh run every entity is new.
   const state = async (type: string, id: string): Promise<string | null> => {
@@ -45,31 +73,23 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
       throw err;
     }
   };
-  const create: PersistedActors['create'] = async (type, id, input, o) => (opts.resume && (await state(type, id)) !== null ? actors.load(type, id) : actors.create(type, id, input, o));
-  await ensurePhase(db, plan.run.phase);
-  await create('run', run_id, {}, { links: { phase_id: plan.run.phase } });
-  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) {
-    await create('circuit_breaker', ids.breaker(tool), { ...cfg });
+  await ensurePhase(db, plan.run.phase, plan.run.phase_policy); // SSOT §2.2: the phase row holds the policy
+  // Every entity of the run in one batched creation (one transaction): links point at rows created before them.
+  const items: CreateItem[] = [{ entityType: 'run', id: run_id, links: { phase_id: plan.run.phase } }];
+  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) items.push({ entityType: 'circuit_breaker', id: ids.breaker(tool), input: { ...cfg } });
+  const pools = options.localWorkers === false ? [] : plan.workers.orchestration;
+  for (const pool of pools) {
+    for (const w of pool.worker_ids) items.push({ entityType: 'worker', id: ids.worker(w), input: workerInput(ctx, pool), links: { run_id, pool_id: pool.id } });
   }
-  for (const pool of plan.workers.orchestration) {
-    for (const w of pool.worker_ids) {
-      const input = { max_concurrent_tasks: pool.max_concurrent_tasks, affinity: pool.affinity.map(ids.workstream) };
-      await create('worker', ids.worker(w), input, { links: { run_id, pool_id: pool.id } });
-      if ((await state('worker', ids.worker(w))) === 'initializing') await actors.send('worker', ids.worker(w), { type: 'registration_complete', capabilities: [...pool.capabilities] });
-    }
-  }
-  for (let n = 1; n <= plan.workers.uet.count; n++) {
-    await create('uet_worker', ids.uetWorker(n), {}, { links: { run_id } });
-    if ((await state('uet_worker', ids.uetWorker(n))) === 'SPAWNING') await actors.send('uet_worker', ids.uetWorker(n), { type: 'spawn_complete' });
-  }
+  for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id } });
   for (const ws of plan.workstreams) {
     const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical };
-    await create('workstream', ids.workstream(ws.id), input, { links: { run_id } });
+    items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id } });
     for (const t of ws.tasks) {
-      await create(
-        'task',
-        ids.task(t.id),
-        {
+      items.push({
+        entityType: 'task',
+        id: ids.task(t.id),
+        input: {
           depends_on: t.depends_on.map(ids.task),
           gate_dependencies: [...t.gates],
           required_capabilities: [...t.requires],
@@ -79,13 +99,25 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
           expected_exit: [...t.expect_exit],
           backoff: { base_ms: plan.retry.backoff_base_ms, cap_ms: plan.retry.backoff_cap_ms },
         },
-        { links: { run_id, workstream_id: ids.workstream(ws.id) } },
-      );
+        links: { run_id, workstream_id: ids.workstream(ws.id) },
+      });
     }
   }
+  const missing: CreateItem[] = [];
+  for (const item of items) if (!opts.resume || (await state(item.entityType, item.id)) === null) missing.push(item);
+  if (missing.length > 0) await actors.createMany(missing);
+  // Registration and spawn, concurrently (the group committer writes them together).
+  const setup: Promise<unknown>[] = [];
+  for (const pool of pools) {
+    for (const w of pool.worker_ids) {
+      if ((await state('worker', ids.worker(w))) === 'initializing') setup.push(actors.send('worker', ids.worker(w), { type: 'registration_complete', capabilities: [...pool.capabilities] }));
+    }
+  }
+  for (let n = 1; n <= plan.workers.uet.count; n++) {
+    if ((await state('uet_worker', ids.uetWorker(n))) === 'SPAWNING') setup.push(actors.send('uet_worker', ids.uetWorker(n), { type: 'spawn_complete' }));
+  }
+  await Promise.all(setup);
   if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' });
-  const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  const ctx: RunContext = { plan, order: planOrder(plan), ids, actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map() };
   for (const wsId of ctx.order.workstreams) {
     const ws = plan.workstreams.find((w) => w.id === wsId)!;
     const id = ids.workstream(ws.id);

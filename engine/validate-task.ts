@@ -1,7 +1,7 @@
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
-import { pathMatcher, type PlanTask } from '../plan/index.js';
-import { insertPatch } from './insert-patch.js';
+import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
+import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
@@ -23,6 +23,28 @@ async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: string)
     }
   }
   return { format, scope: res.scope, constraints: res.constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
+}
+
+/** The phase policy that decides a validated patch (SSOT §2.2), read from the phase row (written by `startRun`). */
+async function phasePolicy(ctx: RunContext): Promise<PhasePolicy> {
+  return readPhasePolicy(ctx.db, ctx.plan.run.phase);
+}
+
+/** Why the phase policy refuses the patch, naming the rule (`phase policy max_files: …`), or null when it allows it. */
+function policyRefusal(policy: PhasePolicy, task: PlanTask, diff: string): string | null {
+  const files = safePaths(diff);
+  if (policy.max_files !== undefined && files.length > policy.max_files) {
+    return `phase policy max_files: the patch touches ${files.length} files, more than ${policy.max_files}`;
+  }
+  const bytes = Buffer.byteLength(diff, 'utf8');
+  if (policy.max_bytes !== undefined && bytes > policy.max_bytes) return `phase policy max_bytes: the patch is ${bytes} bytes, more than ${policy.max_bytes}`;
+  if (policy.allowed_paths !== undefined) {
+    const allowed = pathMatcher(policy.allowed_paths);
+    const outside = files.filter((f) => !allowed(f));
+    if (outside.length > 0) return `phase policy allowed_paths: ${outside.join(', ')} not in ${policy.allowed_paths.join(', ')}`;
+  }
+  if (policy.require_gates === true && task.gates.length === 0) return `phase policy require_gates: task ${task.id} has no validation gates`;
+  return null;
 }
 
 /** Ledger `queued` → `applied`, retrying a failed `git apply` (EXT-3) and quarantining after 3 attempts; true when applied. */
@@ -58,7 +80,7 @@ function commitMessage(ctx: RunContext, task: PlanTask): string {
 
 /**
  * The patch pipeline from the ledger entry's current state to its end (SSOT §2.2), so that a resumed run continues
- * where the crash left it: created → checks; validated → accepted; queued / apply_failed → apply (EXT-3 retries);
+ * where the crash left it: created → checks; validated → accepted by the phase policy (or policy_violation); queued / apply_failed → apply (EXT-3 retries);
  * applied → the task's gates (resumable) → tests_passed / tests_failed; verified → commit (or the commit already
  * made) → commit_succeeded. Without a ledger entry the gates alone decide. Returns the task's final state.
  */
@@ -75,7 +97,15 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
         return fail(ctx, id, `patch quarantined: ${c.reason}`);
       }
       await ctx.actors.send('patch_ledger', lid, { type: 'validation_passed', format: true, scope: true, constraints: true });
-    } else if (s === 'validated') await ctx.actors.send('patch_ledger', lid, { type: 'accepted', policy_allowed: true });
+    } else if (s === 'validated') {
+      // SSOT §2.2: `accepted` by phase policy, else `policy_violation` (→ quarantined) with the rule as the reason.
+      const refusal = policyRefusal(await phasePolicy(ctx), task, diff);
+      if (refusal !== null) {
+        await ctx.actors.send('patch_ledger', lid, { type: 'policy_violation', reason: refusal.slice(0, 4000) });
+        return fail(ctx, id, `patch quarantined: ${refusal}`);
+      }
+      await ctx.actors.send('patch_ledger', lid, { type: 'accepted', policy_allowed: true });
+    }
     else if (s === 'queued') {
       if (!(await applyWithRetries(ctx, lid, diff, wt))) return fail(ctx, id, 'patch quarantined: git apply failed');
     } else if (s === 'apply_failed') {

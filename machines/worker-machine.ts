@@ -41,6 +41,10 @@ export const workerInputSchema = z.object({
   now: nowSchema,
   max_concurrent_tasks: z.number().int().positive().default(1),
   affinity: z.array(z.string()).default([]),
+  /** Silence after which `heartbeat_timeout` is allowed (2 missed beats); default {@link HEARTBEAT_TIMEOUT_MS}. */
+  heartbeat_timeout_ms: z.number().int().positive().default(HEARTBEAT_TIMEOUT_MS),
+  /** Recovery window of an unresponsive worker; default {@link RECOVERY_TIMEOUT_MS}. */
+  recovery_timeout_ms: z.number().int().positive().default(RECOVERY_TIMEOUT_MS),
 });
 /** Input that creates a Worker. */
 export type WorkerInput = z.input<typeof workerInputSchema>;
@@ -51,6 +55,10 @@ export interface WorkerContext {
   capabilities: string[];
   max_concurrent_tasks: number;
   affinity: string[];
+  /** SSOT §1.5 (2 × the heartbeat interval); absent in snapshots written before it existed (then 120 s). */
+  heartbeat_timeout_ms?: number;
+  /** SSOT §1.5 recovery window; absent in older snapshots (then 300 s). */
+  recovery_timeout_ms?: number;
   current_load: number;
   current_tasks: string[];
   released_tasks: string[];
@@ -62,10 +70,20 @@ export interface WorkerContext {
 /** SSOT §1.5.6 can-assign rule, R-5 and R-6: fresh heartbeat, spare capacity, capabilities, affinity. */
 export function canAssign(ctx: WorkerContext, e: WorkerEvent): boolean {
   if (e.type !== 'task_assigned') return false;
-  const fresh = ctx.last_heartbeat !== null && e.now - ctx.last_heartbeat <= HEARTBEAT_TIMEOUT_MS;
+  const fresh = ctx.last_heartbeat !== null && e.now - ctx.last_heartbeat <= heartbeatTimeoutOf(ctx);
   const capable = e.required_capabilities.every((c) => ctx.capabilities.includes(c));
   const affine = ctx.affinity.length === 0 || ctx.affinity.includes(e.workstream_id);
   return fresh && ctx.current_load < ctx.max_concurrent_tasks && capable && affine && !ctx.current_tasks.includes(e.task_id);
+}
+
+/** The worker's heartbeat timeout (its input, default 120 s, SSOT §1.5). */
+export function heartbeatTimeoutOf(ctx: Pick<WorkerContext, 'heartbeat_timeout_ms'>): number {
+  return ctx.heartbeat_timeout_ms ?? HEARTBEAT_TIMEOUT_MS;
+}
+
+/** The worker's recovery window (its input, default 300 s, SSOT §1.5). */
+export function recoveryTimeoutOf(ctx: Pick<WorkerContext, 'recovery_timeout_ms'>): number {
+  return ctx.recovery_timeout_ms ?? RECOVERY_TIMEOUT_MS;
 }
 
 function holds(ctx: WorkerContext, e: WorkerEvent): boolean {
@@ -83,11 +101,11 @@ export const workerMachine = setup({
     /** R-5: one of several assigned tasks finished. */
     oneTaskCompleted: ({ context, event }) => holds(context, event) && context.current_load > 1,
     /** SSOT §1.5: no heartbeat for more than 120 s (2 missed). */
-    heartbeatMissed: ({ context, event }) => context.last_heartbeat === null || event.now - context.last_heartbeat > HEARTBEAT_TIMEOUT_MS,
+    heartbeatMissed: ({ context, event }) => context.last_heartbeat === null || event.now - context.last_heartbeat > heartbeatTimeoutOf(context),
     /** SSOT §1.5: a heartbeat arrived within the 300 s recovery window. */
-    withinRecoveryWindow: ({ context, event }) => context.unresponsive_since !== null && event.now - context.unresponsive_since <= RECOVERY_TIMEOUT_MS,
+    withinRecoveryWindow: ({ context, event }) => context.unresponsive_since !== null && event.now - context.unresponsive_since <= recoveryTimeoutOf(context),
     /** SSOT §1.5: unresponsive for more than 300 s. */
-    recoveryWindowOver: ({ context, event }) => context.unresponsive_since !== null && event.now - context.unresponsive_since > RECOVERY_TIMEOUT_MS,
+    recoveryWindowOver: ({ context, event }) => context.unresponsive_since !== null && event.now - context.unresponsive_since > recoveryTimeoutOf(context),
   },
   actions: {
     register: assign({
@@ -129,6 +147,8 @@ export const workerMachine = setup({
       capabilities: [],
       max_concurrent_tasks: i.max_concurrent_tasks,
       affinity: i.affinity,
+      heartbeat_timeout_ms: i.heartbeat_timeout_ms,
+      recovery_timeout_ms: i.recovery_timeout_ms,
       current_load: 0,
       current_tasks: [],
       released_tasks: [],

@@ -41,7 +41,7 @@ export async function recentOverrides(db: Kysely<Database>, since: Date): Promis
   const { rows } = await sql<Record<string, unknown>>`
     SELECT entity_type, entity_id, metadata->>'action' AS action, from_state, to_state, operator, reason, transitioned_at
     FROM state_transitions WHERE transitioned_at >= ${since.toISOString()}::timestamptz AND operator IS NOT NULL
-      AND metadata->>'override' = 'true'
+      AND (metadata->>'override' = 'true' OR metadata->>'manual' = 'true')
     ORDER BY transitioned_at DESC, id DESC`.execute(db);
   return rows.map((r) => ({
     entityType: String(r['entity_type']),

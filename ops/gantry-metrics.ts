@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ENTITY_TABLES, type Database } from '../persistence/index.js';
 import { machineCatalog } from '../machines/index.js';
 import { DEFAULT_STUCK_THRESHOLDS, watchActive, type StuckThresholds } from './find-stuck.js';
+import { OVERRIDE_RULES } from './override-actions.js';
 
 /** Audit rows read per poll query. */
 const PAGE = 5000;
@@ -11,6 +12,8 @@ const PAGE = 5000;
  * but becomes visible at commit, so a concurrent transaction can commit a lower id after a higher one was polled.
  */
 const LATE_WINDOW = 2000;
+/** Entity types a manual override or playbook changes (SSOT §5.2): the overrides' and the rollback's patch ledger. */
+const OVERRIDDEN_TYPES = [...new Set([...Object.values(OVERRIDE_RULES).map((r) => r.entityType), 'patch_ledger'])];
 /** Buckets of `state_transition_duration_seconds`: 10 ms to 6 h. */
 const BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
 
@@ -37,11 +40,24 @@ export class GantryMetrics {
     this.transitions = new Counter({ name: 'state_transitions_total', help: 'Committed state transitions (audit rows after creation)', labelNames: ['entity_type', 'from_state', 'to_state'], registers });
     this.durations = new Histogram({ name: 'state_transition_duration_seconds', help: 'Time spent in a state before leaving it (from the audit timestamps)', labelNames: ['entity_type', 'state'], buckets: BUCKETS, registers });
     this.overrides = new Counter({ name: 'manual_state_overrides_total', help: 'Manual overrides (SSOT §5.2) by entity type and operator', labelNames: ['entity_type', 'operator'], registers });
+    this.zeroEdges();
     const self = this;
     new Gauge({ name: 'entity_state', help: 'Entities currently in each state', labelNames: ['entity_type', 'state'], registers, async collect() { await self.collectStates(this); } });
     new Gauge({ name: 'stuck_entities', help: 'Entities stuck past their SSOT §5.1 threshold', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'count'); } });
     new Gauge({ name: 'stuck_entity_max_age_ratio', help: 'Largest age/expected-duration ratio among active entities (2 = twice the expected duration)', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'ratio'); } });
     new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per tool (1 for the current state)', labelNames: ['tool_id', 'state'], registers, async collect() { await self.collectBreakers(this); } });
+  }
+
+  /**
+   * Exposes `state_transitions_total` at 0 for every edge of every machine and every manual override's (from, to): a
+   * series that first appears at 1 has no increase() in Prometheus, so the first rollback, quarantine or failure since
+   * the exporter started would never fire its alert (SSOT §7.3.3).
+   */
+  private zeroEdges(): void {
+    for (const [entityType, entry] of Object.entries(machineCatalog)) {
+      for (const t of entry.transitions) this.transitions.inc({ entity_type: entityType, from_state: t.from, to_state: t.to }, 0);
+    }
+    for (const rule of Object.values(OVERRIDE_RULES)) for (const from of rule.from) this.transitions.inc({ entity_type: rule.entityType, from_state: from, to_state: rule.to }, 0);
   }
 
   /** Reads the audit rows committed since the last poll (all of them the first time) into the counters and durations. */
@@ -57,11 +73,14 @@ export class GantryMetrics {
   }
 
   private async drain(): Promise<void> {
+    // Each registered operator's override series starts at 0 (same reason as zeroEdges: the burst alert uses increase()).
+    const { rows: operators } = await sql<{ name: string }>`SELECT name FROM operators`.execute(this.db);
+    for (const { name } of operators) for (const entity_type of OVERRIDDEN_TYPES) this.overrides.inc({ entity_type, operator: name }, 0);
     let after = this.forget();
     for (;;) {
       const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }>`
         SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.operator,
-          coalesce((t.metadata->>'override')::boolean, false) AS override,
+          (coalesce((t.metadata->>'override')::boolean, false) OR coalesce((t.metadata->>'manual')::boolean, false)) AS override,
           extract(epoch FROM t.transitioned_at - p.transitioned_at)::float8 AS seconds
         FROM state_transitions t
         LEFT JOIN state_transitions p ON p.entity_type = t.entity_type AND p.entity_id = t.entity_id AND p.seq = t.seq - 1
@@ -86,7 +105,10 @@ export class GantryMetrics {
     return floor;
   }
 
-  /** Counts one audit row: an override, a transition and the time spent in the state it left. */
+  /**
+   * Counts one audit row: an override (a forced state, `metadata.override`, or an operator's playbook transition through
+   * the machine, `metadata.manual`, e.g. rollback-patch), a transition and the time spent in the state it left.
+   */
   private count(r: { entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }): void {
     if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
     if (r.from_state === null) return;

@@ -8,3 +8,7 @@ export * from './find-stuck.js';
 export * from './gantry-metrics.js';
 export * from './metrics-server.js';
 export * from './audit-reports.js';
+export * from './compensation-plan.js';
+export * from './rollback-patch.js';
+export * from './recover-workstream.js';
+export * from './reset-breaker-playbook.js';

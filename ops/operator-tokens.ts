@@ -2,7 +2,7 @@ import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../persistence/index.js';
 import { mapDbError } from '../persistence/index.js';
-import { OperatorAuthError, OperatorExistsError } from './errors.js';
+import { OperatorAlreadyRevokedError, OperatorAuthError, OperatorExistsError, UnknownOperatorError } from './errors.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
@@ -34,10 +34,19 @@ export interface OperatorCredentials {
   readonly token: string | null;
 }
 
-/** The operator name when `creds` name a registered, unrevoked operator whose token matches; `OperatorAuthError` otherwise. */
-export async function authenticateOperator(db: Kysely<Database>, creds: OperatorCredentials): Promise<string> {
+/**
+ * Checks that an identity and a token were given at all, before anything is opened: `OperatorAuthError` otherwise
+ * (a refusal creates no database, SSOT §5.2).
+ */
+export function requireCredentials(creds: OperatorCredentials): { readonly operator: string; readonly token: string } {
   if (!creds.operator) throw new OperatorAuthError('no operator identity (--operator NAME or GANTRY_OPERATOR)');
   if (!creds.token) throw new OperatorAuthError(`no token for operator '${creds.operator}' (--token T or GANTRY_OPERATOR_TOKEN)`);
+  return { operator: creds.operator, token: creds.token };
+}
+
+/** The operator name when `creds` name a registered, unrevoked operator whose token matches; `OperatorAuthError` otherwise. */
+export async function authenticateOperator(db: Kysely<Database>, offered: OperatorCredentials): Promise<string> {
+  const creds = requireCredentials(offered);
   const { rows } = await sql<{ token_salt: string; token_hash: string; revoked_at: Date | null }>`
     SELECT token_salt, token_hash, revoked_at FROM operators WHERE name = ${creds.operator}`.execute(db);
   const row = rows[0];
@@ -46,4 +55,41 @@ export async function authenticateOperator(db: Kysely<Database>, creds: Operator
   const given = Buffer.from(hashToken(creds.token, row.token_salt), 'hex');
   if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex'))) throw new OperatorAuthError(`wrong token for operator '${creds.operator}'`);
   return creds.operator;
+}
+
+/**
+ * Revokes operator `name` (SSOT §5.2: authority is configured for the installation, and can be withdrawn): sets
+ * `operators.revoked_at`, after which {@link authenticateOperator} refuses the operator's token. Returns the time of
+ * revocation. `UnknownOperatorError` when no such operator exists, `OperatorAlreadyRevokedError` when it was revoked
+ * before; nothing is written in either case.
+ */
+export async function revokeOperator(db: Kysely<Database>, name: string): Promise<Date> {
+  let rows: { revoked_at: Date | string }[];
+  try {
+    ({ rows } = await sql<{ revoked_at: Date | string }>`
+      UPDATE operators SET revoked_at = greatest(now(), created_at) WHERE name = ${name} AND revoked_at IS NULL
+      RETURNING revoked_at`.execute(db));
+  } catch (err) {
+    throw mapDbError(err);
+  }
+  if (rows[0]) return new Date(rows[0].revoked_at);
+  const { rows: existing } = await sql<{ revoked_at: Date | string | null }>`SELECT revoked_at FROM operators WHERE name = ${name}`.execute(db);
+  const row = existing[0];
+  if (!row) throw new UnknownOperatorError(name);
+  throw new OperatorAlreadyRevokedError(name, new Date(row.revoked_at!));
+}
+
+/** One registered operator as `gantry operator list` shows it (never the token nor its hash). */
+export interface OperatorInfo {
+  readonly name: string;
+  readonly createdAt: Date;
+  /** When the operator was revoked; null while it may still override. */
+  readonly revokedAt: Date | null;
+}
+
+/** Every registered operator, by name, with its creation and revocation times (SSOT §5.2). */
+export async function listOperators(db: Kysely<Database>): Promise<OperatorInfo[]> {
+  const { rows } = await sql<{ name: string; created_at: Date | string; revoked_at: Date | string | null }>`
+    SELECT name, created_at, revoked_at FROM operators ORDER BY name`.execute(db);
+  return rows.map((r) => ({ name: r.name, createdAt: new Date(r.created_at), revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at) }));
 }

@@ -186,7 +186,19 @@ export interface StateTransitionsTable {
   hash: string;
 }
 
-/** The typed schema of migration 0001, for `Kysely<Database>`. */
+/** `run_sources` (migration 0003): what a run was started from and its engine's liveness. */
+export interface RunSourcesTable {
+  run_id: string;
+  plan: Json<Record<string, unknown>>;
+  plan_file: string | null;
+  state_dir: string;
+  engine_host: string;
+  engine_pid: number | null;
+  engine_heartbeat_at: NullableTimestamp;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The typed schema of migrations 0001–0003, for `Kysely<Database>`. */
 export interface Database {
   phases: PhasesTable;
   runs: RunsTable;
@@ -199,4 +211,5 @@ export interface Database {
   test_gates: TestGatesTable;
   circuit_breakers: CircuitBreakersTable;
   state_transitions: StateTransitionsTable;
+  run_sources: RunSourcesTable;
 }

@@ -19,3 +19,5 @@ export * from './commit-transitions.js';
 export * from './read-history.js';
 export * from './claim-queued-tasks.js';
 export * from './columns-from-context.js';
+export * from './run-sources.js';
+export * from './record-gate-output.js';

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { auditRow, type CreationAudit } from './audit-record.js';
 import type { Database } from './database.js';
 import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
@@ -7,7 +7,7 @@ import { EntityExistsError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
 import { chunk, encodeColumns, rowsPerStatement, toIso } from './sql-values.js';
-import { insertAuditRows } from './unnest-rows.js';
+import { auditInsertSql } from './unnest-rows.js';
 
 /** A new entity: its machine's initial state and snapshot, table columns, and the creation audit row. */
 export interface NewEntity {
@@ -45,7 +45,25 @@ function prepare(item: NewEntity, index: number): Prepared {
   return { index, info, item, row };
 }
 
-async function insertAll(trx: Kysely<any>, prepared: readonly Prepared[]): Promise<EntityRecord[]> {
+/**
+ * ONE statement inserting `part` (entities of one table) and their creation audit rows: the audit rows are written
+ * only when every entity row was (none already existed), so a single-entity statement writes all or nothing even
+ * outside a transaction. Returns the inserted entity rows.
+ */
+async function insertPart(db: Kysely<any>, info: EntityTableInfo, part: readonly Prepared[]): Promise<Record<string, unknown>[]> {
+  const entities = db
+    .insertInto(info.table)
+    .values(part.map((p) => p.row))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll();
+  const audits = part.map((p) => auditRow(info.entityType, p.item.id, 1, p.item.state, p.item.audit));
+  const result = await sql<Record<string, unknown>>`WITH e AS (${entities}),
+a AS (${auditInsertSql(audits, sql`WHERE (SELECT count(*) FROM e) = ${part.length}`)})
+SELECT * FROM e`.execute(db);
+  return result.rows;
+}
+
+async function insertAll(db: Kysely<any>, prepared: readonly Prepared[]): Promise<EntityRecord[]> {
   const out: EntityRecord[] = new Array(prepared.length);
   // Table order follows foreign keys (runs before workstreams before tasks …).
   for (const type of PERSISTED_ENTITY_TYPES) {
@@ -54,13 +72,8 @@ async function insertAll(trx: Kysely<any>, prepared: readonly Prepared[]): Promi
     const info = group[0]!.info;
     const width = Object.keys(info.columns).length + 9;
     for (const part of chunk(group, rowsPerStatement(width))) {
-      const rows = await trx
-        .insertInto(info.table)
-        .values(part.map((p) => p.row))
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returningAll()
-        .execute();
-      const byId = new Map(rows.map((r: Record<string, unknown>) => [String(r['id']), r]));
+      const rows = await insertPart(db, info, part);
+      const byId = new Map(rows.map((r) => [String(r['id']), r]));
       for (const p of part) {
         const r = byId.get(p.item.id);
         if (!r) throw new EntityExistsError(type, p.item.id);
@@ -68,14 +81,14 @@ async function insertAll(trx: Kysely<any>, prepared: readonly Prepared[]): Promi
       }
     }
   }
-  const audits = prepared.map((p) => auditRow(p.info.entityType, p.item.id, 1, p.item.state, p.item.audit));
-  await insertAuditRows(trx, audits);
   return out;
 }
 
 /**
- * Inserts entities at version 1 with their creation audit rows (seq 1, trigger `create`), all in
- * one transaction (the caller's, when `db` is one). A duplicate id → `EntityExistsError`, nothing written.
+ * Inserts entities at version 1 with their creation audit rows (seq 1, trigger `create`), all in one transaction
+ * (the caller's, when `db` is one): one statement per table and chunk, entity rows and audit rows together. A
+ * duplicate id → `EntityExistsError`, nothing written. A single entity outside a transaction is one statement
+ * without BEGIN/COMMIT (one round trip instead of four), still all or nothing.
  */
 export async function insertEntities(db: Kysely<Database>, items: readonly NewEntity[]): Promise<EntityRecord[]> {
   if (items.length === 0) return [];
@@ -87,7 +100,7 @@ export async function insertEntities(db: Kysely<Database>, items: readonly NewEn
     seen.add(key);
   }
   try {
-    return await inTransaction(db, (trx) => insertAll(trx as Kysely<any>, prepared));
+    return await inTransaction(db, (trx) => insertAll(trx as Kysely<any>, prepared), { singleStatement: prepared.length === 1 });
   } catch (error) {
     throw mapDbError(error);
   }

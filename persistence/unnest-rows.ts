@@ -27,9 +27,17 @@ const AUDIT_COLUMNS: readonly UnnestColumn[] = [
   ['transitioned_at', 'timestamptz'], ['prev_hash', 'text'], ['hash', 'text'],
 ];
 
+/**
+ * `INSERT INTO state_transitions … SELECT … FROM unnest(…)` of audit rows (as built by `auditRow`, metadata as an
+ * object), in order, with an optional condition (`WHERE …`) on the source rows; to run alone or inside a CTE.
+ */
+export function auditInsertSql(rows: readonly Readonly<Record<string, unknown>>[], where?: RawBuilder<unknown>): RawBuilder<unknown> {
+  const names = sql.join(AUDIT_COLUMNS.map(([name]) => sql.id(name)));
+  return sql`INSERT INTO state_transitions (${names}) SELECT ${names} FROM ${unnestRows(AUDIT_COLUMNS, rows)} ${where ?? sql``}`;
+}
+
 /** Inserts audit rows (as built by `auditRow`, metadata as an object) with one multi-row INSERT … SELECT FROM unnest, in order. */
 export async function insertAuditRows(trx: Kysely<any>, rows: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
   if (rows.length === 0) return;
-  const names = sql.join(AUDIT_COLUMNS.map(([name]) => sql.id(name)));
-  await sql`INSERT INTO state_transitions (${names}) SELECT ${names} FROM ${unnestRows(AUDIT_COLUMNS, rows)}`.execute(trx);
+  await auditInsertSql(rows).execute(trx);
 }

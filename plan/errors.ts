@@ -86,3 +86,15 @@ export class DependencyCycleError extends Error {
     super(`dependency cycle among: ${members.join(', ')}`);
   }
 }
+
+/** A phase's stored policy (`phases.policy`) is not a valid phase policy (plan/phase-policy.ts); names the phase and each problem. */
+export class InvalidPhasePolicyError extends Error {
+  override readonly name = 'InvalidPhasePolicyError';
+  constructor(
+    readonly phaseId: string,
+    readonly problems: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`phase ${phaseId}: invalid policy in phases.policy: ${problems.join('; ')}`, options);
+  }
+}

@@ -10,3 +10,4 @@ export * from './dependency-graph.js';
 export * from './plan-graphs.js';
 export * from './plan-order.js';
 export * from './path-matcher.js';
+export * from './phase-policy.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
 import { globProblem } from './path-matcher.js';
+import { phasePolicySchema } from './phase-policy.js';
 
 // The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
 // schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
@@ -42,6 +43,8 @@ const runSchema = z.strictObject({
   phase: idSchema,
   repository: z.string().min(1, 'the repository path must not be empty'),
   target_branch: branchSchema.default('main'),
+  // Optional (an addition to plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
+  phase_policy: phasePolicySchema.optional(),
 });
 
 /** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
@@ -60,11 +63,13 @@ const workerPoolSchema = z.strictObject({
   affinity: z.array(idSchema).default([]),
 });
 
-/** `workers:` — orchestration pools, UET workers, and the heartbeat interval (an optional engine setting). */
+/** `workers:` — orchestration pools, UET workers, the heartbeat interval and recovery window (optional engine settings). */
 const workersSchema = z.strictObject({
   orchestration: z.array(workerPoolSchema).min(1, 'at least one orchestration pool is needed').prefault([{ id: 'agent' }]),
   uet: z.strictObject({ count: z.number().int().positive().default(1) }).prefault({}),
   heartbeat_interval_sec: z.number().positive().default(60),
+  // SSOT §1.5: an unresponsive worker is shut down after this window (default 300 s); tests shorten it.
+  recovery_timeout_sec: z.number().positive().default(300),
 });
 
 /** `circuit_breakers:` — a default and per-tool overrides, both over the SSOT defaults. */

@@ -1,5 +1,6 @@
 import type { BreakerConfig, GateType } from '../machines/index.js';
 import type { PlanIssue } from './errors.js';
+import type { PhasePolicy } from './phase-policy.js';
 
 // The normalized plan `loadPlan` returns: every default applied, every reference checked, paths resolved. Field
 // names are plan.md's (a contract); fields the loader adds are marked "derived".
@@ -22,6 +23,8 @@ export interface PlanRun {
   readonly repository: string;
   /** Branch that completed workstreams are merged into (default `main`). */
   readonly target_branch: string;
+  /** Optional phase policy (SSOT §2.2), written to the phase row before the run's first patch is decided; absent: the row's policy stands. */
+  readonly phase_policy?: PhasePolicy;
 }
 
 /** `patch_rules:` of a normalized plan (SSOT §2.2). */
@@ -56,6 +59,8 @@ export interface PlanWorkers {
   readonly uet: { readonly count: number };
   /** Optional engine setting: seconds between worker heartbeats (default 60, SSOT §1.5). */
   readonly heartbeat_interval_sec: number;
+  /** Optional engine setting: seconds an unresponsive worker may take to recover before it is shut down (default 300, SSOT §1.5). */
+  readonly recovery_timeout_sec: number;
 }
 
 /** `circuit_breakers:` of a normalized plan: settings merged over the SSOT §2.4 defaults. */

@@ -6,3 +6,5 @@ export * from './inspect-queries.js';
 export * from './entity-history.js';
 export * from './machine-views.js';
 export * from './inspect-server.js';
+export * from './live-feed.js';
+export * from './live-source.js';

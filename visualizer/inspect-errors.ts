@@ -48,3 +48,15 @@ export function databaseError(err: unknown): InspectDatabaseError {
   }
   return new InspectDatabaseError(`the database is unreachable: ${text}`, 'check that PostgreSQL is running and --db / DATABASE_URL is right', { cause: err });
 }
+
+/** The live feed could not start its source (engine.md §7.1); `source` names which one. */
+export class LiveFeedError extends InspectError {
+  override readonly name = 'LiveFeedError';
+  constructor(
+    message: string,
+    readonly source: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 500, options);
+  }
+}

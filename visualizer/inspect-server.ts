@@ -6,10 +6,15 @@ import type { Database } from '../persistence/index.js';
 import { entityHistory, type HashVerifier } from './entity-history.js';
 import { InspectBadRequestError, InspectError, InspectNotFoundError } from './inspect-errors.js';
 import { InspectQueries, wireTransition } from './inspect-queries.js';
+import type { LiveSourceKind } from './live-feed.js';
+import { startLiveSource, type LiveSource, type LiveSourceOptions } from './live-source.js';
 import { machineViews, type MachineView } from './machine-views.js';
 
-/** Options of {@link startInspectServer}. */
-export interface InspectServerOptions {
+/**
+ * Options of {@link startInspectServer}. The live feed's source (engine.md §7.1) is `live` when given (the engine's
+ * process), else `listen` (PostgreSQL LISTEN), else none (the page polls).
+ */
+export interface InspectServerOptions extends LiveSourceOptions {
   readonly db: Kysely<Database>;
   /** Which database the page is looking at, for its header (e.g. `postgres` and the redacted URL). */
   readonly database: { readonly kind: string; readonly target: string };
@@ -25,6 +30,8 @@ export interface InspectServerOptions {
 export interface InspectServer {
   readonly url: string;
   readonly port: number;
+  /** The live feed's source: `engine` (the `live` option), `postgres` (LISTEN) or `polling` (none). */
+  readonly live: LiveSourceKind;
   close(): Promise<void>;
 }
 
@@ -32,6 +39,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   '/': 'inspect.html',
   '/assets/inspect.js': 'inspect.js',
   '/assets/inspect.css': 'inspect.css',
+  '/assets/live-client.js': 'live-client.js',
 };
 const TYPES: Readonly<Record<string, string>> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
 const MAX_LIMIT = 1000;
@@ -50,7 +58,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 }
 
 /** Routes one GET request of the JSON API; null when the path is not an API path. */
-async function api(q: InspectQueries, opts: InspectServerOptions, views: MachineView[], url: URL): Promise<unknown> {
+async function api(q: InspectQueries, opts: InspectServerOptions, views: MachineView[], live: LiveSource, url: URL): Promise<unknown> {
   const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
   const limit = intParam(url, 'limit', 200, MAX_LIMIT);
   const after = intParam(url, 'after', 0);
@@ -59,7 +67,8 @@ async function api(q: InspectQueries, opts: InspectServerOptions, views: Machine
   if (head === 'status' && parts.length === 1) {
     const { counts, lastId } = await q.status();
     const total = Object.values(counts).reduce((s, n) => s + n, 0);
-    return { ok: true, database: opts.database, counts, total, empty: total === 0, last_id: lastId, verified: Boolean(opts.verifyHash) };
+    const feed = { source: live.kind, listening: live.feed.isListening(), pages: live.feed.clients, server_id: live.feed.serverId };
+    return { ok: true, database: opts.database, counts, total, empty: total === 0, last_id: lastId, verified: Boolean(opts.verifyHash), live: feed };
   }
   if (head === 'entities' && parts.length === 1) return { entities: await q.entities(opts.entityLimit ?? 500), limit_per_type: opts.entityLimit ?? 500 };
   if (head === 'entity' && parts.length === 4 && c === 'history') return entityHistory(q, a!, b!, { after, limit }, opts.verifyHash ?? null);
@@ -85,8 +94,14 @@ async function api(q: InspectQueries, opts: InspectServerOptions, views: Machine
   throw new InspectNotFoundError(`no endpoint ${url.pathname}`);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, q: InspectQueries, opts: InspectServerOptions, views: MachineView[], assets: Map<string, string>): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, q: InspectQueries, opts: InspectServerOptions, views: MachineView[], assets: Map<string, string>, live: LiveSource): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  // DNS rebinding: a page of another site re-pointed at 127.0.0.1 would send its own Host; only ours are answered.
+  const port = (req.socket.address() as AddressInfo).port;
+  if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) {
+    send(res, 403, 'application/json', JSON.stringify({ error: `the inspection server answers http://127.0.0.1:${port} only` }));
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, 'application/json', JSON.stringify({ error: 'the inspection server is read-only: GET only' }));
     return;
@@ -105,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, q: InspectQueri
     return;
   }
   try {
-    send(res, 200, 'application/json', JSON.stringify(await api(q, opts, views, url)));
+    send(res, 200, 'application/json', JSON.stringify(await api(q, opts, views, live, url)));
   } catch (err) {
     const status = err instanceof InspectError ? err.status : 500;
     const hint = (err as { hint?: string }).hint ?? null;
@@ -115,26 +130,40 @@ async function handle(req: IncomingMessage, res: ServerResponse, q: InspectQueri
 
 /**
  * Serves the inspection page and its JSON API on 127.0.0.1 (never another interface), read-only: every endpoint is a
- * bounded SELECT. The page's assets are hand-written files beside this module, so it works offline.
+ * bounded SELECT. The page's assets are hand-written files beside this module, so it works offline. The WebSocket
+ * `/live` on the same listener pushes "transitions happened" notices from the source the options choose
+ * (engine.md §7.1); the page fetches the delta from `/api/changes` and polls while it has no socket.
  */
 export async function startInspectServer(opts: InspectServerOptions): Promise<InspectServer> {
   const q = new InspectQueries(opts.db);
   const views = await machineViews();
   const assets = new Map<string, string>();
   for (const file of Object.values(ASSETS)) assets.set(file, await readFile(new URL(`./assets/${file}`, import.meta.url), 'utf8'));
-  const server: Server = createServer((req, res) => void handle(req, res, q, opts, views, assets));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 4600, '127.0.0.1', () => resolve());
-  });
+  const live = await startLiveSource(opts);
+  const server: Server = createServer((req, res) => void handle(req, res, q, opts, views, assets, live));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 4600, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    await live.stop();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
+  server.on('upgrade', (req, socket, head) => {
+    if (!live.feed.handleUpgrade(req, socket, head, port)) socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    live: live.kind,
+    close: async () => {
+      await live.stop();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
-      }),
+      });
+    },
   };
 }

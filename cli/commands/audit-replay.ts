@@ -2,7 +2,7 @@ import { replayAudit } from '../../actors/index.js';
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
 import { EXIT } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { withDatabase } from '../open-database.js';
 
 /** `gantry audit replay`: replays each entity's audit through its machine and compares with what is stored. */
 export const auditReplayCommand: Command = {
@@ -14,8 +14,7 @@ export const auditReplayCommand: Command = {
   async run(ctx) {
     positionalArgs(ctx, []);
     const type = stringOption(ctx, 'type') ?? undefined;
-    const handle = await openDatabase(ctx.global);
-    try {
+    return withDatabase(ctx.global, async (handle) => {
       const r = await replayAudit(handle.db, { entityType: type });
       if (ctx.global.json) ctx.io.out(JSON.stringify(r));
       else {
@@ -23,8 +22,6 @@ export const auditReplayCommand: Command = {
         for (const m of r.mismatches) ctx.io.out(`  ${m.entityType} ${m.entityId}${m.seq !== null ? ` seq ${m.seq}` : ''}: ${m.problem}`);
       }
       return r.ok ? EXIT.ok : EXIT.refused;
-    } finally {
-      await handle.close();
-    }
+    });
   },
 };

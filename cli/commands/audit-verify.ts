@@ -2,7 +2,7 @@ import { verifyAudit } from '../../actors/index.js';
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
 import { EXIT } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { withDatabase } from '../open-database.js';
 
 /** `gantry audit verify`: recomputes every hash chain; exit 1 naming the first broken link. */
 export const auditVerifyCommand: Command = {
@@ -14,8 +14,7 @@ export const auditVerifyCommand: Command = {
   async run(ctx) {
     positionalArgs(ctx, []);
     const type = stringOption(ctx, 'type') ?? undefined;
-    const handle = await openDatabase(ctx.global);
-    try {
+    return withDatabase(ctx.global, async (handle) => {
       const v = await verifyAudit(handle.db, { entityType: type });
       if (ctx.global.json) ctx.io.out(JSON.stringify(v));
       else if (v.ok) ctx.io.out(`audit intact: ${v.entities} entities, ${v.rows} rows, every hash chain verified`);
@@ -25,8 +24,6 @@ export const auditVerifyCommand: Command = {
         ctx.io.out(`checked ${v.entities} entities, ${v.rows} rows before it`);
       }
       return v.ok ? EXIT.ok : EXIT.refused;
-    } finally {
-      await handle.close();
-    }
+    });
   },
 };

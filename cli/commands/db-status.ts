@@ -2,7 +2,7 @@ import { migrationStatus } from '../../persistence/index.js';
 import type { Command } from '../command.js';
 import { positionalArgs } from '../command.js';
 import { EXIT } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { withDatabase } from '../open-database.js';
 
 /** `gantry db status`: every known migration and whether it is applied; exit 1 when any is pending. */
 export const dbStatusCommand: Command = {
@@ -11,8 +11,7 @@ export const dbStatusCommand: Command = {
   usage: 'db status [--db URL | --state-dir DIR] [--json]',
   async run(ctx) {
     positionalArgs(ctx, []);
-    const handle = await openDatabase(ctx.global, { migrate: false });
-    try {
+    return withDatabase(ctx.global, async (handle) => {
       const status = await migrationStatus(handle.db);
       const pending = status.filter((m) => m.executedAt === null);
       if (ctx.global.json) ctx.io.out(JSON.stringify({ target: handle.target, migrations: status }));
@@ -22,8 +21,6 @@ export const dbStatusCommand: Command = {
         ctx.io.out(pending.length ? `${pending.length} pending: run 'gantry db migrate'` : 'schema up to date');
       }
       return pending.length ? EXIT.refused : EXIT.ok;
-    } finally {
-      await handle.close();
-    }
+    }, { migrate: false });
   },
 };

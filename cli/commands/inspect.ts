@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { stringOption } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openDatabase } from '../open-database.js';
+import { resolveDatabaseOptions } from '../../persistence/index.js';
 
 /** The port `--port` names: an integer 0–65535 (0 picks a free port). */
 function portOf(value: string): number {
@@ -32,12 +33,18 @@ export const inspectCommand: Command = {
   description: [
     'Serves, on 127.0.0.1 only, a page drawing the eight machines from their definitions and the entities of the',
     'database on them: runs → workstreams → tasks, patches, gates, workers and breakers with their current state,',
-    'the audit history of the selected entity with its hash-chain status (hashes recomputed), a step-through',
-    'slider over a run’s transitions, and live updates (the page polls for new audit rows every 500 ms).',
-    'The page and its API only read. Stop it with Ctrl-C.',
+    'the audit history of the selected entity with its hash-chain status (hashes recomputed), and a step-through',
+    'slider over a run’s transitions. The page and its API only read. Stop it with Ctrl-C.',
+    '',
+    'Live updates: on PostgreSQL, inspect LISTENs on gantry_transitions (notified on commit by every process',
+    'writing the schema: engines, resumes, overrides) and pushes a notice to the page over a WebSocket (/live on',
+    'the same port); the page then fetches the new audit rows. The page reconnects by itself (backoff up to 8 s)',
+    'and polls every 500 ms while it has no notices; the header shows which. `gantry run|resume --inspect-port N`',
+    'serves the same page from the engine itself, fed by its committed transitions.',
     '',
     'On PostgreSQL it runs beside a running engine. The embedded PGlite database takes one process at a time',
-    '(<state-dir>/pgdata.lock): there, inspect only runs while no engine holds the state directory.',
+    '(<state-dir>/pgdata.lock): there, inspect only runs while no engine holds the state directory, and the page',
+    'polls (use --inspect-port on the engine to watch a PGlite run live).',
   ].join('\n'),
   options: { port: { type: 'string', short: 'p' } },
   optionHelp: { port: 'TCP port on 127.0.0.1 (default 4600; 0 picks a free one)' },
@@ -47,8 +54,12 @@ export const inspectCommand: Command = {
     const { startInspectServer } = await import('../../visualizer/index.js');
     const handle = await openDatabase(ctx.global, { migrate: false });
     try {
-      const server = await startInspectServer({ db: handle.db, database: { kind: handle.kind, target: handle.target }, verifyHash: recomputeHash, port });
-      ctx.io.out(`gantry inspect: ${server.url} (${handle.kind} ${handle.target}; read-only; Ctrl-C stops)`);
+      // engine.md §7.1: on PostgreSQL the live feed LISTENs on a dedicated connection to the same URL and schema.
+      const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });
+      const listen = handle.kind === 'postgres' && 'url' in where ? { url: where.url, schema: handle.schema } : null;
+      const database = { kind: handle.kind, target: handle.target };
+      const server = await startInspectServer({ db: handle.db, database, verifyHash: recomputeHash, port, listen, log: (line) => ctx.io.err(line) });
+      ctx.io.out(`gantry inspect: ${server.url} (${handle.kind} ${handle.target}; live: ${server.live}; read-only; Ctrl-C stops)`);
       const signal = await untilStopped();
       ctx.io.err(`gantry inspect: ${signal}, stopping`);
       await server.close();

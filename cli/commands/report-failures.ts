@@ -1,8 +1,8 @@
 import { failurePatterns } from '../../ops/index.js';
 import type { Command } from '../command.js';
-import { positionalArgs, stringOption } from '../command.js';
-import { EXIT, UsageError } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { positionalArgs, sinceHoursOption } from '../command.js';
+import { EXIT } from '../errors.js';
+import { withDatabase } from '../open-database.js';
 
 /** `gantry report failures [--hours 24]`: the most common transitions into failure states (SSOT §7.3.2). */
 export const reportFailuresCommand: Command = {
@@ -13,11 +13,8 @@ export const reportFailuresCommand: Command = {
   optionHelp: { hours: 'how far back to look, in hours (default 24)' },
   async run(ctx) {
     positionalArgs(ctx, []);
-    const h = stringOption(ctx, 'hours', '24')!;
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(h)) throw new UsageError(`--hours must be a number, got '${h}'`, ctx.command);
-    const since = new Date(Date.now() - Number(h) * 3_600_000);
-    const handle = await openDatabase(ctx.global);
-    const rows = await failurePatterns(handle.db, since).finally(() => handle.close());
+    const since = sinceHoursOption(ctx);
+    const rows = await withDatabase(ctx.global, (handle) => failurePatterns(handle.db, since));
     if (ctx.global.json) {
       ctx.io.out(JSON.stringify({ since: since.toISOString(), failures: rows.map((r) => ({ entity_type: r.entityType, from_state: r.fromState, to_state: r.toState, trigger: r.trigger, count: r.count, last: r.last.toISOString() })) }));
     } else {

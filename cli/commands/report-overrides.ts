@@ -1,8 +1,8 @@
 import { recentOverrides } from '../../ops/index.js';
 import type { Command } from '../command.js';
-import { positionalArgs, stringOption } from '../command.js';
-import { EXIT, UsageError } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { positionalArgs, sinceHoursOption } from '../command.js';
+import { EXIT } from '../errors.js';
+import { withDatabase } from '../open-database.js';
 
 /** `gantry report overrides [--hours 24]`: manual overrides in the last day (SSOT §7.3.2), newest first. */
 export const reportOverridesCommand: Command = {
@@ -13,11 +13,8 @@ export const reportOverridesCommand: Command = {
   optionHelp: { hours: 'how far back to look, in hours (default 24)' },
   async run(ctx) {
     positionalArgs(ctx, []);
-    const h = stringOption(ctx, 'hours', '24')!;
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(h)) throw new UsageError(`--hours must be a number, got '${h}'`, ctx.command);
-    const since = new Date(Date.now() - Number(h) * 3_600_000);
-    const handle = await openDatabase(ctx.global);
-    const rows = await recentOverrides(handle.db, since).finally(() => handle.close());
+    const since = sinceHoursOption(ctx);
+    const rows = await withDatabase(ctx.global, (handle) => recentOverrides(handle.db, since));
     if (ctx.global.json) {
       ctx.io.out(JSON.stringify({ since: since.toISOString(), overrides: rows.map((r) => ({ entity_type: r.entityType, entity_id: r.entityId, action: r.action, from_state: r.fromState, to_state: r.toState, operator: r.operator, reason: r.reason, at: r.at.toISOString() })) }));
     } else {

@@ -2,7 +2,7 @@ import { DEFAULT_STUCK_THRESHOLDS, findStuck, type StuckThresholds } from '../..
 import type { Command, CommandContext } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
-import { openDatabase } from '../open-database.js';
+import { withDatabase } from '../open-database.js';
 
 /** A threshold option in seconds, as milliseconds. */
 function seconds(ctx: CommandContext, name: string, fallbackMs: number): number {
@@ -31,8 +31,7 @@ export const stuckCommand: Command = {
       taskMs: seconds(ctx, 'task-sec', d.taskMs),
       heartbeatMs: seconds(ctx, 'heartbeat-sec', d.heartbeatMs),
     };
-    const handle = await openDatabase(ctx.global);
-    const stuck = await findStuck(handle.db, t).finally(() => handle.close());
+    const stuck = await withDatabase(ctx.global, (handle) => findStuck(handle.db, t));
     if (ctx.global.json) {
       const rows = stuck.map((s) => ({ entity_type: s.entityType, id: s.id, state: s.state, run_id: s.runId, since: s.since.toISOString(), age_sec: s.ageMs / 1000, threshold_sec: s.expectedMs / 1000 }));
       ctx.io.out(JSON.stringify({ thresholds_sec: { workstream: t.workstreamMs / 1000, task: t.taskMs / 1000, heartbeat: t.heartbeatMs / 1000 }, stuck: rows }));

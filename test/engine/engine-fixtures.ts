@@ -5,7 +5,8 @@ import { PersistedActors } from '../../actors/index.js';
 import { runPlan, type RunStatus } from '../../engine/index.js';
 import { commitAll, initRepo } from '../../git/index.js';
 import { loadPlan } from '../../plan/index.js';
-import type { TestDatabase } from '../support/test-database.js';
+import { afterAll, beforeAll } from 'vitest';
+import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from '../support/test-database.js';
 
 /** A temp folder with a git repository `repo/` (branch main, one commit of `files`) and room for a plan and state. */
 export interface EngineSandbox {
@@ -43,4 +44,36 @@ export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan:
   const status = await runPlan(actors, db.db, loaded, { stateDir: box.stateDir, heartbeatIntervalMs: 200, killGraceMs: 200 });
   await actors.close();
   return { status, actors };
+}
+
+/** One engine test file's shared state: its database (opened before the tests) and sandboxes (removed after). */
+export interface EngineSuite {
+  /** The file's database; valid inside tests. */
+  readonly db: TestDatabase;
+  /** A new sandbox, cleaned up after the file. */
+  sandbox(): Promise<EngineSandbox>;
+}
+
+/** Registers the hooks of an engine test suite on `kind`: one database for the file, sandboxes cleaned up after. */
+export function engineSuite(kind: TestDatabaseKind): EngineSuite {
+  let db: TestDatabase | null = null;
+  const boxes: EngineSandbox[] = [];
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await db?.close();
+    for (const b of boxes) await b.cleanup();
+  });
+  return {
+    get db(): TestDatabase {
+      if (!db) throw new Error('the suite database is opened in beforeAll: use it inside tests');
+      return db;
+    },
+    async sandbox() {
+      const b = await makeSandbox();
+      boxes.push(b);
+      return b;
+    },
+  };
 }

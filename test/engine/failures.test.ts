@@ -1,34 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PersistedActors, replayAudit, verifyAudit } from '../../actors/index.js';
 import { runGit } from '../../git/index.js';
-import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
-import { makeSandbox, runSandboxPlan, writeCmd, type EngineSandbox } from './engine-fixtures.js';
+import { testDatabases } from '../support/test-database.js';
+import { engineSuite, runSandboxPlan, writeCmd } from './engine-fixtures.js';
 
 async function mainTree(repo: string): Promise<string[]> {
   return (await runGit(repo, ['ls-tree', '-r', '--name-only', 'main'])).stdout.trim().split('\n');
 }
 
 describe.each(testDatabases())('engine failures (%s)', (kind) => {
-  let db: TestDatabase;
-  const boxes: EngineSandbox[] = [];
-  beforeAll(async () => {
-    db = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await db?.close();
-    for (const b of boxes) await b.cleanup();
-  });
-  const sandbox = async () => {
-    const b = await makeSandbox();
-    boxes.push(b);
-    return b;
-  };
+  const suite = engineSuite(kind);
+  const sandbox = suite.sandbox;
 
   it('retries a failing critical task up to max_retries, then fails it, its workstream, its dependents and the run', async () => {
     const box = await sandbox();
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'retry-fail' },
       workstreams: [
         {
@@ -51,7 +39,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
       'retry-fail.never': 'cancelled',
     });
     expect(Object.fromEntries(status.workstreams.map((w) => [w.id, w.state]))).toEqual({ 'retry-fail.core': 'failed', 'retry-fail.later': 'cancelled' });
-    const actors = new PersistedActors({ db: db.db });
+    const actors = new PersistedActors({ db: suite.db.db });
     const triggers = (await actors.history('task', 'retry-fail.flaky')).map((r) => r.trigger);
     expect(triggers).toEqual([
       'create', 'scheduler_assigned',
@@ -81,7 +69,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
   it('a task that fails once succeeds on retry; an OPEN breaker makes it wait for the cooldown, then half-opens and closes', async () => {
     const box = await sandbox();
     const marker = join(box.dir, 'tried-once');
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'retry-ok' },
       circuit_breakers: { tools: { sh: { failure_threshold: 1, cooldown_seconds: 0.05 } } },
       workstreams: [
@@ -93,7 +81,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
     });
     expect(status.state).toBe('succeeded');
     expect(await mainTree(box.repo)).toEqual(['src/app.js', 'src/fixed.js']);
-    const actors = new PersistedActors({ db: db.db });
+    const actors = new PersistedActors({ db: suite.db.db });
     expect((await actors.history('task', 'retry-ok.once')).map((r) => r.trigger)).toEqual([
       'create', 'scheduler_assigned', 'worker_started', 'execution_failed', 'retry_delay_elapsed', 'worker_started', 'execution_completed', 'validation_passed',
     ]);
@@ -105,7 +93,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
 
   it('quarantines a patch touching a forbidden path: its non-critical workstream fails, the other merges, the run fails by R-1', async () => {
     const box = await sandbox();
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'quar' },
       patch_rules: { allowed_paths: ['src/**'], forbidden: ['**/*.pem'] },
       workstreams: [
@@ -117,10 +105,10 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
     expect(Object.fromEntries(status.workstreams.map((w) => [w.id, w.state]))).toEqual({ 'quar.good': 'completed', 'quar.bad': 'failed' });
     expect(Object.fromEntries(status.tasks.map((t) => [t.id, t.state]))).toEqual({ 'quar.feature': 'completed', 'quar.leak': 'failed', 'quar.more': 'cancelled' });
     expect(status.patches.map((p) => [p.id, p.state])).toEqual([['quar.feature.p1', 'committed'], ['quar.leak.p1', 'quarantined']]);
-    const row = await db.db.selectFrom('patch_ledger_entries').select(['quarantine_reason', 'validation_constraints']).where('id', '=', 'quar.leak.p1').executeTakeFirstOrThrow();
+    const row = await suite.db.db.selectFrom('patch_ledger_entries').select(['quarantine_reason', 'validation_constraints']).where('id', '=', 'quar.leak.p1').executeTakeFirstOrThrow();
     expect(row.quarantine_reason).toMatch(/key\.pem/);
     expect(row.validation_constraints).toBe(false);
-    const actors = new PersistedActors({ db: db.db });
+    const actors = new PersistedActors({ db: suite.db.db });
     expect((await actors.history('workstream', 'quar.bad')).at(-1)!.trigger).toBe('patch_quarantined');
     expect((await actors.history('run', 'quar')).at(-1)!.trigger).toBe('workstreams_settled');
     expect(await mainTree(box.repo)).toEqual(['src/app.js', 'src/feature.js']);
@@ -129,7 +117,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
 
   it('a failing gate blocks its dependent gate, quarantines the patch and fails the task', async () => {
     const box = await sandbox();
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'gatefail' },
       workstreams: [
         {
@@ -151,12 +139,12 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
 
   it('a task past its timeout_sec is killed and takes timeout_exceeded (R-4: retried while retries remain, then failed)', async () => {
     const box = await sandbox();
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'slow' },
       workstreams: [{ id: 'core', tasks: [{ id: 'hang', tool: 'sh', command: 'echo partial > src/partial.js; sleep 30', timeout_sec: 1, max_retries: 1 }] }],
     });
     expect(status.state).toBe('failed');
-    const actors = new PersistedActors({ db: db.db });
+    const actors = new PersistedActors({ db: suite.db.db });
     expect((await actors.history('task', 'slow.hang')).map((r) => r.trigger)).toEqual([
       'create', 'scheduler_assigned', 'worker_started', 'timeout_exceeded', 'retry_delay_elapsed', 'worker_started', 'timeout_exceeded',
     ]);
@@ -169,7 +157,7 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
   });
 
   it('keeps the audit verifiable and replayable after all of the above', async () => {
-    expect((await verifyAudit(db.db)).ok).toBe(true);
-    expect((await replayAudit(db.db)).mismatches).toEqual([]);
+    expect((await verifyAudit(suite.db.db)).ok).toBe(true);
+    expect((await replayAudit(suite.db.db)).mismatches).toEqual([]);
   });
 });

@@ -1,26 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { replayAudit, verifyAudit } from '../../actors/index.js';
 import { isTerminal } from '../../engine/index.js';
 import { isClean, runGit } from '../../git/index.js';
-import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
-import { makeSandbox, runSandboxPlan, writeCmd, type EngineSandbox } from './engine-fixtures.js';
+import { testDatabases } from '../support/test-database.js';
+import { engineSuite, runSandboxPlan, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
 describe.each(testDatabases())('engine happy path (%s)', (kind) => {
-  let db: TestDatabase;
+  const suite = engineSuite(kind);
   let box: EngineSandbox;
   beforeAll(async () => {
-    db = await openTestDatabase(kind);
-    box = await makeSandbox();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await box?.cleanup();
+    box = await suite.sandbox();
   });
 
   it('runs two dependent workstreams to success, merging every task change into the target branch', async () => {
-    const { status } = await runSandboxPlan(box, db, {
+    const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'happy' },
       patch_rules: { allowed_paths: ['src/**', 'test/**'], forbidden: ['**/*.pem'] },
       workers: { orchestration: [{ id: 'agent', count: 2, capabilities: ['node'] }] },
@@ -72,17 +67,17 @@ describe.each(testDatabases())('engine happy path (%s)', (kind) => {
 
     // Every entity of the run that has terminal states is in one.
     for (const [type, table] of [['run', 'runs'], ['workstream', 'workstreams'], ['task', 'tasks'], ['test_gate', 'test_gates'], ['worker', 'workers'], ['uet_worker', 'uet_workers']] as const) {
-      const rows = await db.db.selectFrom(table).select(['id', 'state']).execute();
+      const rows = await suite.db.db.selectFrom(table).select(['id', 'state']).execute();
       for (const r of rows) expect(isTerminal(type, r.state), `${type} ${r.id} is ${r.state}`).toBe(true);
     }
-    const ledger = await db.db.selectFrom('patch_ledger_entries').select(['state', 'commit_sha']).execute();
+    const ledger = await suite.db.db.selectFrom('patch_ledger_entries').select(['state', 'commit_sha']).execute();
     expect(ledger.every((l) => l.state === 'committed' && /^[0-9a-f]{40}$/.test(l.commit_sha ?? ''))).toBe(true);
-    const patchRows = await db.db.selectFrom('patches').select(['id', 'files']).orderBy('id').execute();
+    const patchRows = await suite.db.db.selectFrom('patches').select(['id', 'files']).orderBy('id').execute();
     expect(patchRows.map((p) => p.files)).toEqual([['src/a.js'], ['src/b.js'], ['test/a.test.js']]);
 
-    const verified = await verifyAudit(db.db);
+    const verified = await verifyAudit(suite.db.db);
     expect(verified.ok).toBe(true);
-    const replayed = await replayAudit(db.db);
+    const replayed = await replayAudit(suite.db.db);
     expect(replayed.mismatches).toEqual([]);
     expect(replayed.ok).toBe(true);
   });

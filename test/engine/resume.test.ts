@@ -134,7 +134,7 @@ describe.each(testDatabases())('gantry resume after SIGKILL and Ctrl-C (%s)', (k
     expect(end.workers.map((w) => w.state)).toEqual(['shutdown', 'shutdown']);
     await expectAuditSound(s);
     const again = await runGantry(['resume', 'rs', ...s.args], s.env);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
   }, SLOW);
 
   it('Ctrl-C stops after the current step with a resume hint (exit 1); resume finishes the run', async () => {

@@ -43,6 +43,18 @@ describe('worker heartbeat freshness (SSOT §1.5, R-6)', () => {
   });
 });
 
+describe('worker timeouts from its input (engine setting: 2 × heartbeat interval, recovery window)', () => {
+  it('uses heartbeat_timeout_ms and recovery_timeout_ms instead of 120 s / 300 s', () => {
+    const fast = step('worker', idle({ heartbeat_timeout_ms: 2_000, recovery_timeout_ms: 3_000 }), assign('t1'));
+    expect(refusal('worker', fast, { type: 'heartbeat_timeout', now: T + 2_000 }).kind).toBe('guard_refused');
+    const u = step('worker', fast, { type: 'heartbeat_timeout', now: T + 2_001 });
+    expect(u.value).toBe('unresponsive');
+    expect(refusal('worker', u, { type: 'recovery_timeout', now: T + 5_001 }).kind).toBe('guard_refused');
+    expect(step('worker', u, { type: 'recovery_timeout', now: T + 5_002 }).value).toBe('shutdown');
+    expect(refusal('worker', step('worker', idle({ heartbeat_timeout_ms: 2_000 }), { type: 'heartbeat', now: T }), assign('t1', T + 2_001)).kind).toBe('guard_refused');
+  });
+});
+
 describe('worker can-assign rule (SSOT §1.5.6, R-5)', () => {
   it('refuses a task whose capabilities the worker lacks, or outside its affinity', () => {
     expect(refusal('worker', idle(), assign('t1', T + 1, { required_capabilities: ['python'] })).kind).toBe('guard_refused');

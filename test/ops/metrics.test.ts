@@ -60,6 +60,16 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  it('exposes every machine edge at 0 before it is taken, so increase() sees its first occurrence (alerts)', async () => {
+    const samples = parsePrometheusText(await new GantryMetrics(h.db).text());
+    expect(sampleValue(samples, 'state_transitions_total', { entity_type: 'patch_ledger', from_state: 'committed', to_state: 'rolled_back' })).toBe(0);
+    expect(sampleValue(samples, 'state_transitions_total', { entity_type: 'patch_ledger', from_state: 'applied', to_state: 'quarantined' })).toBe(0);
+    expect(sampleValue(samples, 'state_transitions_total', { entity_type: 'task', from_state: 'running', to_state: 'completed' })).toBeDefined();
+    await addOperator(h.db, 'zero-op');
+    const later = parsePrometheusText(await new GantryMetrics(h.db).text());
+    for (const entity_type of ['task', 'workstream', 'circuit_breaker', 'patch_ledger']) expect(sampleValue(later, 'manual_state_overrides_total', { entity_type, operator: 'zero-op' })).toBe(0);
+  });
+
   it('counters, state counts and durations equal the database, and follow transitions committed elsewhere', async () => {
     const metrics = new GantryMetrics(h.db);
     await expectMatchesDatabase(h.db, parsePrometheusText(await metrics.text()));

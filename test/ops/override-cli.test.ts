@@ -1,61 +1,36 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors } from '../../actors/index.js';
 import { OVERRIDE_ACTIONS } from '../../ops/index.js';
-import { createDatabase, loadEntity, migrateToLatest, resolveDatabaseOptions, type DatabaseHandle } from '../../persistence/index.js';
-import { runGantry } from '../cli/run-gantry.js';
-import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { loadEntity } from '../../persistence/index.js';
+import { testDatabases } from '../support/test-database.js';
 import { OVERRIDE_TARGETS, overrideFixtures } from './ops-fixtures.js';
+import { auditCount, cliDatabase, type CliDatabase } from './recovery-fixtures.js';
 
 describe.each(testDatabases())('gantry override and operator add (%s)', (kind) => {
-  let stateDir: string;
-  let args: string[];
-  let env: NodeJS.ProcessEnv;
-  let schema: string | null = null;
+  let cli: CliDatabase;
   let ids: Record<string, string>;
   let token: string;
-  const gantry = (...a: string[]) => runGantry([...a, ...args], env);
-  /** The CLI's database opened in this process (closed again before the next CLI call: PGlite takes one process). */
-  const open = async (): Promise<DatabaseHandle> =>
-    schema ? createDatabase({ url: process.env['DATABASE_URL']!, schema }) : createDatabase(resolveDatabaseOptions({ stateDir }, {}));
-  const states = async () => {
-    const h = await open();
-    try {
+  const gantry = (...a: string[]) => cli.gantry(...a);
+  const states = () =>
+    cli.use(async (h) => {
       const out: Record<string, string | undefined> = {};
       for (const a of OVERRIDE_ACTIONS) out[a] = (await loadEntity(h.db, OVERRIDE_TARGETS[a]![0], ids[a]!))?.state;
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM state_transitions`.execute(h.db);
-      return { out, rows: rows[0]!.n };
-    } finally {
-      await h.close();
-    }
-  };
+      return { out, rows: await auditCount(h) };
+    });
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gantry-override-'));
-    const { DATABASE_URL, GANTRY_OPERATOR: _o, GANTRY_OPERATOR_TOKEN: _t, ...rest } = process.env;
-    if (kind === 'postgres') schema = uniqueSchemaName();
-    args = schema ? ['--db', DATABASE_URL!, '--state-dir', stateDir] : ['--state-dir', stateDir];
-    env = schema ? { ...rest, GANTRY_DB_SCHEMA: schema } : rest;
-    const h = await open();
-    await migrateToLatest(h.db);
-    const actors = new PersistedActors({ db: h.db });
-    ids = await overrideFixtures(actors);
-    await actors.close();
-    await h.close();
+    cli = await cliDatabase(kind);
+    await cli.use(async (h) => {
+      const actors = new PersistedActors({ db: h.db });
+      ids = await overrideFixtures(actors);
+      await actors.close();
+    });
     const added = await gantry('operator', 'add', 'ops-1', '--json');
     expect(added.code, added.stderr).toBe(0);
     token = JSON.parse(added.stdout).token;
     expect((await gantry('operator', 'add', 'ops-1')).code).toBe(1);
   });
   afterAll(async () => {
-    if (schema) {
-      const h = await createDatabase({ url: process.env['DATABASE_URL']! });
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db);
-      await h.close();
-    }
-    await rm(stateDir, { recursive: true, force: true });
+    await cli?.cleanup();
   });
 
   it('gantry stuck: exit 0 when nothing is stuck; exit 1 and the list (--json) under tighter thresholds; exit 2 for a bad flag', async () => {
@@ -87,8 +62,8 @@ describe.each(testDatabases())('gantry override and operator add (%s)', (kind) =
   it('accepts every override with authority from flags or the environment', async () => {
     for (const [i, action] of OVERRIDE_ACTIONS.entries()) {
       const auth = i % 2 === 0 ? ['--operator', 'ops-1', '--token', token] : [];
-      const e = i % 2 === 0 ? env : { ...env, GANTRY_OPERATOR: 'ops-1', GANTRY_OPERATOR_TOKEN: token };
-      const r = await runGantry(['override', action, ids[action]!, '--reason', `cli ${action}`, '--json', ...auth, ...args], e);
+      const extra = i % 2 === 0 ? {} : { GANTRY_OPERATOR: 'ops-1', GANTRY_OPERATOR_TOKEN: token };
+      const r = await cli.gantryEnv(extra, 'override', action, ids[action]!, '--reason', `cli ${action}`, '--json', ...auth);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ action, id: ids[action], to_state: OVERRIDE_TARGETS[action]![1], operator: 'ops-1' });
     }

@@ -17,6 +17,7 @@ describe('defaults of a minimal plan', () => {
       orchestration: [{ id: 'agent', count: 1, capabilities: [], max_concurrent_tasks: 1, affinity: [], worker_ids: ['agent-1'] }],
       uet: { count: 1 },
       heartbeat_interval_sec: 60,
+      recovery_timeout_sec: 300,
     });
     expect(plan.circuit_breakers).toEqual({
       default: { failure_threshold: 5, cooldown_seconds: 60, success_threshold: 1 },

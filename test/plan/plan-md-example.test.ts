@@ -15,6 +15,7 @@ describe('the plan.md example', () => {
       orchestration: [{ id: 'agent', count: 2, capabilities: ['node', 'git'], max_concurrent_tasks: 1, affinity: [], worker_ids: ['agent-1', 'agent-2'] }],
       uet: { count: 1 },
       heartbeat_interval_sec: 60,
+      recovery_timeout_sec: 300,
     });
     expect(plan.circuit_breakers).toEqual({
       default: { failure_threshold: 5, cooldown_seconds: 60, success_threshold: 1 },

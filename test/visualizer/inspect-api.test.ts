@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITY_TYPES, machineCatalog } from '../../machines/index.js';
@@ -36,6 +37,19 @@ describe.each(testDatabases())('inspection API on %s', (kind) => {
     expect((await fetch(`${fx.server.url}/api/status`, { method: 'POST' })).status).toBe(405);
     expect((await getJson(fx.server, '/api/nothing')).status).toBe(404);
     expect((await getJson(fx.server, '/api/changes?after=-1')).status).toBe(400);
+  });
+
+  it('answers only requests addressed to 127.0.0.1 or localhost (a DNS-rebound page gets 403)', async () => {
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: fx.server.port, path: '/api/entities', headers: { host: `evil.example:${fx.server.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
+    expect((await getJson(fx.server, '/api/entities')).status).toBe(200);
   });
 
   it('lists every entity with its current state and parent links, and counts them', async () => {

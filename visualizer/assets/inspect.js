@@ -1,13 +1,20 @@
-// Gantry inspect page: machines drawn by the server, entities and their histories from the JSON API, live by polling
-// /api/changes, and a step-through slider over a run's transitions. Hand-written, served by Gantry itself (no CDN).
-const POLL_MS = 500;
+// Gantry inspect page: machines drawn by the server, entities and their histories from the JSON API, live by notices
+// over the /live WebSocket (then fetching the delta from /api/changes) or by polling while there are none, and a
+// step-through slider over a run's transitions. Hand-written, served by Gantry itself (no CDN).
+import { startLive } from './live-client.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const $ = (id) => document.getElementById(id);
 const page = { entities: new Map(), lastId: 0, selected: null, historyNext: null, step: null, machines: [] };
 
 /** Fetches a JSON endpoint; throws an Error carrying the server's message and hint on failure. */
 async function api(path) {
-  const res = await fetch(path, { cache: 'no-store' });
+  let res;
+  try {
+    res = await fetch(path, { cache: 'no-store' });
+  } catch (err) {
+    throw Object.assign(new Error(`the inspection server is unreachable (${err.message})`), { hint: 'it restarts with the engine or gantry inspect; the page reconnects by itself' });
+  }
   const body = await res.json();
   if (!res.ok) throw Object.assign(new Error(body.error || `HTTP ${res.status}`), { hint: body.hint });
   return body;
@@ -18,6 +25,11 @@ function el(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) node.setAttribute(k, v);
   for (const c of children) node.append(c);
   return node;
+}
+
+/** Shows a failed load or fetch: the error's message (capitalised) and its hint. */
+function showError(err) {
+  showStatus('error', `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}${err.hint ? ` — ${err.hint}` : ''}. Retrying…`);
 }
 
 function showStatus(state, text) {
@@ -222,27 +234,26 @@ function applyChanges(rows) {
   return rows.length > 0;
 }
 
-async function poll() {
-  try {
+/** Fetches the audit rows after the last one seen (a few pages at most) and redraws what changed. */
+async function fetchChanges() {
+  const rows = [];
+  for (let i = 0; i < 20; i++) {
     const c = await api(`/api/changes?after=${page.lastId}&limit=500`);
     if ($('status').dataset.state === 'error') await start();
-    $('live').textContent = `live · polling every ${POLL_MS} ms · last audit row #${Math.max(page.lastId, c.last)}`;
-    if (applyChanges(c.transitions)) {
-      if ($('status').dataset.state === 'empty') showStatus('ok', '');
-      drawTree();
-      paintStates();
-      const s = page.selected;
-      if (s && c.transitions.some((t) => t.entity_type === s.type && t.entity_id === s.id)) await loadHistory();
-      if ($('run-select').value && c.transitions.some((t) => t.run_id === $('run-select').value || t.entity_id === $('run-select').value)) {
-        const r = await api(`/api/runs/${encodeURIComponent($('run-select').value)}`);
-        $('step-slider').max = String(Math.max(1, r.transitions));
-      }
-    }
-  } catch (err) {
-    showStatus('error', `Database unreachable: ${err.message}${err.hint ? ` — ${err.hint}` : ''}. Retrying…`);
-    $('live').textContent = 'disconnected';
-  } finally {
-    setTimeout(poll, POLL_MS);
+    applyChanges(c.transitions);
+    rows.push(...c.transitions);
+    if (c.transitions.length < 500) break;
+  }
+  if (!rows.length) return;
+  if ($('status').dataset.state === 'empty') showStatus('ok', '');
+  drawTree();
+  paintStates();
+  const s = page.selected;
+  if (s && rows.some((t) => t.entity_type === s.type && t.entity_id === s.id)) await loadHistory();
+  const run = $('run-select').value;
+  if (run && rows.some((t) => t.run_id === run || t.entity_id === run)) {
+    const r = await api(`/api/runs/${encodeURIComponent(run)}`);
+    $('step-slider').max = String(Math.max(1, r.transitions));
   }
 }
 
@@ -260,7 +271,7 @@ async function start() {
     drawTree();
     paintStates();
   } catch (err) {
-    showStatus('error', `Database unreachable: ${err.message}${err.hint ? ` — ${err.hint}` : ''}. Retrying…`);
+    showError(err);
     if (!page.machines.length) api('/api/machines').then(drawMachines).catch(() => {});
   }
 }
@@ -272,4 +283,10 @@ $('step-next').addEventListener('click', () => moveSlider(1));
 $('step-live').addEventListener('click', () => { $('run-select').value = ''; void chooseRun(); });
 $('history-more').addEventListener('click', () => void loadHistory(true));
 await start();
-setTimeout(poll, POLL_MS);
+startLive({
+  box: $('live'),
+  fetchChanges,
+  reload: start,
+  lastId: () => page.lastId,
+  onError: showError,
+});

@@ -1,0 +1,113 @@
+/**
+ * The Gantry contender of bench/task-lifecycle.bench.ts: no-op task lifecycles through PersistedActors on
+ * PostgreSQL, every step an audited row. Producers create tasks in batches (`createMany`, one transaction per batch,
+ * initial state `pending`) and
+ * send `scheduler_assigned` (→ `queued`); claim loops take many queued tasks per `claim` (one transaction:
+ * `FOR UPDATE SKIP LOCKED` + `worker_started` → `running`), then send `execution_completed` (→ `validating`) and
+ * `validation_passed` (→ `completed`) for all of them at once, so the group committer writes each step of a whole
+ * claim (and of concurrent claim loops) in one statement.
+ */
+import { sql } from 'kysely';
+import { PersistedActors, verifyAudit } from '../../actors/index.js';
+import { createDatabase, migrateToLatest } from '../../persistence/index.js';
+import { Meter, type RunConfig, type RunResult } from './meter.js';
+
+/** Audited rows one lifecycle writes: the creation row and four transitions. */
+export const ROWS_PER_LIFECYCLE = 5;
+
+/** Extra knobs of the Gantry contender. */
+export interface GantryOptions {
+  /** Producer loops creating and enqueuing batches; default 8. */
+  readonly producers?: number;
+  /** Pool size of the producers' side; default 16. */
+  readonly producerPool?: number;
+  /** Pool size of the workers' side; default 8. */
+  readonly workerPool?: number;
+  /**
+   * `many` (default): `PersistedActors.createMany`, one transaction per batch. `each`: `PersistedActors.create`, one
+   * transaction per task (as before `createMany`, for comparison). Every hash chain is verified after the run.
+   */
+  readonly create?: 'many' | 'each';
+}
+
+/** Wakes idle claim loops when a producer enqueued (in-process: producers and workers share the process). */
+class Wake {
+  private waiters: (() => void)[] = [];
+  /** Resolves at the next `ring`, or after `ms`. */
+  wait(ms: number): Promise<void> {
+    return new Promise((r) => {
+      this.waiters.push(r);
+      setTimeout(r, ms).unref();
+    });
+  }
+  ring(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+/** Runs the Gantry contender once in `cfg.schema` (created, then dropped) and returns its result. */
+export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promise<RunResult> {
+  const settings = { producers: opts.producers ?? 8, producerPool: opts.producerPool ?? 16, workerPool: opts.workerPool ?? 8, create: opts.create ?? 'many' };
+  // Two sides with their own pools and actor systems, as enqueuing clients and workers are in a deployment: creations
+  // (a transaction per batch) then never queue the workers' commits behind them in one pool.
+  const handle = await createDatabase({ url: cfg.url, schema: cfg.schema, max: settings.producerPool });
+  const workerHandle = await createDatabase({ url: cfg.url, schema: cfg.schema, max: settings.workerPool });
+  try {
+    await migrateToLatest(handle.db);
+    const cacheSize = Math.max(10_000, cfg.backlog * 4);
+    const actors = new PersistedActors({ db: handle.db, cacheSize });
+    const workerActors = new PersistedActors({ db: workerHandle.db, cacheSize });
+    const wake = new Wake();
+    const enqueuedAt = new Map<string, number>();
+    const meter = new Meter(cfg);
+    let seq = 0;
+
+    const produce = async (): Promise<void> => {
+      while (!meter.done()) {
+        await meter.room();
+        if (meter.done()) break;
+        meter.enqueued += cfg.batch;
+        const ids = Array.from({ length: cfg.batch }, () => `t-${seq++}`);
+        if (settings.create === 'many') await actors.createMany(ids.map((id) => ({ entityType: 'task', id })));
+        else await Promise.all(ids.map((id) => actors.create('task', id, {})));
+        const t = performance.now();
+        for (const id of ids) enqueuedAt.set(id, t);
+        await Promise.all(ids.map((id) => actors.send('task', id, { type: 'scheduler_assigned' })));
+        wake.ring();
+      }
+    };
+
+    const work = async (k: number): Promise<void> => {
+      const workerId = `bench-worker-${k}`;
+      while (!meter.done()) {
+        const claimed = await workerActors.claim({ workerId, capabilities: [], limit: cfg.claim });
+        const now = performance.now();
+        if (claimed.length === 0) {
+          await wake.wait(20);
+          continue;
+        }
+        for (const c of claimed) {
+          meter.start(enqueuedAt.get(c.id)!, now);
+          enqueuedAt.delete(c.id);
+        }
+        await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'execution_completed', exit_code: 0 })));
+        await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'validation_passed' })));
+        meter.complete(claimed.length);
+      }
+    };
+
+    await Promise.all([
+      ...Array.from({ length: settings.producers }, produce),
+      ...Array.from({ length: cfg.workers }, (_, k) => work(k)),
+    ]);
+    await actors.close();
+    await workerActors.close();
+    const v = await verifyAudit(handle.db, { entityType: 'task' });
+    if (!v.ok) throw new Error(`audit chain broken: ${JSON.stringify(v.firstBroken)}`);
+    return meter.result(settings.create === 'each' ? 'gantry-create-each' : 'gantry', 'main', { ...settings, claimLoops: cfg.workers, claimLimit: cfg.claim, rowsPerLifecycle: ROWS_PER_LIFECYCLE });
+  } finally {
+    await workerHandle.close();
+    await sql`drop schema if exists ${sql.id(cfg.schema)} cascade`.execute(handle.db);
+    await handle.close();
+  }
+}

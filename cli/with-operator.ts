@@ -1,0 +1,41 @@
+import { authenticateOperator, OperatorAuthError, requireCredentials } from '../ops/index.js';
+import type { DatabaseHandle } from '../persistence/index.js';
+import type { CommandContext } from './command.js';
+import { stringOption } from './command.js';
+import { RefusedError } from './errors.js';
+import { openDatabase } from './open-database.js';
+
+/** An error class a command turns into a refusal (exit 1). */
+type Refusal = abstract new (...args: never[]) => Error;
+
+/** `--reason TEXT`, required by every manual override and playbook (SSOT §5.2); a refusal (exit 1) without it. */
+export function requiredReason(ctx: CommandContext): string {
+  const reason = stringOption(ctx, 'reason')?.trim();
+  if (!reason) throw new RefusedError('manual override refused: --reason TEXT is required (nothing written)');
+  return reason;
+}
+
+/**
+ * Runs `fn` on the opened database as the operator named by `--operator`/`--token` (else `GANTRY_OPERATOR` /
+ * `GANTRY_OPERATOR_TOKEN`), authenticated first (SSOT §5.2). Without an identity or token nothing is opened, let
+ * alone created; an authentication failure, or an error of one of `refusals`, becomes a refusal (exit 1).
+ */
+export async function withOperator<T>(ctx: CommandContext, refusals: readonly Refusal[], fn: (handle: DatabaseHandle, operator: string) => Promise<T>): Promise<T> {
+  const creds = { operator: stringOption(ctx, 'operator') ?? process.env['GANTRY_OPERATOR'] ?? null, token: stringOption(ctx, 'token') ?? process.env['GANTRY_OPERATOR_TOKEN'] ?? null };
+  const refused = (err: unknown): boolean => err instanceof OperatorAuthError || refusals.some((r) => err instanceof r);
+  try {
+    requireCredentials(creds); // no identity, no database opened or created
+  } catch (err) {
+    if (refused(err)) throw new RefusedError((err as Error).message);
+    throw err;
+  }
+  const handle = await openDatabase(ctx.global);
+  try {
+    return await fn(handle, await authenticateOperator(handle.db, creds));
+  } catch (err) {
+    if (refused(err)) throw new RefusedError((err as Error).message);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,118 @@
+import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
+import { InvalidTransitionError } from '../machines/index.js';
+import { OptimisticLockError } from '../persistence/index.js';
+import type { PlanTask } from '../plan/index.js';
+import { reportCall } from './breaker-gate.js';
+import { taskFacts } from './entity-facts.js';
+import { heartbeatIfStale } from './pick-worker.js';
+import { heartbeatMs, type RunContext } from './run-context.js';
+
+/** Runs a command and turns a spawn failure into a failed result (the task then fails or retries like any failure). */
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string }> {
+  try {
+    return await runProcess({
+      signal,
+      command: typeof task.command === 'string' ? task.command : [...task.command],
+      cwd,
+      env: task.env,
+      timeoutMs: task.timeout_sec * 1000,
+      ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ProcessSpawnError) return { spawnError: err.message };
+    throw err;
+  }
+}
+
+/** A jitter draw in [0, 1] for the retry backoff (options.jitter, default Math.random). */
+export function drawJitter(ctx: Pick<RunContext, 'options'>): number {
+  return Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
+}
+
+/** Sends an event whose target may have moved on meanwhile (another process decided it): refused means nothing to do. */
+async function sendIfStill(ctx: RunContext, type: string, id: string, event: { type: string } & Record<string, unknown>, expectedVersion?: number): Promise<boolean> {
+  try {
+    await ctx.actors.send(type, id, event, expectedVersion === undefined ? {} : { expectedVersion });
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidTransitionError || err instanceof OptimisticLockError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Aborts `controller` once the attempt (the task at `version`, running on `workerId`) was decided by someone else —
+ * the watchdog, an operator override, a user cancel (SSOT §1.4: terminate the process) — so that its command stops
+ * writing into a worktree that is being reset or reused. Looks every heartbeat interval; returns the stop function.
+ */
+function watchAttempt(ctx: RunContext, taskId: string, version: number, controller: AbortController): () => void {
+  const timer = setInterval(() => {
+    ctx.actors.load('task', taskId).then(
+      (t) => {
+        if (t.version !== version) controller.abort(new Error(`task ${taskId} was decided elsewhere (now ${t.state})`));
+      },
+      (err: unknown) => controller.abort(err),
+    );
+  }, Math.max(50, Math.min(heartbeatMs(ctx), 1000)));
+  return () => clearInterval(timer);
+}
+
+/**
+ * Runs a task that `workerId` has just claimed (the claim moved it `queued → running` with the worker's id): the
+ * worker takes it (`task_assigned`, SSOT §1.5.6), its workstream starts executing if it was `ready`, the command runs
+ * in the workstream's worktree `wt` with its deadline, the outcome goes to the task (`execution_completed`,
+ * `execution_failed`, `timeout_exceeded`, SSOT §1.4), the worker is released (`task_completed`) and the tool's breaker
+ * hears the call's outcome (SSOT §2.4). Shared by the engine's own workers and `gantry worker` processes. When the
+ * attempt is pinned to `claimVersion` (the task's version the claim committed): when it is decided meanwhile by
+ * someone else (its worker declared lost, an override, a cancel) the command is stopped and the late outcome dropped
+ * (the breaker does not hear it either). Returns true when the command succeeded and its outcome counted.
+ */
+export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: string, wt: string, claimVersion: number): Promise<boolean> {
+  const id = ctx.ids.task(task.id);
+  const wsId = ctx.ids.workstream(task.workstream);
+  let ok = false;
+  let dropped = false;
+  let error: string | undefined;
+  try {
+    await heartbeatIfStale(ctx, workerId, heartbeatMs(ctx)); // the can-assign rule wants a fresh heartbeat (R-6)
+    await ctx.actors.send('worker', workerId, { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] });
+  } catch (err) {
+    if (!(err instanceof InvalidTransitionError)) throw err;
+    // The worker may not take it after all (shut down, lost, full): the attempt fails and the task retries elsewhere.
+    const error = `worker ${workerId} could not take the task: ${err.message}`.slice(0, 4000);
+    await sendIfStill(ctx, 'task', id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, claimVersion);
+    return false;
+  }
+  try {
+    if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
+      await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
+    }
+    const controller = new AbortController();
+    const stopWatching = watchAttempt(ctx, id, claimVersion, controller);
+    const result = await runTool(ctx, task, wt, controller.signal).finally(stopWatching);
+    let outcome: { type: string } & Record<string, unknown>;
+    if ('spawnError' in result) {
+      error = result.spawnError;
+      outcome = { type: 'execution_failed', error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+    } else if (result.timedOut) {
+      error = `timed out after ${task.timeout_sec} s`;
+      outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };
+    } else if (result.exitCode !== null && task.expect_exit.includes(result.exitCode)) {
+      ok = true;
+      outcome = { type: 'execution_completed', exit_code: result.exitCode };
+    } else {
+      error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
+      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+    }
+    // Only this attempt may be decided by its outcome: the claim's version pins it (the watchdog, an override or a
+    // cancel may have decided it, and a retry may be running on another worker by now).
+    if (controller.signal.aborted || !(await sendIfStill(ctx, 'task', id, outcome, claimVersion))) dropped = true;
+  } finally {
+    // The worker is released after the task left `running`, so its slot never overlaps the next task's run. A worker
+    // declared lost meanwhile no longer holds the task: nothing to release.
+    await sendIfStill(ctx, 'worker', workerId, { type: 'task_completed', task_id: id });
+  }
+  if (dropped) return false;
+  await reportCall(ctx, task, ok, error);
+  return ok;
+}

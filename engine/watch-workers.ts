@@ -1,0 +1,95 @@
+import { InvalidTransitionError, heartbeatTimeoutOf, recoveryTimeoutOf, type WorkerContext } from '../machines/index.js';
+import { OptimisticLockError } from '../persistence/index.js';
+import { drawJitter } from './run-claimed-task.js';
+import type { RunContext } from './run-context.js';
+
+/** Sends an event that a race may have made moot (the entity moved on): refused is fine, anything else is thrown. */
+async function trySend(ctx: RunContext, type: string, id: string, event: { type: string } & Record<string, unknown>, reason: string, expectedVersion?: number): Promise<string | null> {
+  try {
+    return (await ctx.actors.send(type, id, event, expectedVersion === undefined ? { reason } : { reason, expectedVersion })).to;
+  } catch (err) {
+    if (err instanceof InvalidTransitionError || err instanceof OptimisticLockError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Sends a worker's heartbeat (SSOT §1.5: accepted in idle, busy and unresponsive); a worker found `unresponsive`
+ * gets `heartbeat_recovered` right after it (back to idle within the recovery window). Returns the worker's state.
+ */
+export async function beatWorker(ctx: RunContext, workerId: string): Promise<string> {
+  const state = (await ctx.actors.load('worker', workerId)).state;
+  if (state !== 'idle' && state !== 'busy' && state !== 'unresponsive') return state;
+  if ((await trySend(ctx, 'worker', workerId, { type: 'heartbeat' }, 'heartbeat')) === null) return (await ctx.actors.load('worker', workerId)).state;
+  if (state !== 'unresponsive') return state;
+  // Within the recovery window it comes back; past it the guard refuses and the watchdog sends recovery_timeout.
+  return (await trySend(ctx, 'worker', workerId, { type: 'heartbeat_recovered' }, 'a heartbeat arrived')) ?? state;
+}
+
+/**
+ * One pass of the engine's worker watchdog over every orchestration worker of the run, the engine's and those of
+ * `gantry worker` processes (SSOT §1.5, §1.5.7, R-6), at time `now`:
+ * - `busy` without a heartbeat for longer than its timeout (2 missed beats) → `heartbeat_timeout`; the tasks it held
+ *   and still runs take `execution_failed` ("worker lost") and retry elsewhere by their own edges;
+ * - `unresponsive` with a heartbeat newer than when it went silent → `heartbeat_recovered`; silent past its
+ *   recovery window → `recovery_timeout` (shutdown, resources released);
+ * - `idle` without a heartbeat for longer than the recovery window → `shutdown_requested`, "heartbeat lost" (R-6);
+ * - a running task whose worker is gone, or died between the claim and taking it, → `execution_failed`.
+ * Returns one line per action taken.
+ */
+export async function watchWorkers(ctx: RunContext, now: number): Promise<string[]> {
+  const notes: string[] = [];
+  const rows = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy', 'unresponsive']).orderBy('id').execute();
+  for (const { id } of rows) {
+    const v = await ctx.actors.load('worker', id);
+    const c = v.context as unknown as WorkerContext;
+    const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
+    if (v.state === 'busy' && silentMs > heartbeatTimeoutOf(c)) {
+      const reason = `no heartbeat for ${Math.round(silentMs / 1000)} s (2 missed)`;
+      if ((await trySend(ctx, 'worker', id, { type: 'heartbeat_timeout' }, reason)) !== 'unresponsive') continue;
+      notes.push(`worker ${id}: busy → unresponsive (${reason})`);
+      const released = ((await ctx.actors.load('worker', id)).context['released_tasks'] as string[]) ?? [];
+      for (const taskId of released) {
+        const t = await ctx.actors.load('task', taskId);
+        if (t.state !== 'running' || t.context['worker_id'] !== id) continue;
+        const error = `worker ${id} was lost: ${reason}`;
+        const to = await trySend(ctx, 'task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', t.version);
+        if (to) notes.push(`task ${taskId}: running → ${to} (worker lost)`);
+      }
+    } else if (v.state === 'unresponsive' && c.unresponsive_since !== null) {
+      // The window first: a heartbeat that came back too late does not save the worker (its guard would refuse).
+      if (now - c.unresponsive_since > recoveryTimeoutOf(c)) {
+        if (await trySend(ctx, 'worker', id, { type: 'recovery_timeout' }, 'no heartbeat within the recovery window')) notes.push(`worker ${id}: unresponsive → shutdown`);
+      } else if (c.last_heartbeat !== null && c.last_heartbeat > c.unresponsive_since) {
+        if (await trySend(ctx, 'worker', id, { type: 'heartbeat_recovered' }, 'a heartbeat arrived')) notes.push(`worker ${id}: unresponsive → idle`);
+      }
+    } else if (v.state === 'idle' && silentMs > recoveryTimeoutOf(c)) {
+      if (await trySend(ctx, 'worker', id, { type: 'shutdown_requested' }, 'heartbeat lost (R-6)')) notes.push(`worker ${id}: idle → shutdown (heartbeat lost)`);
+    }
+  }
+  notes.push(...(await failOrphanedTasks(ctx, now)));
+  return notes;
+}
+
+/**
+ * Running tasks whose worker can no longer finish them: the worker is unresponsive or shut down, or it claimed the
+ * task but died before taking it (`task_assigned`) and has been silent past its heartbeat timeout. They take
+ * `execution_failed` and retry elsewhere (SSOT §1.5.7).
+ */
+async function failOrphanedTasks(ctx: RunContext, now: number): Promise<string[]> {
+  const notes: string[] = [];
+  const running = await ctx.db.selectFrom('tasks').select(['id', 'worker_id', 'version']).where('run_id', '=', ctx.ids.run).where('state', '=', 'running').orderBy('id').execute();
+  for (const t of running) {
+    if (t.worker_id === null) continue;
+    const w = await ctx.actors.load('worker', t.worker_id);
+    const c = w.context as unknown as WorkerContext;
+    const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
+    const gone = w.state === 'unresponsive' || w.state === 'shutdown';
+    const neverTaken = !c.current_tasks.includes(t.id) && silentMs > heartbeatTimeoutOf(c);
+    if (!gone && !neverTaken) continue;
+    const error = `worker ${t.worker_id} was lost: ${gone ? `it is ${w.state}` : `no heartbeat for ${Math.round(silentMs / 1000)} s since it claimed the task`}`;
+    const to = await trySend(ctx, 'task', t.id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', t.version);
+    if (to) notes.push(`task ${t.id}: running → ${to} (worker lost)`);
+  }
+  return notes;
+}
