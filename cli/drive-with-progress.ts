@@ -57,15 +57,18 @@ function stdoutTerminal(): ProgressTerminal | null {
 
 /**
  * Follows a run's committed transitions (`actors.subscribe`): a redrawn view on a terminal ({@link ProgressScreen}),
- * one line per state change otherwise, nothing under `--json`. Returns the function that stops following.
+ * one line per state change otherwise, nothing under `--json`; the engine's notes go under the live view, else to
+ * standard error.
  */
-function followProgress(ctx: CommandContext, actors: PersistedActors, handle: DatabaseHandle, terminal: ProgressTerminal | null): () => void {
-  if (ctx.global.json) return () => undefined;
+function followProgress(ctx: CommandContext, actors: PersistedActors, handle: DatabaseHandle, terminal: ProgressTerminal | null): Following {
+  const toStderr = (line: string) => ctx.io.err(`gantry: ${line}`);
+  if (ctx.global.json) return { stop: () => undefined, note: toStderr };
   if (terminal === null) {
-    return actors.subscribe((t) => {
+    const off = actors.subscribe((t) => {
       const line = progressLine(t);
       if (line) ctx.io.out(line);
     });
+    return { stop: off, note: toStderr };
   }
   const screen = new ProgressScreen({
     write: terminal.write,
@@ -76,10 +79,19 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
     onError: (err) => ctx.io.err(`gantry: progress view: ${err instanceof Error ? err.message : String(err)}`),
   });
   const off = actors.subscribe((t) => screen.onTransition(t));
-  return () => {
-    off();
-    screen.stop();
+  return {
+    stop: () => {
+      off();
+      screen.stop();
+    },
+    note: (line) => screen.note(line),
   };
+}
+
+/** A followed run: stop following it; show one of the engine's notes (standard error, or under the live view). */
+interface Following {
+  readonly stop: () => void;
+  readonly note: (line: string) => void;
 }
 
 /**
@@ -106,11 +118,11 @@ export async function driveWithProgress(
   try {
     const status = await withActors(ctx.global, async (actors, handle) => {
       const servers = await startRunServers(ctx, actors, handle, ports);
-      const off = followProgress(ctx, actors, handle, terminal);
+      const following = followProgress(ctx, actors, handle, terminal);
       try {
-        return await drive(actors, handle, { stateDir: ctx.global.stateDir, signal: stop.signal });
+        return await drive(actors, handle, { stateDir: ctx.global.stateDir, signal: stop.signal, onNote: following.note });
       } finally {
-        off();
+        following.stop();
         await servers.close();
       }
     });

@@ -26,6 +26,8 @@ export interface ProgressSnapshot {
   readonly workers: StateCounts;
   /** UET workers by state (`BUSY`, `IDLE`, …). */
   readonly uetWorkers: StateCounts;
+  /** The engine's latest notes (a worker lost, tasks waiting for workers), oldest first; default none. */
+  readonly notes?: readonly string[];
 }
 
 interface Tracked {

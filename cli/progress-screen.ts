@@ -5,6 +5,8 @@ import { renderProgress } from './progress-view.js';
 
 /** The least time between two redraws. */
 export const REDRAW_MS = 100;
+/** Engine notes kept under the live view. */
+export const NOTES_SHOWN = 3;
 
 /** What the screen needs from its surroundings: where to write, how wide, the status read, the clock. */
 export interface ProgressScreenOptions {
@@ -40,6 +42,7 @@ export class ProgressScreen {
   private readonly ticker: NodeJS.Timeout;
   private readonly loads = new Set<string>();
   private stopped = false;
+  private readonly notes: string[] = [];
 
   constructor(private readonly o: ProgressScreenOptions) {
     this.now = o.now ?? Date.now;
@@ -56,6 +59,14 @@ export class ProgressScreen {
       this.loadOnce(runId, 'first');
       if (t.entityType === 'run' && t.from === 'pending') this.loadOnce(runId, 'started');
     }
+    this.schedule();
+  }
+
+  /** Shows one of the engine's notes under the view (the last {@link NOTES_SHOWN} stay). */
+  note(line: string): void {
+    if (this.stopped) return;
+    this.notes.push(line);
+    if (this.notes.length > NOTES_SHOWN) this.notes.shift();
     this.schedule();
   }
 
@@ -94,7 +105,7 @@ export class ProgressScreen {
     if (this.stopped) return;
     this.lastDraw = this.now();
     const width = Math.max(20, this.o.columns() - 1);
-    const frame = fitRows(renderProgress(this.model.snapshot(this.lastDraw - this.started), width, { color: this.o.color }), this.o.rows?.() ?? Infinity);
+    const frame = fitRows(renderProgress({ ...this.model.snapshot(this.lastDraw - this.started), notes: this.notes }, width, { color: this.o.color }), this.o.rows?.() ?? Infinity);
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F\x1b[J` : '';
     this.o.write(up + frame);
     this.drawn = frame.split('\n').length - 1;

@@ -132,6 +132,7 @@ export function renderProgress(model: ProgressSnapshot, width: number, o: Render
     ],
     [{ text: 'workers  ' }, ...busy(model.workers, 'busy', 'idle'), { text: '   uet  ' }, ...busy(model.uetWorkers, 'BUSY', 'IDLE')],
     ...model.workstreams.flatMap((w) => workstreamLines(w, model.runId)),
+    ...(model.notes ?? []).map((n): Segment[] => [{ text: `note  ${n}`, ...opt(YELLOW) }]),
   ];
   return `${lines.map((l) => line(l, width, o)).join('\n')}\n`;
 }

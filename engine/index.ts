@@ -18,6 +18,7 @@ export * from './run-claimed-task.js';
 export * from './dispatch-task.js';
 export * from './watch-workers.js';
 export * from './run-pulse.js';
+export * from './workerless-notice.js';
 export * from './join-run.js';
 export * from './worker-process.js';
 export * from './execute-task.js';

@@ -27,6 +27,11 @@ export interface EngineOptions {
    * waits for a `gantry worker` process to claim it (scale-out, plan.md).
    */
   readonly localWorkers?: boolean;
+  /**
+   * Receives one line for the person watching whenever the engine's pulse finds something: a worker lost or
+   * recovered, tasks waiting with no `gantry worker` alive; default none (the audit has the transitions anyway).
+   */
+  readonly onNote?: (line: string) => void;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */

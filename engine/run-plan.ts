@@ -87,7 +87,7 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
  */
 export async function driveRun(ctx: RunContext): Promise<RunStatus> {
   const unsubscribe = ctx.actors.subscribe(() => ctx.changes.notify());
-  const pulse = await startRunPulse(ctx).catch((err: unknown) => {
+  const pulse = await startRunPulse(ctx, ctx.options.onNote).catch((err: unknown) => {
     unsubscribe();
     throw err;
   });

@@ -20,4 +20,5 @@ export * from './read-history.js';
 export * from './claim-queued-tasks.js';
 export * from './columns-from-context.js';
 export * from './run-sources.js';
+export * from './run-workload.js';
 export * from './record-gate-output.js';

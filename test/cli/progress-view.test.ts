@@ -153,6 +153,19 @@ describe('ProgressScreen (redraw in place, one load per run start)', () => {
     );
   });
 
+  it('shows the engine’s last three notes under the view, oldest first', () => {
+    const writes: string[] = [];
+    const screen = new ProgressScreen({ write: (t) => writes.push(t), columns: () => 120, color: false, load: async () => status, onError: (err) => { throw err; } });
+    for (const n of ['worker r.a-1: busy → unresponsive (no heartbeat)', 'task r.a-t: running → failed (worker lost)', 'worker r.a-1: unresponsive → shutdown', '2 tasks are queued and no gantry worker is alive']) screen.note(n);
+    screen.stop();
+    const frame = writes.at(-1)!;
+    expect(frame.split('\n').filter((l) => l.startsWith('note  '))).toEqual([
+      'note  task r.a-t: running → failed (worker lost)',
+      'note  worker r.a-1: unresponsive → shutdown',
+      'note  2 tasks are queued and no gantry worker is alive',
+    ]);
+  });
+
   it('allows colours unless NO_COLOR is set to something', () => {
     expect(colorAllowed({})).toBe(true);
     expect(colorAllowed({ NO_COLOR: '' })).toBe(true);

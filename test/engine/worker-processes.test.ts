@@ -154,6 +154,22 @@ for (const kind of testDatabases()) {
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     }, SLOW);
 
+    it('an --external-workers run with no worker says its tasks are waiting for one, then finishes once a worker joins', async () => {
+      const s = await setup((log) => plan(log, 1, 2, 50));
+      const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
+      children.push(engine);
+      await until('the engine to say that no worker is alive', async () => engine.out().includes('no gantry worker is alive'));
+      expect(engine.out()).toMatch(/gantry: 1 task is queued and no gantry worker is alive for run wp \(--external-workers\): start one with `gantry worker --db URL`/);
+      expect(await s.db.selectFrom('tasks').select('state').where('id', '=', 'wp.t0-0').executeTakeFirst()).toEqual({ state: 'queued' });
+      const w1 = start(s.workerArgs('w1'), s.env);
+      children.push(w1);
+      expect(await engine.done, engine.out()).toBe(0);
+      expect(engine.out()).toContain('run wp: succeeded');
+      expect(engine.out().match(/no gantry worker is alive/g)).toHaveLength(1); // said once, not every pulse
+      w1.proc.kill('SIGTERM');
+      expect(await w1.done, w1.out()).toBe(0);
+    }, SLOW);
+
     it('the engine and a worker process share a run: each task claimed by one of them at a time, none twice', async () => {
       const s = await setup((log) => plan(log, 3, 2, 300));
       const w1 = start(s.workerArgs('w1'), s.env);
