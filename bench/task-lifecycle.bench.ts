@@ -6,6 +6,8 @@
  *    (`validating`) → `validation_passed` (`completed`), all through PersistedActors: 5 audited, hash-chained rows.
  *  - graphile-worker and pg-boss (bench/competitors/, run by Node 22): add jobs in batches, run a no-op handler,
  *    with their performance settings.
+ *  - The schema's ceiling (bench/lifecycle/schema-ceiling.ts, `--no-ceiling` to skip): the same rows written by raw
+ *    `pg` with no engine, prepared before the clock starts — what PostgreSQL on this machine allows at all.
  *  - Projections (throughput only, `--no-projections` to skip): Gantry with a larger V8 young generation
  *    (`--max-semi-space-size=64`), and Gantry creating one task per transaction (`create`, as before `createMany`).
  * Same protocol for all, each run in its own process and a fresh schema dropped after. THROUGHPUT (`seconds`, the
@@ -15,7 +17,7 @@
  * handler called. Rounds interleaved and rotated; medians, ratios, and each Gantry step's rate on its own.
  * Run: `npx tsx bench/task-lifecycle.bench.ts [seconds=15] [rounds=3] [--only gantry,graphile-worker,pg-boss]
  *      [--workers 8] [--claim 100] [--batch 200] [--backlog 2000] [--rate 100] [--latency-seconds 6]
- *      [--no-projections] [--no-phases]`.
+ *      [--no-projections] [--no-phases] [--no-ceiling]`.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -23,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { ensureCompetitors, runContender, type Competitor } from './lifecycle/competitors.js';
 import { ROWS_PER_LIFECYCLE } from './lifecycle/gantry-lifecycle.js';
 import type { PhaseRates } from './lifecycle/gantry-runner.js';
+import type { SchemaCeiling } from './lifecycle/schema-ceiling.js';
 import { median, type RunConfig, type RunResult } from './lifecycle/meter.js';
 
 const { values: flags, positionals } = parseArgs({
@@ -37,6 +40,7 @@ const { values: flags, positionals } = parseArgs({
     'latency-seconds': { type: 'string', default: '6' },
     'no-projections': { type: 'boolean', default: false },
     'no-phases': { type: 'boolean', default: false },
+    'no-ceiling': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(positionals[0] ?? 15);
@@ -141,6 +145,14 @@ async function main(): Promise<void> {
     const p = await runContender<PhaseRates>('gantry', config('gantry'), [], { mode: 'phases' });
     const total = 1 / (1 / p.createMany + 1 / p.scheduler_assigned + 1 / p.claim + 1 / p.execution_completed + 1 / p.validation_passed);
     console.log(`\n  gantry steps alone (2,000 tasks at once, medians of 3; rows/s): createMany ×200 ${fmt(p.createMany)}, create ${fmt(p.create)}, scheduler_assigned ${fmt(p.scheduler_assigned)}, claim ×200 on 4 loops ${fmt(p.claim)}, execution_completed ${fmt(p.execution_completed)}, validation_passed ${fmt(p.validation_passed)} → one after another ${fmt(total)} lifecycles/s`);
+  }
+  if (!flags['no-ceiling']) {
+    const c = await runContender<SchemaCeiling>('gantry', config('gantry'), [], { mode: 'schema-ceiling' });
+    console.log(`\n  schema ceiling (raw pg, no engine, rows prepared beforehand, batches of 200 lifecycles on 2 connections, medians of 3; lifecycles/s):`);
+    console.log(`    stepwise, what a run must write (INSERT pending + 4 guarded UPDATEs, each with its audit row, a statement per step) ${fmt(c.stepwise)}`);
+    console.log(`    coalesced (the final task row + 5 audit rows in one statement) ${fmt(c.coalesced)}; the 5 audit rows alone ${fmt(c.auditOnly)}`);
+    for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    stepwise / ${y.v.name}: ${(c.stepwise / y.rate).toFixed(3)}; audit rows alone / ${y.v.name}: ${(c.auditOnly / y.rate).toFixed(3)}`);
+    for (const x of rows.filter((r) => r.v.name === 'gantry')) console.log(`    gantry / stepwise ceiling: ${(x.rate / c.stepwise).toFixed(3)}`);
   }
   console.log(`\nload average after: ${load()}`);
 }

@@ -1,7 +1,8 @@
 /**
  * The Gantry contender's own process (spawned by bench/lifecycle/competitors.ts like the competitors' runners, so
  * every contender starts from a fresh heap with its own V8 flags): argv[2] is the run configuration as JSON, with
- * `mode` `lifecycle` (default: bench/lifecycle/gantry-lifecycle.ts) or `phases` (below); prints one JSON result line.
+ * `mode` `lifecycle` (default: bench/lifecycle/gantry-lifecycle.ts), `phases` (below) or `schema-ceiling`
+ * (bench/lifecycle/schema-ceiling.ts); prints one JSON result line.
  *
  * Phases — where a Gantry lifecycle's time goes: each step of the no-op lifecycle timed on its own for a batch of
  * tasks (`createMany` in batches of `claim`, 8 at a time — and, for comparison, as many `create`s at once on other
@@ -13,6 +14,7 @@ import { sql } from 'kysely';
 import { PersistedActors } from '../../actors/index.js';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
 import { runGantry, type GantryOptions } from './gantry-lifecycle.js';
+import { schemaCeiling } from './schema-ceiling.js';
 import { median, type RunConfig } from './meter.js';
 
 /** Rows per second of each step (median of `rounds`). */
@@ -81,7 +83,8 @@ export async function gantryPhases(url: string, schema: string, tasks = 2000, cl
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const cfg = JSON.parse(process.argv[2] ?? '{}') as RunConfig & GantryOptions & { mode?: 'lifecycle' | 'phases' };
-  const result = cfg.mode === 'phases' ? await gantryPhases(cfg.url, cfg.schema) : await runGantry(cfg, cfg);
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as RunConfig & GantryOptions & { mode?: 'lifecycle' | 'phases' | 'schema-ceiling' };
+  const result =
+    cfg.mode === 'phases' ? await gantryPhases(cfg.url, cfg.schema) : cfg.mode === 'schema-ceiling' ? await schemaCeiling(cfg.url, cfg.schema) : await runGantry(cfg, cfg);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

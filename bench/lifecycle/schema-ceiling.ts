@@ -1,0 +1,126 @@
+/**
+ * The schema's ceiling for issue 4's benchmark: how many no-op task lifecycles/s PostgreSQL on this machine can
+ * write with no engine at all — raw `pg`, rows prepared before the clock starts, the real schema (every CHECK,
+ * index, unique key and trigger of migrations 0001–0003). The rows are copies of one lifecycle Gantry really
+ * wrote (same columns, sizes, snapshots, metadata), with fresh ids, event ids and hashes.
+ *
+ * Three ways to write a lifecycle's rows, from the least the SSOT allows to what a run must do:
+ *  - `auditOnly`: the 5 `state_transitions` rows alone (SSOT §6.7: one audited row per transition), no entity row;
+ *  - `coalesced`: the task row once, in its final state, plus its 5 audit rows, one statement per batch — as if a
+ *    whole lifecycle were decided at once (no real engine can: each step waits for the outside world);
+ *  - `stepwise`: what a run must write, each step its own statement and transaction as the steps happen apart in
+ *    time (the row must be visible as `queued` to be claimed): INSERT `pending` + audit, then four guarded UPDATEs
+ *    of the row (version + 1) each with its audit row.
+ * Batches of `batch` lifecycles on `connections` connections; every statement autocommits (`fsync` as configured).
+ */
+import pg from 'pg';
+import { sql } from 'kysely';
+import { PersistedActors } from '../../actors/index.js';
+import { createDatabase, migrateToLatest } from '../../persistence/index.js';
+import { median } from './meter.js';
+
+/** Lifecycles/s of each way (median of the rounds). */
+export interface SchemaCeiling {
+  readonly auditOnly: number;
+  readonly coalesced: number;
+  readonly stepwise: number;
+}
+
+type Row = Record<string, unknown>;
+/** A statement and its parameters. */
+type Statement = readonly [string, readonly string[]];
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
+const eventId = (n: number): string => {
+  let s = '';
+  for (let i = 0; i < 26; i++, n = Math.floor(n / 32)) s = CROCKFORD[n % 32]! + s;
+  return `evt_${s}`;
+};
+
+/** One lifecycle written by Gantry: the task row after each step and the 5 audit rows, as JSON objects. */
+async function template(url: string, schema: string): Promise<{ tasks: Row[]; audit: Row[] }> {
+  const handle = await createDatabase({ url, schema, max: 2 });
+  const actors = new PersistedActors({ db: handle.db });
+  const tasks: Row[] = [];
+  const snap = async () => tasks.push((await sql<{ j: Row }>`select to_jsonb(t) - 'id' as j from tasks t where id = 'tpl'`.execute(handle.db)).rows[0]!.j);
+  try {
+    await actors.create('task', 'tpl', {});
+    await snap();
+    await actors.send('task', 'tpl', { type: 'scheduler_assigned' });
+    await snap();
+    await actors.claim({ workerId: 'tpl-worker', capabilities: [], limit: 1 });
+    await snap();
+    await actors.send('task', 'tpl', { type: 'execution_completed', exit_code: 0 });
+    await snap();
+    await actors.send('task', 'tpl', { type: 'validation_passed' });
+    await snap();
+    const audit = (await sql<{ j: Row }>`select to_jsonb(s) - 'id' as j from state_transitions s where entity_id = 'tpl' order by seq`.execute(handle.db)).rows.map((r) => r.j);
+    await sql`delete from tasks where id = 'tpl'`.execute(handle.db);
+    return { tasks, audit };
+  } finally {
+    await actors.close();
+    await handle.close();
+  }
+}
+
+/** Measures the three ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
+export async function schemaCeiling(url: string, schema: string, lifecycles = 20_000, batch = 200, connections = 2, rounds = 3): Promise<SchemaCeiling> {
+  const setup = await createDatabase({ url, schema, max: 2 });
+  await migrateToLatest(setup.db);
+  await setup.close();
+  const tpl = await template(url, schema);
+  const pool = new pg.Pool({ connectionString: url, max: connections, options: `-c search_path=${schema}` });
+  let serial = 0;
+  const fresh = (): { id: string; audit: Row[] } => {
+    const id = `c-${serial++}`;
+    const audit = tpl.audit.map((r, k) => ({ ...r, entity_id: id, event_id: eventId(serial * 8 + k), hash: hex64(serial * 8 + k), prev_hash: k === 0 ? null : hex64(serial * 8 + k - 1) }));
+    return { id, audit };
+  };
+  const cols = Object.keys(tpl.audit[0]!).join(', ');
+  const insertAudit = `insert into state_transitions (${cols}) select ${cols} from json_populate_recordset(null::state_transitions, $1::json)`;
+  const auditCte = `a as (${insertAudit.replace('$1', '$2')} returning 1)`;
+  /** One statement: the batch's audit rows ($2) and its task rows ($1), inserted (`insert`) or guarded-updated. */
+  const both = (insert: boolean): string =>
+    insert
+      ? `with ${auditCte} insert into tasks select * from json_populate_recordset(null::tasks, $1::json)`
+      : `with ${auditCte}, s as (select * from json_populate_recordset(null::tasks, $1::json))
+         update tasks t set state = s.state, version = s.version, snapshot = s.snapshot, updated_at = s.updated_at, worker_id = s.worker_id,
+           started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash
+         from s where t.id = s.id and t.version = s.version - 1`;
+  /** Runs `statements` (each [sql, params]) on the pool, `connections` at a time; returns lifecycles/s. */
+  const timed = async (count: number, statements: readonly Statement[]): Promise<number> => {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < statements.length) {
+          const [text, params] = statements[next++]!;
+          await pool.query(text, [...params]);
+        }
+      }),
+    );
+    return count / ((performance.now() - t0) / 1000);
+  };
+  const rates: Record<keyof SchemaCeiling, number[]> = { auditOnly: [], coalesced: [], stepwise: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
+      const a = batches().map((b) => [insertAudit, [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+      rates.auditOnly.push(await timed(lifecycles, a));
+      const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+      rates.coalesced.push(await timed(lifecycles, c));
+      // Stepwise: step k of every batch after step k−1 of that batch (a row is claimed only once it is queued).
+      const s = batches();
+      const steps = tpl.tasks.map((_, k) => s.map((b) => [both(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
+      const t0 = performance.now();
+      for (const step of steps) await timed(lifecycles, step);
+      rates.stepwise.push(lifecycles / ((performance.now() - t0) / 1000));
+    }
+    const check = await pool.query<{ n: string }>(`select count(*) as n from tasks where state = 'completed'`);
+    if (Number(check.rows[0]!.n) !== lifecycles * rounds * 2) throw new Error(`schema ceiling wrote ${check.rows[0]!.n} completed tasks, expected ${lifecycles * rounds * 2}`);
+  } finally {
+    await pool.query(`drop schema if exists ${schema} cascade`);
+    await pool.end();
+  }
+  return { auditOnly: median(rates.auditOnly), coalesced: median(rates.coalesced), stepwise: median(rates.stepwise) };
+}
