@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
 import { applyEvent, initialSnapshot, persistSnapshot } from '../machines/index.js';
-import { loadEntity, readAllChains, type AuditRecord, type Database } from '../persistence/index.js';
+import { loadEntities, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { overrideSnapshot } from './override-snapshot.js';
 
@@ -32,25 +32,47 @@ export async function replayAudit(db: Kysely<Database>, opts: { entityType?: str
   let entities = 0;
   let transitions = 0;
   let chain: AuditRecord[] = [];
+  /** Replayed chains whose entity row is not compared yet (read in batches: one query per entity type). */
+  let replayed: { first: AuditRecord; result: Replayed }[] = [];
+  const flush = async () => {
+    const batch = replayed;
+    replayed = [];
+    const byType = new Map<string, string[]>();
+    for (const r of batch) if ('snap' in r.result) byType.set(r.first.entityType, [...(byType.get(r.first.entityType) ?? []), r.first.entityId]);
+    const found = new Map<string, Map<string, EntityRecord>>();
+    for (const [type, ids] of byType) found.set(type, await loadEntities(db, type, ids));
+    for (const r of batch) {
+      const m = 'mismatch' in r.result ? r.result.mismatch : compareStored(r.first, r.result.snap, found.get(r.first.entityType)!.get(r.first.entityId));
+      if (m && mismatches.length < limit) mismatches.push(m);
+    }
+  };
   const finish = async () => {
     if (chain.length === 0) return;
     entities++;
     transitions += chain.length - 1;
-    const m = await replayOne(db, chain);
-    if (m && mismatches.length < limit) mismatches.push(m);
+    replayed.push({ first: chain[0]!, result: replayChain(chain) });
     chain = [];
+    if (replayed.length >= REPLAY_BATCH) await flush();
   };
   for await (const r of readAllChains(db, opts)) {
     if (chain.length > 0 && (chain[0]!.entityType !== r.entityType || chain[0]!.entityId !== r.entityId)) await finish();
     chain.push(r);
   }
   await finish();
+  await flush();
   return { ok: mismatches.length === 0, entities, transitions, mismatches };
 }
 
-async function replayOne(db: Kysely<Database>, chain: readonly AuditRecord[]): Promise<ReplayMismatch | null> {
+/** Entity rows compared per query. */
+const REPLAY_BATCH = 500;
+
+/** What replaying one chain gives: the snapshot it reaches, or the first row that does not replay. */
+type Replayed = { readonly snap: AnyMachineSnapshot } | { readonly mismatch: ReplayMismatch };
+
+/** Replays one entity's chain through its machine. */
+function replayChain(chain: readonly AuditRecord[]): Replayed {
   const first = chain[0]!;
-  const miss = (seq: number | null, problem: string): ReplayMismatch => ({ entityType: first.entityType, entityId: first.entityId, seq, problem });
+  const miss = (seq: number | null, problem: string): Replayed => ({ mismatch: { entityType: first.entityType, entityId: first.entityId, seq, problem } });
   if (first.trigger !== 'create' || !first.metadata.input) return miss(first.seq, 'chain does not start with a creation row holding the input');
   let snap: AnyMachineSnapshot;
   try {
@@ -75,10 +97,15 @@ async function replayOne(db: Kysely<Database>, chain: readonly AuditRecord[]): P
     }
     if (String(snap.value) !== r.toState) return miss(r.seq, `replay reached '${String(snap.value)}' but the row says '${r.toState}'`);
   }
-  const rec = await loadEntity(db, first.entityType, first.entityId);
-  if (!rec) return miss(null, 'entity row missing');
-  if (rec.state !== String(snap.value)) return miss(null, `stored state '${rec.state}' but replay gives '${String(snap.value)}'`);
-  if (canonicalJson(rec.snapshot) !== canonicalJson(persistSnapshot(first.entityType, snap))) return miss(null, 'stored snapshot differs from the replayed one');
+  return { snap };
+}
+
+/** Compares the stored entity row with the replayed snapshot: a mismatch, or null when they agree. */
+function compareStored(first: AuditRecord, snap: AnyMachineSnapshot, rec: EntityRecord | undefined): ReplayMismatch | null {
+  const miss = (problem: string): ReplayMismatch => ({ entityType: first.entityType, entityId: first.entityId, seq: null, problem });
+  if (!rec) return miss('entity row missing');
+  if (rec.state !== String(snap.value)) return miss(`stored state '${rec.state}' but replay gives '${String(snap.value)}'`);
+  if (canonicalJson(rec.snapshot) !== canonicalJson(persistSnapshot(first.entityType, snap))) return miss('stored snapshot differs from the replayed one');
   return null;
 }
 

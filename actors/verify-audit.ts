@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { loadEntity, readAllChains, type AuditRecord, type Database } from '../persistence/index.js';
+import { loadEntities, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
 import { auditHash } from './audit-hash.js';
 
 /** The first place an audit chain does not hold. */
@@ -41,52 +41,75 @@ export function recomputeHash(r: AuditRecord, prevHash: string | null): string {
   });
 }
 
+/** Entity rows checked per query when chains close (one round trip per batch, not per entity). */
+const CLOSE_BATCH = 500;
+
 /**
  * Verifies every entity's hash chain (SSOT §8.5): seq runs 1, 2, … without gaps, each row's `prev_hash` is the
  * previous row's hash, each hash recomputes from the row, states link up (`from_state` = previous `to_state`), and
- * the entity row's `last_hash` and state are those of its newest audit row. Stops at the first broken link.
+ * the entity row's `last_hash` and state are those of its newest audit row. Stops at the first broken link. The
+ * entity rows are read in batches of closed chains; a break is still reported in (entity_type, entity_id, seq) order.
  */
 export async function verifyAudit(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<AuditVerification> {
   let entities = 0;
   let rows = 0;
   let prev: AuditRecord | null = null;
-  const broken = (r: AuditRecord, problem: string): AuditVerification => ({
+  const broken = (r: AuditRecord, problem: string, at = { entities, rows }): AuditVerification => ({
     ok: false,
-    entities,
-    rows,
+    entities: at.entities,
+    rows: at.rows,
     firstBroken: { entityType: r.entityType, entityId: r.entityId, seq: r.seq, eventId: r.eventId, problem },
   });
-  const closeChain = async (last: AuditRecord): Promise<string | null> => {
-    const rec = await loadEntity(db, last.entityType, last.entityId);
-    if (!rec) return 'audit rows exist for an entity row that does not';
-    if (rec.lastHash !== last.hash) return `entity row last_hash ${rec.lastHash} is not the newest audit hash ${last.hash}`;
-    if (rec.version !== last.seq) return `entity row version ${rec.version} but the audit ends at seq ${last.seq}`;
-    if (rec.state !== last.toState) return `entity row state '${rec.state}' but the audit ends in '${last.toState}'`;
+  /** Chains read to their end whose entity row is not checked yet, with the counts at that point. */
+  let closed: { last: AuditRecord; entities: number; rows: number }[] = [];
+  /** Checks the closed chains' entity rows (one query per entity type), in order; the first problem, or null. */
+  const flush = async (): Promise<AuditVerification | null> => {
+    const batch = closed;
+    closed = [];
+    const byType = new Map<string, string[]>();
+    for (const c of batch) byType.set(c.last.entityType, [...(byType.get(c.last.entityType) ?? []), c.last.entityId]);
+    const found = new Map<string, Map<string, EntityRecord>>();
+    for (const [type, ids] of byType) found.set(type, await loadEntities(db, type, ids));
+    for (const c of batch) {
+      const problem = chainEndProblem(c.last, found.get(c.last.entityType)!.get(c.last.entityId));
+      if (problem) return broken(c.last, problem, c);
+    }
     return null;
   };
+  /** A break found while reading: entities before it are checked first, so the first break is the one reported. */
+  const breakAt = async (r: AuditRecord, problem: string): Promise<AuditVerification> => (await flush()) ?? broken(r, problem);
   for await (const r of readAllChains(db, opts)) {
     const sameEntity = prev !== null && prev.entityType === r.entityType && prev.entityId === r.entityId;
     if (!sameEntity) {
       if (prev) {
-        const problem = await closeChain(prev);
-        if (problem) return broken(prev, problem);
+        closed.push({ last: prev, entities, rows });
+        if (closed.length >= CLOSE_BATCH) {
+          const failed = await flush();
+          if (failed) return failed;
+        }
       }
       entities++;
-      if (r.seq !== 1) return broken(r, `chain starts at seq ${r.seq}, not 1`);
-      if (r.prevHash !== null) return broken(r, 'first row has a prev_hash');
+      if (r.seq !== 1) return breakAt(r, `chain starts at seq ${r.seq}, not 1`);
+      if (r.prevHash !== null) return breakAt(r, 'first row has a prev_hash');
     } else {
-      if (r.seq !== prev!.seq + 1) return broken(r, `seq ${r.seq} follows ${prev!.seq}`);
-      if (r.prevHash !== prev!.hash) return broken(r, `prev_hash ${r.prevHash} is not the hash of seq ${prev!.seq}`);
-      if (r.fromState !== prev!.toState) return broken(r, `from_state '${r.fromState}' is not the previous to_state '${prev!.toState}'`);
+      if (r.seq !== prev!.seq + 1) return breakAt(r, `seq ${r.seq} follows ${prev!.seq}`);
+      if (r.prevHash !== prev!.hash) return breakAt(r, `prev_hash ${r.prevHash} is not the hash of seq ${prev!.seq}`);
+      if (r.fromState !== prev!.toState) return breakAt(r, `from_state '${r.fromState}' is not the previous to_state '${prev!.toState}'`);
     }
     rows++;
     const expected = recomputeHash(r, sameEntity ? prev!.hash : null);
-    if (expected !== r.hash) return broken(r, `hash does not match the row's contents (expected ${expected})`);
+    if (expected !== r.hash) return breakAt(r, `hash does not match the row's contents (expected ${expected})`);
     prev = r;
   }
-  if (prev) {
-    const problem = await closeChain(prev);
-    if (problem) return broken(prev, problem);
-  }
-  return { ok: true, entities, rows, firstBroken: null };
+  if (prev) closed.push({ last: prev, entities, rows });
+  return (await flush()) ?? { ok: true, entities, rows, firstBroken: null };
+}
+
+/** What is wrong with an entity row against the newest row of its audit chain, or null when they agree. */
+function chainEndProblem(last: AuditRecord, rec: EntityRecord | undefined): string | null {
+  if (!rec) return 'audit rows exist for an entity row that does not';
+  if (rec.lastHash !== last.hash) return `entity row last_hash ${rec.lastHash} is not the newest audit hash ${last.hash}`;
+  if (rec.version !== last.seq) return `entity row version ${rec.version} but the audit ends at seq ${last.seq}`;
+  if (rec.state !== last.toState) return `entity row state '${rec.state}' but the audit ends in '${last.toState}'`;
+  return null;
 }

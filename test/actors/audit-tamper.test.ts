@@ -55,3 +55,55 @@ describe.each(testDatabases())('audit verify and replay detect tampering on %s',
     expect(r.mismatches).toEqual([expect.objectContaining({ entityId: 'a', problem: expect.stringMatching(/stored state 'CLOSED'/) })]);
   });
 });
+
+describe.each(testDatabases())('audit verify and replay read entity rows in batches, still in chain order, on %s', (kind) => {
+  let tdb: TestDatabase;
+  let actors: PersistedActors;
+  // 1,200 breakers (more than two batches of closed chains), ids b0000…b1199 so chain order is numeric order.
+  const id = (n: number) => `b${String(n).padStart(4, '0')}`;
+  beforeEach(async () => {
+    tdb = await openTestDatabase(kind);
+    actors = new PersistedActors({ db: tdb.db });
+    const ids = Array.from({ length: 1200 }, (_, n) => id(n));
+    await actors.createMany(ids.map((i) => ({ entityType: 'circuit_breaker', id: i, input: { failure_threshold: 1, now: 1_700_000_000_000 } })));
+    await Promise.all(ids.map((i) => actors.send('circuit_breaker', i, { type: 'call_failed', now: 1_700_000_001_000 })));
+  });
+  afterEach(async () => {
+    await actors.close();
+    await tdb.close();
+  });
+
+  it('counts every chain and row when all hold', async () => {
+    expect(await verifyAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null });
+    expect(await replayAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, transitions: 1200 });
+  });
+
+  it('an entity row that disagrees with its chain is reported before a later broken row, with the counts at that point', async () => {
+    await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(700)}`.execute(tdb.db);
+    await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(701)} AND seq = 2`);
+    await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(1100)} AND seq = 2`);
+    const v = await verifyAudit(tdb.db);
+    expect(v).toMatchObject({ ok: false, entities: 701, rows: 1402 });
+    expect(v.firstBroken).toMatchObject({ entityId: id(700), seq: 2 });
+    expect(v.firstBroken!.problem).toMatch(/state 'CLOSED'/);
+  });
+
+  it('a broken row is reported when the entity rows before it hold, wherever the batch boundary falls', async () => {
+    await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(1100)} AND seq = 2`);
+    await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(1150)}`.execute(tdb.db);
+    expect((await verifyAudit(tdb.db)).firstBroken).toMatchObject({ entityId: id(1100), seq: 2, problem: expect.stringMatching(/hash does not match/) });
+  });
+
+  it('replay reports every mismatching entity in chain order, entity rows read in batches', async () => {
+    for (const n of [1150, 3, 600]) await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(n)}`.execute(tdb.db);
+    await sql`DELETE FROM circuit_breakers WHERE id = ${id(999)}`.execute(tdb.db);
+    const r = await replayAudit(tdb.db);
+    expect(r).toMatchObject({ ok: false, entities: 1200, transitions: 1200 });
+    expect(r.mismatches.map((m) => [m.entityId, m.problem])).toEqual([
+      [id(3), expect.stringMatching(/stored state 'CLOSED'/)],
+      [id(600), expect.stringMatching(/stored state 'CLOSED'/)],
+      [id(999), 'entity row missing'],
+      [id(1150), expect.stringMatching(/stored state 'CLOSED'/)],
+    ]);
+  });
+});
