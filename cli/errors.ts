@@ -15,8 +15,9 @@ export class UsageError extends CliError {
   constructor(
     readonly detail: string,
     readonly command: string | null = null,
+    options?: ErrorOptions,
   ) {
-    super(command ? `${command}: ${detail}` : detail);
+    super(command ? `${command}: ${detail}` : detail, options);
   }
 }
 

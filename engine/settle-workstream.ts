@@ -1,14 +1,22 @@
-import { mergeBranch, MergeConflictError } from '../git/index.js';
+import { mergeBranch, MergeConflictError, withBranchLock } from '../git/index.js';
 import { archiveWorkstream } from './archive-workstream.js';
 import { ledgerFacts, stateMap, taskFacts } from './entity-facts.js';
 import { isTerminal, type RunContext } from './run-context.js';
 import { dropWorktree } from './worktree.js';
 
+/** How long a merge waits for a rollback holding the target branch (its gates may take a while): 15 minutes. */
+const MERGE_LOCK_WAIT_MS = 15 * 60_000;
+
 /** `validating` → merge the integration branch into the target branch → `validation_passed {merged: true}`, or `validation_failed` on a conflict. */
 async function mergeWorkstream(ctx: RunContext, ws: string): Promise<void> {
   const id = ctx.ids.workstream(ws);
   try {
-    await mergeBranch(ctx.plan.run.repository, ctx.plan.run.target_branch, ctx.ids.branch(ws), `Merge workstream ${ws} of run ${ctx.ids.run} (gantry)`);
+    // The branch lock keeps an emergency rollback (ops/rollback-patch.ts, another process) off the target branch meanwhile.
+    const repo = ctx.plan.run.repository;
+    const target = ctx.plan.run.target_branch;
+    await withBranchLock(repo, target, { holder: `gantry run ${ctx.ids.run} (merge of ${ws})`, waitMs: MERGE_LOCK_WAIT_MS }, () =>
+      mergeBranch(repo, target, ctx.ids.branch(ws), `Merge workstream ${ws} of run ${ctx.ids.run} (gantry)`),
+    );
     await ctx.actors.send('workstream', id, { type: 'validation_passed', merged: true });
     await dropWorktree(ctx, ws);
   } catch (err) {

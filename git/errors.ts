@@ -78,3 +78,20 @@ export class DiffEncodingError extends GitError {
     super(`the changes in ${worktree} against ${base} are not valid UTF-8 even as a binary diff`, options);
   }
 }
+
+/** Another process holds the Gantry lock on a branch (a merge or a rollback in progress) past the wait allowed. */
+export class BranchLockedError extends GitError {
+  override readonly name = 'BranchLockedError';
+  constructor(
+    readonly repo: string,
+    readonly branch: string,
+    /** The lock file. */
+    readonly lockFile: string,
+    /** What the lock file says about its holder (who, pid, host, since), or null when it could not be read. */
+    readonly holder: Readonly<Record<string, unknown>> | null,
+    readonly waitedMs: number,
+  ) {
+    const who = holder ? `${String(holder['holder'])} (pid ${String(holder['pid'])} on ${String(holder['host'])} since ${String(holder['since'])})` : 'an unknown holder';
+    super(`branch ${branch} of ${repo} is locked by ${who}; waited ${waitedMs} ms. Retry when it is done, or delete ${lockFile} if that process is gone`);
+  }
+}

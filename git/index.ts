@@ -21,4 +21,5 @@ export * from './apply-check.js';
 export * from './apply-patch.js';
 export * from './commit-all.js';
 export * from './merge-branch.js';
+export * from './branch-lock.js';
 export * from './revert-commit.js';

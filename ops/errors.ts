@@ -16,8 +16,9 @@ export class OverrideRefusedError extends Error {
     readonly entityType: string,
     readonly entityId: string,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`override ${action} of ${entityType} ${entityId} refused: ${detail} (nothing written)`);
+    super(`override ${action} of ${entityType} ${entityId} refused: ${detail} (nothing written)`, options);
   }
 }
 

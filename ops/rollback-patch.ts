@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { newEventId, PersistedActors, TransitionLog } from '../actors/index.js';
 import { runIds } from '../engine/index.js';
-import { addWorktree, branchExists, GitError, isClean, removeWorktree, revertCommit, revParse, runGit } from '../git/index.js';
+import { addWorktree, BranchLockedError, branchExists, GitError, isClean, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { EntityNotFoundError, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
@@ -63,6 +63,8 @@ export interface RollbackRequest {
   readonly onNotice?: (message: string) => void;
   readonly clock?: () => number;
   readonly killGraceMs?: number;
+  /** How long to wait for a merge or another rollback holding the branch ({@link withBranchLock}); default 60,000 ms. */
+  readonly lockWaitMs?: number;
 }
 
 /** A rollback that took the ledger's `rollback` edge. */
@@ -74,7 +76,7 @@ export interface RollbackResult {
   readonly compensation: CompensationRecord;
 }
 
-const refuse = (id: string, detail: string) => new OverrideRefusedError('rollback-patch', 'patch_ledger', id, detail);
+const refuse = (id: string, detail: string, options?: ErrorOptions) => new OverrideRefusedError('rollback-patch', 'patch_ledger', id, detail, options);
 
 /** The committed ledger entry, its commit and its plan workstream; refusals and mismatches write nothing. */
 async function target(db: Kysely<Database>, req: RollbackRequest): Promise<{ rec: EntityRecord; sha: string; runId: string; ws: string }> {
@@ -173,55 +175,75 @@ async function compensate(req: RollbackRequest, rec: EntityRecord, sha: string, 
  * the final clean-tree check. On success the ledger takes its `rollback` edge to `rolled_back` (severity critical,
  * engine.md §4) with the compensation record in the audit metadata, the operator and the reason, counted as a manual
  * override. Any failure undoes the revert (reset to the pre-rollback head) and throws `RollbackFailedError`, the patch
- * staying `committed`.
+ * staying `committed`. The whole plan runs holding the target branch's lock (`withBranchLock`, shared with the
+ * engine's merge): waits up to `lockWaitMs`, then is refused naming the holder.
  */
 export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest): Promise<RollbackResult> {
   const { rec, sha, runId, ws } = await target(db, req);
   const candidates = [req.plan.run.target_branch, runIds(runId).branch(ws)];
-  const co = await rollbackCheckout(req.plan.run.repository, sha, candidates, req.scratchDir);
-  if (!co) throw refuse(req.ledgerId, `commit ${sha} is on none of the branches ${candidates.join(', ')}`);
+  // One mover at a time: the engine's merge into the target branch and other rollbacks of the run take this lock too,
+  // so the branch holding the commit is found, and reverted, with nothing merging into it meanwhile.
+  const holder = `gantry override rollback-patch ${req.ledgerId} by ${req.operator}`;
   try {
-    if (!(await isClean(co.dir))) throw refuse(req.ledgerId, `the checkout of ${co.branch} at ${co.dir} has uncommitted changes`);
-    const head = await revParse(co.dir, 'HEAD');
-    let record: CompensationRecord;
-    try {
-      record = await compensate(req, rec, sha, ws, co, head);
-    } catch (err) {
-      // An unexpected failure half way (a gate that could not run, git failing): the branch must not stay reverted.
-      await undoOrSay(co.dir, head, err);
-      throw err;
-    }
-    if (!record.succeeded) {
-      const failed = compensationFailures(record);
-      await undoOrSay(co.dir, head, null);
-      record = { ...record, undone: true };
-      throw new RollbackFailedError(req.ledgerId, failed.length > 0 ? failed : ['the compensation plan did not complete'], record);
-    }
-    const actors = new PersistedActors({ db, transitionLog: req.transitionLog, ...(req.clock ? { clock: req.clock } : {}) });
-    try {
-      // machines/patch-ledger-machine.ts: rollback {reason (required), compensation_succeeded}; guard `compensated`.
-      const t = await actors.send(
-        'patch_ledger',
-        req.ledgerId,
-        { type: 'rollback', reason: req.reason, compensation_succeeded: true },
-        { expectedVersion: rec.version, operator: req.operator, reason: req.reason, metadata: { manual: true, action: 'rollback-patch', compensation: record } },
-      );
-      const notice = await notify(req, rec, `patch ${rec.id} (commit ${sha}) reverted on ${co.branch} by ${req.operator}: ${req.reason}`);
-      const actions = record.actions.map((a) => (a.action === 'notify' ? notice : a));
-      return { ledgerId: req.ledgerId, fromState: 'committed', toState: 'rolled_back', version: t.version, compensation: { ...record, actions } };
-    } catch (err) {
-      // Committed but not logged (the JSONL write after commit failed): the ledger is rolled_back, the revert stays.
-      const now = await loadEntity(db, 'patch_ledger', req.ledgerId);
-      if (now?.state === 'rolled_back' && now.version > rec.version) {
-        throw new Error(`rollback-patch ${req.ledgerId}: the ledger is rolled_back and the revert stays on ${co.branch}, but recording it after the commit failed`, { cause: err });
+    return await withBranchLock(req.plan.run.repository, req.plan.run.target_branch, { holder, waitMs: req.lockWaitMs ?? 60_000 }, async () => {
+      // Another rollback of this entry may have finished while this one waited for the lock.
+      const still = await loadEntity(db, 'patch_ledger', req.ledgerId);
+      if (still?.state !== 'committed' || still.version !== rec.version) throw refuse(req.ledgerId, `it moved to '${still?.state ?? 'nothing'}' (version ${still?.version ?? '-'}) while this rollback waited for branch ${req.plan.run.target_branch}`);
+      const co = await rollbackCheckout(req.plan.run.repository, sha, candidates, req.scratchDir);
+      if (!co) throw refuse(req.ledgerId, `commit ${sha} is on none of the branches ${candidates.join(', ')}`);
+      try {
+        return await locked(db, req, { rec, sha, ws }, co);
+      } finally {
+        await co.release();
       }
-      // The ledger did not move: the branch must not stay reverted either.
-      await undoOrSay(co.dir, head, err);
-      throw err;
-    } finally {
-      await actors.close();
+    });
+  } catch (err) {
+    if (err instanceof BranchLockedError) throw refuse(req.ledgerId, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** The rollback proper, holding the branch lock: clean-tree check, compensation plan, ledger edge, notice. */
+async function locked(db: Kysely<Database>, req: RollbackRequest, t: { rec: EntityRecord; sha: string; ws: string }, co: RollbackCheckout): Promise<RollbackResult> {
+  const { rec, sha, ws } = t;
+  if (!(await isClean(co.dir))) throw refuse(req.ledgerId, `the checkout of ${co.branch} at ${co.dir} has uncommitted changes`);
+  const head = await revParse(co.dir, 'HEAD');
+  let record: CompensationRecord;
+  try {
+    record = await compensate(req, rec, sha, ws, co, head);
+  } catch (err) {
+    // An unexpected failure half way (a gate that could not run, git failing): the branch must not stay reverted.
+    await undoOrSay(co.dir, head, err);
+    throw err;
+  }
+  if (!record.succeeded) {
+    const failed = compensationFailures(record);
+    await undoOrSay(co.dir, head, null);
+    record = { ...record, undone: true };
+    throw new RollbackFailedError(req.ledgerId, failed.length > 0 ? failed : ['the compensation plan did not complete'], record);
+  }
+  const actors = new PersistedActors({ db, transitionLog: req.transitionLog, ...(req.clock ? { clock: req.clock } : {}) });
+  try {
+    // machines/patch-ledger-machine.ts: rollback {reason (required), compensation_succeeded}; guard `compensated`.
+    const t = await actors.send(
+      'patch_ledger',
+      req.ledgerId,
+      { type: 'rollback', reason: req.reason, compensation_succeeded: true },
+      { expectedVersion: rec.version, operator: req.operator, reason: req.reason, metadata: { manual: true, action: 'rollback-patch', compensation: record } },
+    );
+    const notice = await notify(req, rec, `patch ${rec.id} (commit ${sha}) reverted on ${co.branch} by ${req.operator}: ${req.reason}`);
+    const actions = record.actions.map((a) => (a.action === 'notify' ? notice : a));
+    return { ledgerId: req.ledgerId, fromState: 'committed', toState: 'rolled_back', version: t.version, compensation: { ...record, actions } };
+  } catch (err) {
+    // Committed but not logged (the JSONL write after commit failed): the ledger is rolled_back, the revert stays.
+    const now = await loadEntity(db, 'patch_ledger', req.ledgerId);
+    if (now?.state === 'rolled_back' && now.version > rec.version) {
+      throw new Error(`rollback-patch ${req.ledgerId}: the ledger is rolled_back and the revert stays on ${co.branch}, but recording it after the commit failed`, { cause: err });
     }
+    // The ledger did not move: the branch must not stay reverted either.
+    await undoOrSay(co.dir, head, err);
+    throw err;
   } finally {
-    await co.release();
+    await actors.close();
   }
 }

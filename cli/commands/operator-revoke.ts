@@ -17,7 +17,7 @@ export const operatorRevokeCommand: Command = {
     try {
       at = await revokeOperator(handle.db, name);
     } catch (err) {
-      if (err instanceof UnknownOperatorError) throw new UsageError(err.message, ctx.command);
+      if (err instanceof UnknownOperatorError) throw new UsageError(err.message, ctx.command, { cause: err });
       if (err instanceof OperatorAlreadyRevokedError) throw new RefusedError(err.message);
       throw err;
     } finally {

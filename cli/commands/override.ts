@@ -16,7 +16,7 @@ async function rollback(ctx: CommandContext, handle: DatabaseHandle, id: string,
   try {
     plan = await loadPlan(file);
   } catch (err) {
-    if (err instanceof PlanError) throw new UsageError(err.message, ctx.command);
+    if (err instanceof PlanError) throw new UsageError(err.message, ctx.command, { cause: err });
     throw err;
   }
   try {
@@ -35,7 +35,7 @@ async function rollback(ctx: CommandContext, handle: DatabaseHandle, id: string,
     }
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof RollbackPlanMismatchError) throw new UsageError(err.message, ctx.command);
+    if (err instanceof RollbackPlanMismatchError) throw new UsageError(err.message, ctx.command, { cause: err });
     if (err instanceof RollbackFailedError && ctx.global.json) ctx.io.out(JSON.stringify({ action: 'rollback-patch', id, refused: err.message, compensation: err.compensation }));
     throw err;
   }

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitAll, isClean, revParse } from '../../git/index.js';
-import { addOperator, RollbackFailedError, rollbackPatch, RollbackPlanMismatchError } from '../../ops/index.js';
+import { commitAll, isClean, revParse, withBranchLock } from '../../git/index.js';
+import { addOperator, OverrideRefusedError, RollbackFailedError, rollbackPatch, RollbackPlanMismatchError } from '../../ops/index.js';
 import { loadEntity } from '../../persistence/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { makeSandbox, runSandboxPlan, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
@@ -78,6 +78,24 @@ describe.each(testDatabases())('gantry override rollback-patch refusals (%s)', (
     await expect(foreign).rejects.toThrow(/is the plan of run some-other-run, and the entry belongs to run rr/);
     expect(await snapshot()).toEqual(before);
   }, 60_000);
+  it('waits for the target branch while a merge or another rollback holds it, then is refused naming the holder, writing nothing', async () => {
+    const before = await snapshot();
+    let release!: () => void;
+    let held!: () => void;
+    const isHeld = new Promise<void>((r) => (held = r));
+    const holding = withBranchLock(box.repo, 'main', { holder: 'gantry run rr (merge of other)' }, () => new Promise<void>((r) => { release = r; held(); }));
+    await isHeld;
+    try {
+      const r = cli.use(async (h) => rollbackPatch(h.db, { ledgerId: 'rr.write-ok.p1', plan: await loadPlan(plan()), operator: 'ops-1', reason: 'x', transitionLog: null, scratchDir: cli.stateDir, lockWaitMs: 200 }));
+      await expect(r).rejects.toThrow(OverrideRefusedError);
+      await expect(r).rejects.toThrow(/refused: branch main of .* is locked by gantry run rr \(merge of other\) \(pid \d+ .*\(nothing written\)/);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      release();
+      await holding;
+    }
+  }, 60_000);
+
   it('aborts when the tree is not clean after the gates (one left a file): reset to the pre-rollback head, the file removed', async () => {
     const before = await snapshot();
     const littering = join(box.dir, 'littering-plan.json');
