@@ -1,4 +1,5 @@
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BranchLockedError } from './errors.js';
@@ -42,49 +43,77 @@ export async function branchLockFile(repo: string, branch: string): Promise<stri
 }
 
 /**
+ * Creates `file` holding `text`, atomically: written to a private file first, then hard-linked into place (which fails
+ * with EEXIST when `file` exists), so a lock file is never seen empty or half-written. False when `file` exists.
+ */
+async function createAtomically(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, text, { flag: 'wx' });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp);
+  }
+}
+
+/** Whether the file's holder is a dead process on this host. */
+function deadHere(holder: Record<string, unknown> | null): boolean {
+  return holder !== null && holder['host'] === hostname() && typeof holder['pid'] === 'number' && !alive(holder['pid']);
+}
+
+/**
+ * Removes `file` if it still holds exactly `raw` (a dead holder's lock). Takeovers are serialised by a guard file
+ * `<file>.takeover` (created atomically, held for a re-read and an unlink), so two waiters can never both remove a
+ * lock and both go on to hold it: the second one re-reads and finds the first one's live lock. A guard left by a
+ * process that died holding it is removed by the same dead-holder rule. True when this call held the guard.
+ */
+async function removeStale(file: string, raw: string): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await createAtomically(guard, JSON.stringify({ pid: process.pid, host: hostname() })))) {
+    const g = await readHolder(guard);
+    if (g && deadHere(g.holder) && (await readFile(guard, 'utf8').catch(() => null)) === g.raw) await unlink(guard).catch(ignoreMissing);
+    return false; // another waiter is taking over; the next poll sees the outcome
+  }
+  try {
+    if ((await readFile(file, 'utf8').catch(() => null)) === raw) await unlink(file).catch(ignoreMissing);
+    return true;
+  } finally {
+    await unlink(guard);
+  }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}
+
+/**
  * Runs `fn` holding Gantry's exclusive lock on `branch` of `repo`, so that a merge into the target branch and an
  * emergency rollback (SSOT §5.3), or two rollbacks, never move the same branch at once — from any process or
- * worktree of the repository. The lock is a file created with O_EXCL holding the holder, pid, host and time; a
- * file left by a dead process on this host is taken over. Waits up to `waitMs` for another holder, then throws
- * `BranchLockedError` naming it. The lock is released when `fn` settles, whatever it returns or throws.
+ * worktree of the repository. The lock is a file created atomically (never seen half-written) holding the holder,
+ * pid, host and time; a file left by a dead process on this host is taken over (one waiter at a time). Waits up to
+ * `waitMs` for another holder, then throws `BranchLockedError` naming it. The lock is released when `fn` settles,
+ * whatever it returns or throws. Holders on other hosts are never judged dead: their files are removed by hand.
  */
 export async function withBranchLock<T>(repo: string, branch: string, opts: BranchLockOptions, fn: () => Promise<T>): Promise<T> {
   const file = await branchLockFile(repo, branch);
   await mkdir(join(file, '..'), { recursive: true });
-  const mine = JSON.stringify({ holder: opts.holder, pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  const mine = JSON.stringify({ holder: opts.holder, pid: process.pid, host: hostname(), since: new Date().toISOString(), nonce: randomBytes(8).toString('hex') });
   const started = Date.now();
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx');
-      try {
-        await handle.writeFile(mine);
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+  while (!(await createAtomically(file, mine))) {
     const read = await readHolder(file);
-    const holder = read?.holder ?? null;
-    if (holder && holder['host'] === hostname() && typeof holder['pid'] === 'number' && !alive(holder['pid'])) {
-      // Stale: removed only if it is still that same dead holder's file (another waiter may have taken over first).
-      const again = await readFile(file, 'utf8').catch(() => null);
-      if (again !== null && again === read!.raw) {
-        await unlink(file).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
-        });
-      }
-      continue;
-    }
+    if (read && deadHere(read.holder) && (await removeStale(file, read.raw))) continue;
     const waited = Date.now() - started;
-    if (waited >= (opts.waitMs ?? 60_000)) throw new BranchLockedError(repo, branch, file, holder, waited);
+    if (waited >= (opts.waitMs ?? 60_000)) throw new BranchLockedError(repo, branch, file, read?.holder ?? null, waited);
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
   }
   try {
     return await fn();
   } finally {
-    // Only our own lock is removed (a holder that found ours stale cannot exist: we are alive).
+    // Only our own lock is removed (nobody takes over a live holder's lock).
     if ((await readFile(file, 'utf8').catch(() => null)) === mine) await unlink(file);
   }
 }

@@ -4,7 +4,7 @@ import { newEventId, PersistedActors, TransitionLog } from '../actors/index.js';
 import { runIds } from '../engine/index.js';
 import { addWorktree, BranchLockedError, branchExists, GitError, isClean, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
-import { EntityNotFoundError, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
+import { EntityNotFoundError, getRunSource, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
 import { OverrideRefusedError, RollbackFailedError, RollbackPlanMismatchError } from './errors.js';
 
@@ -192,6 +192,7 @@ export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest):
       const co = await rollbackCheckout(req.plan.run.repository, sha, candidates, req.scratchDir);
       if (!co) throw refuse(req.ledgerId, `commit ${sha} is on none of the branches ${candidates.join(', ')}`);
       try {
+        if (co.branch !== req.plan.run.target_branch) await refuseWhileEngineLive(db, req, runId, ws, co.branch, (req.clock ?? Date.now)());
         return await locked(db, req, { rec, sha, ws }, co);
       } finally {
         await co.release();
@@ -201,6 +202,18 @@ export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest):
     if (err instanceof BranchLockedError) throw refuse(req.ledgerId, err.message, { cause: err });
     throw err;
   }
+}
+
+/**
+ * A commit not merged yet is reverted on the workstream's integration branch, in the worktree the run's engine applies
+ * and commits patches in and runs tasks in: refused while that engine is alive (it said so within 3 heartbeat
+ * intervals, the rule `gantry worker` uses), since a reset undoing a failed rollback would drop its work.
+ */
+async function refuseWhileEngineLive(db: Kysely<Database>, req: RollbackRequest, runId: string, ws: string, branch: string, now: number): Promise<void> {
+  const source = await getRunSource(db, runId);
+  const beat = source?.engineHeartbeatAt?.getTime() ?? null;
+  if (beat === null || now - beat > 3 * req.plan.workers.heartbeat_interval_sec * 1000) return;
+  throw refuse(req.ledgerId, `its commit is only on ${branch}, the integration branch of workstream ${ws}, which the live engine of run ${runId} (pid ${source!.enginePid ?? '?'} on ${source!.engineHost}) is using; wait until the workstream merges, or stop the run (Ctrl-C) and roll back before \`gantry resume\``);
 }
 
 /** The rollback proper, holding the branch lock: clean-tree check, compensation plan, ledger edge, notice. */

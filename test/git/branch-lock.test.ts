@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BranchLockedError, branchLockFile, withBranchLock } from '../../git/index.js';
@@ -83,4 +84,40 @@ describe('withBranchLock', () => {
     expect(await withBranchLock(repo, 'main', { holder: 'me', waitMs: 0 }, async () => 'ran')).toBe('ran');
     expect(existsSync(file)).toBe(false);
   }, 60_000);
+
+  it('many waiters finding a dead holder’s lock at once: exactly one takes it over at a time, never two inside', async () => {
+    const file = await branchLockFile(repo, 'main');
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.on('exit', r));
+    for (let trial = 0; trial < 20; trial++) {
+      await writeFile(file, JSON.stringify({ holder: 'dead', pid: dead.pid, host: hostname(), since: new Date(0).toISOString() }));
+      let inside = 0;
+      let most = 0;
+      let ran = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, (_, k) =>
+          withBranchLock(repo, 'main', { holder: `waiter ${k}`, pollMs: 1, waitMs: 30_000 }, async () => {
+            most = Math.max(most, ++inside);
+            await new Promise((r) => setImmediate(r));
+            inside--;
+            ran++;
+          }),
+        ),
+      );
+      expect([most, ran]).toEqual([1, 8]);
+      expect(existsSync(file)).toBe(false);
+      expect(existsSync(`${file}.takeover`)).toBe(false);
+    }
+  }, 60_000);
+
+  it('a lock file nobody can read as a lock (hand-made) is never taken over: the wait ends naming the file', async () => {
+    const file = await branchLockFile(repo, 'main');
+    await writeFile(file, '');
+    try {
+      await expect(withBranchLock(repo, 'main', { holder: 'me', waitMs: 50, pollMs: 5 }, async () => 'ran')).rejects.toThrow(`locked by an unknown holder; waited`);
+      await expect(withBranchLock(repo, 'main', { holder: 'me', waitMs: 50, pollMs: 5 }, async () => 'ran')).rejects.toThrow(`delete ${file} if that process is gone`);
+    } finally {
+      await unlink(file);
+    }
+  });
 });
