@@ -62,9 +62,12 @@ export class ProgressScreen {
     this.schedule();
   }
 
-  /** Shows one of the engine's notes under the view (the last {@link NOTES_SHOWN} stay). */
+  /** Shows one of the engine's notes in the view, under the workers (the last {@link NOTES_SHOWN} distinct ones stay). */
   note(line: string): void {
     if (this.stopped) return;
+    // A repeated note (the waiting-for-workers notice comes every minute) does not push the others out.
+    const seen = this.notes.indexOf(line);
+    if (seen >= 0) this.notes.splice(seen, 1);
     this.notes.push(line);
     if (this.notes.length > NOTES_SHOWN) this.notes.shift();
     this.schedule();

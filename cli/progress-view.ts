@@ -131,8 +131,9 @@ export function renderProgress(model: ProgressSnapshot, width: number, o: Render
       { text: `  ${formatElapsed(model.elapsedMs)}` },
     ],
     [{ text: 'workers  ' }, ...busy(model.workers, 'busy', 'idle'), { text: '   uet  ' }, ...busy(model.uetWorkers, 'BUSY', 'IDLE')],
-    ...model.workstreams.flatMap((w) => workstreamLines(w, model.runId)),
+    // Notes before the workstreams: a terminal too short for the view cuts from the bottom, and they matter more.
     ...(model.notes ?? []).map((n): Segment[] => [{ text: `note  ${n}`, ...opt(YELLOW) }]),
+    ...model.workstreams.flatMap((w) => workstreamLines(w, model.runId)),
   ];
   return `${lines.map((l) => line(l, width, o)).join('\n')}\n`;
 }

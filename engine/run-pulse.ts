@@ -28,7 +28,8 @@ export async function startRunPulse(ctx: RunContext, onNote: (note: string) => v
     await touchRunEngine(ctx.db, ctx.ids.run, new Date());
     for (const id of locals) await beatWorker(ctx, id);
     for (const note of await watchWorkers(ctx, Date.now())) onNote(note);
-    const waiting = await workerless.check(ctx, Date.now());
+    // A notice, not the pulse's job: its query failing never counts as a missed tick.
+    const waiting = await workerless.check(ctx, Date.now()).catch(() => null);
     if (waiting) onNote(waiting);
   };
   await tick();

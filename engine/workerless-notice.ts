@@ -26,6 +26,6 @@ export class WorkerlessNotice {
     if (this.lastSaid !== null && now - this.lastSaid < this.repeatMs) return null;
     this.lastSaid = now;
     const tasks = w.queued === 1 ? '1 task is' : `${w.queued} tasks are`;
-    return `${tasks} queued and no gantry worker is alive for run ${ctx.ids.run} (--external-workers): start one with \`gantry worker --db URL\` on this database`;
+    return `no gantry worker is alive: start one with \`gantry worker --db URL\` on this database (${tasks} queued in run ${ctx.ids.run}, --external-workers)`;
   }
 }

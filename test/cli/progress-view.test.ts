@@ -153,16 +153,20 @@ describe('ProgressScreen (redraw in place, one load per run start)', () => {
     );
   });
 
-  it('shows the engine’s last three notes under the view, oldest first', () => {
+  it('shows the engine’s last three distinct notes under the workers, oldest first, a repeated one moved last', () => {
     const writes: string[] = [];
-    const screen = new ProgressScreen({ write: (t) => writes.push(t), columns: () => 120, color: false, load: async () => status, onError: (err) => { throw err; } });
-    for (const n of ['worker r.a-1: busy → unresponsive (no heartbeat)', 'task r.a-t: running → failed (worker lost)', 'worker r.a-1: unresponsive → shutdown', '2 tasks are queued and no gantry worker is alive']) screen.note(n);
+    const screen = new ProgressScreen({ write: (t) => writes.push(t), columns: () => 120, rows: () => 7, color: false, load: async () => status, onError: (err) => { throw err; } });
+    screen.onTransition(transition('task', 'r.a-t', 'pending', 'queued', { run_id: 'r', workstream_id: 'r.a' }));
+    const waiting = 'no gantry worker is alive: start one';
+    for (const n of ['worker r.a-1: busy → unresponsive (no heartbeat)', waiting, 'task r.a-t: running → failed (worker lost)', 'worker r.a-1: unresponsive → shutdown', waiting]) screen.note(n);
     screen.stop();
-    const frame = writes.at(-1)!;
-    expect(frame.split('\n').filter((l) => l.startsWith('note  '))).toEqual([
+    // A view taller than the terminal is cut from the bottom: the notes, right under the workers, stay.
+    expect(writes.at(-1)!.replace(/^\x1b\[\d+F\x1b\[J/, '').split('\n').slice(1, 6)).toEqual([
+      'workers  0 busy / 0 idle   uet  0 busy / 0 idle',
       'note  task r.a-t: running → failed (worker lost)',
       'note  worker r.a-1: unresponsive → shutdown',
-      'note  2 tasks are queued and no gantry worker is alive',
+      'note  no gantry worker is alive: start one',
+      '… 4 more lines (terminal too short)',
     ]);
   });
 
