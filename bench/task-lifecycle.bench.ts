@@ -148,9 +148,9 @@ async function main(): Promise<void> {
   }
   if (!flags['no-ceiling']) {
     const c = await runContender<SchemaCeiling>('gantry', config('gantry'), [], { mode: 'schema-ceiling' });
-    console.log(`\n  schema ceiling (raw pg, no engine, rows prepared beforehand, batches of 200 lifecycles on 2 connections, medians of 3; lifecycles/s):`);
-    console.log(`    stepwise, what a run must write (INSERT pending + 4 guarded UPDATEs, each with its audit row, a statement per step) ${fmt(c.stepwise)}`);
-    console.log(`    coalesced (the final task row + 5 audit rows in one statement) ${fmt(c.coalesced)}; the 5 audit rows alone ${fmt(c.auditOnly)}`);
+    console.log(`\n  schema ceiling (raw pg, no engine, rows prepared beforehand, batches of 200 lifecycles, best of 2/4/8 connections, medians of 3; lifecycles/s):`);
+    console.log(`    stepwise, what a run must write (INSERT pending + 4 guarded UPDATEs, each with its audit row, a statement per step) ${fmt(c.stepwise)} (${c.connections.stepwise} connections)`);
+    console.log(`    coalesced (the final task row + 5 audit rows in one statement) ${fmt(c.coalesced)} (${c.connections.coalesced}); the 5 audit rows alone ${fmt(c.auditOnly)} (${c.connections.auditOnly})`);
     for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    stepwise / ${y.v.name}: ${(c.stepwise / y.rate).toFixed(3)}; audit rows alone / ${y.v.name}: ${(c.auditOnly / y.rate).toFixed(3)}`);
     for (const x of rows.filter((r) => r.v.name === 'gantry')) console.log(`    gantry / stepwise ceiling: ${(x.rate / c.stepwise).toFixed(3)}`);
   }

@@ -11,7 +11,8 @@
  *  - `stepwise`: what a run must write, each step its own statement and transaction as the steps happen apart in
  *    time (the row must be visible as `queued` to be claimed): INSERT `pending` + audit, then four guarded UPDATEs
  *    of the row (version + 1) each with its audit row.
- * Batches of `batch` lifecycles on `connections` connections; every statement autocommits (`fsync` as configured).
+ * Batches of `batch` lifecycles; each way is tried on 2, 4 and 8 connections and its best is kept; every statement
+ * autocommits (`fsync` as configured).
  */
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -19,11 +20,13 @@ import { PersistedActors } from '../../actors/index.js';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
 import { median } from './meter.js';
 
-/** Lifecycles/s of each way (median of the rounds). */
+/** Lifecycles/s of each way: the best, over the connection counts tried, of the median of the rounds. */
 export interface SchemaCeiling {
   readonly auditOnly: number;
   readonly coalesced: number;
   readonly stepwise: number;
+  /** The connection count that gave each figure. */
+  readonly connections: { readonly auditOnly: number; readonly coalesced: number; readonly stepwise: number };
 }
 
 type Row = Record<string, unknown>;
@@ -64,12 +67,12 @@ async function template(url: string, schema: string): Promise<{ tasks: Row[]; au
 }
 
 /** Measures the three ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
-export async function schemaCeiling(url: string, schema: string, lifecycles = 20_000, batch = 200, connections = 2, rounds = 3): Promise<SchemaCeiling> {
+export async function schemaCeiling(url: string, schema: string, lifecycles = 20_000, batch = 200, connectionCounts: readonly number[] = [2, 4, 8], rounds = 3): Promise<SchemaCeiling> {
   const setup = await createDatabase({ url, schema, max: 2 });
   await migrateToLatest(setup.db);
   await setup.close();
   const tpl = await template(url, schema);
-  const pool = new pg.Pool({ connectionString: url, max: connections, options: `-c search_path=${schema}` });
+  const pool = new pg.Pool({ connectionString: url, max: Math.max(...connectionCounts), options: `-c search_path=${schema}` });
   let serial = 0;
   const fresh = (): { id: string; audit: Row[] } => {
     const id = `c-${serial++}`;
@@ -88,7 +91,7 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
            started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash
          from s where t.id = s.id and t.version = s.version - 1`;
   /** Runs `statements` (each [sql, params]) on the pool, `connections` at a time; returns lifecycles/s. */
-  const timed = async (count: number, statements: readonly Statement[]): Promise<number> => {
+  const timed = async (count: number, statements: readonly Statement[], connections: number): Promise<number> => {
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
@@ -101,26 +104,33 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
     );
     return count / ((performance.now() - t0) / 1000);
   };
-  const rates: Record<keyof SchemaCeiling, number[]> = { auditOnly: [], coalesced: [], stepwise: [] };
+  type Way = 'auditOnly' | 'coalesced' | 'stepwise';
+  const rates = new Map<string, number[]>(); // `${way}@${connections}` → rates of the rounds
+  const push = (way: Way, connections: number, rate: number) => rates.set(`${way}@${connections}`, [...(rates.get(`${way}@${connections}`) ?? []), rate]);
   try {
     for (let r = 0; r < rounds; r++) {
-      const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
-      const a = batches().map((b) => [insertAudit, [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
-      rates.auditOnly.push(await timed(lifecycles, a));
-      const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
-      rates.coalesced.push(await timed(lifecycles, c));
-      // Stepwise: step k of every batch after step k−1 of that batch (a row is claimed only once it is queued).
-      const s = batches();
-      const steps = tpl.tasks.map((_, k) => s.map((b) => [both(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
-      const t0 = performance.now();
-      for (const step of steps) await timed(lifecycles, step);
-      rates.stepwise.push(lifecycles / ((performance.now() - t0) / 1000));
+      for (const n of connectionCounts) {
+        const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
+        const a = batches().map((b) => [insertAudit, [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+        push('auditOnly', n, await timed(lifecycles, a, n));
+        const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+        push('coalesced', n, await timed(lifecycles, c, n));
+        // Stepwise: every batch's step k after every batch's step k−1 (a row is claimed only once it is queued).
+        const s = batches();
+        const steps = tpl.tasks.map((_, k) => s.map((b) => [both(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
+        const t0 = performance.now();
+        for (const step of steps) await timed(lifecycles, step, n);
+        push('stepwise', n, lifecycles / ((performance.now() - t0) / 1000));
+      }
     }
     const check = await pool.query<{ n: string }>(`select count(*) as n from tasks where state = 'completed'`);
-    if (Number(check.rows[0]!.n) !== lifecycles * rounds * 2) throw new Error(`schema ceiling wrote ${check.rows[0]!.n} completed tasks, expected ${lifecycles * rounds * 2}`);
+    const expected = lifecycles * rounds * connectionCounts.length * 2;
+    if (Number(check.rows[0]!.n) !== expected) throw new Error(`schema ceiling wrote ${check.rows[0]!.n} completed tasks, expected ${expected}`);
   } finally {
     await pool.query(`drop schema if exists ${schema} cascade`);
     await pool.end();
   }
-  return { auditOnly: median(rates.auditOnly), coalesced: median(rates.coalesced), stepwise: median(rates.stepwise) };
+  const best = (way: Way): [number, number] => connectionCounts.map((n): [number, number] => [median(rates.get(`${way}@${n}`)!), n]).sort((x, y) => y[0] - x[0])[0]!;
+  const [a, b, c] = [best('auditOnly'), best('coalesced'), best('stepwise')];
+  return { auditOnly: a[0], coalesced: b[0], stepwise: c[0], connections: { auditOnly: a[1], coalesced: b[1], stepwise: c[1] } };
 }
