@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BranchLockedError } from './errors.js';
@@ -16,7 +16,7 @@ export interface BranchLockOptions {
 }
 
 /** Whether a process with `pid` runs on this host (a lock left by a dead one is stale). */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -48,32 +48,58 @@ export async function branchLockFile(repo: string, branch: string): Promise<stri
  */
 async function createAtomically(file: string, text: string): Promise<boolean> {
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, text, { flag: 'wx' });
   try {
+    await writeFile(tmp, text, { flag: 'wx' });
     await link(tmp, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links (vfat, some network mounts): an exclusive create, written at once.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusive(file, text);
     throw err;
   } finally {
-    await unlink(tmp);
+    await unlink(tmp).catch(() => undefined); // never written, or already gone: nothing to clean
+  }
+}
+
+/** `open(file, 'wx')` and write: the fallback of {@link createAtomically} (a crash between the two leaves an empty file). */
+async function createExclusive(file: string, text: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(text);
+    return true;
+  } catch (err) {
+    await unlink(file).catch(() => undefined);
+    throw err;
+  } finally {
+    await handle.close();
   }
 }
 
 /** Whether the file's holder is a dead process on this host. */
 function deadHere(holder: Record<string, unknown> | null): boolean {
-  return holder !== null && holder['host'] === hostname() && typeof holder['pid'] === 'number' && !alive(holder['pid']);
+  return holder !== null && holder['host'] === hostname() && typeof holder['pid'] === 'number' && !processAlive(holder['pid']);
 }
 
 /**
  * Removes `file` if it still holds exactly `raw` (a dead holder's lock). Takeovers are serialised by a guard file
  * `<file>.takeover` (created atomically, held for a re-read and an unlink), so two waiters can never both remove a
  * lock and both go on to hold it: the second one re-reads and finds the first one's live lock. A guard left by a
- * process that died holding it is removed by the same dead-holder rule. True when this call held the guard.
+ * process that died holding it is removed by the same dead-holder rule (a window remains there: two waiters judging the
+ * same dead guard at once, while a third takes a new one, can both go on; it needs a process to die in the
+ * microseconds it holds a guard). True when this call held the guard.
  */
 async function removeStale(file: string, raw: string): Promise<boolean> {
   const guard = `${file}.takeover`;
-  if (!(await createAtomically(guard, JSON.stringify({ pid: process.pid, host: hostname() })))) {
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex') });
+  if (!(await createAtomically(guard, mine))) {
     const g = await readHolder(guard);
     if (g && deadHere(g.holder) && (await readFile(guard, 'utf8').catch(() => null)) === g.raw) await unlink(guard).catch(ignoreMissing);
     return false; // another waiter is taking over; the next poll sees the outcome
@@ -82,7 +108,7 @@ async function removeStale(file: string, raw: string): Promise<boolean> {
     if ((await readFile(file, 'utf8').catch(() => null)) === raw) await unlink(file).catch(ignoreMissing);
     return true;
   } finally {
-    await unlink(guard);
+    if ((await readFile(guard, 'utf8').catch(() => null)) === mine) await unlink(guard).catch(ignoreMissing);
   }
 }
 

@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { newEventId, PersistedActors, TransitionLog } from '../actors/index.js';
 import { runIds } from '../engine/index.js';
-import { addWorktree, BranchLockedError, branchExists, GitError, isClean, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
+import { addWorktree, BranchLockedError, branchExists, GitError, isClean, processAlive, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { EntityNotFoundError, getRunSource, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
@@ -206,14 +207,21 @@ export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest):
 
 /**
  * A commit not merged yet is reverted on the workstream's integration branch, in the worktree the run's engine applies
- * and commits patches in and runs tasks in: refused while that engine is alive (it said so within 3 heartbeat
- * intervals, the rule `gantry worker` uses), since a reset undoing a failed rollback would drop its work.
+ * and commits patches in and runs tasks in: refused while that engine is alive, since a reset undoing a failed
+ * rollback would drop its work. Alive: it has not stopped (Ctrl-C clears its heartbeat), its last heartbeat is within
+ * 3 intervals of the run's recorded plan, and — on this host — its process still exists (a killed engine's is gone).
  */
 async function refuseWhileEngineLive(db: Kysely<Database>, req: RollbackRequest, runId: string, ws: string, branch: string, now: number): Promise<void> {
   const source = await getRunSource(db, runId);
   const beat = source?.engineHeartbeatAt?.getTime() ?? null;
-  if (beat === null || now - beat > 3 * req.plan.workers.heartbeat_interval_sec * 1000) return;
-  throw refuse(req.ledgerId, `its commit is only on ${branch}, the integration branch of workstream ${ws}, which the live engine of run ${runId} (pid ${source!.enginePid ?? '?'} on ${source!.engineHost}) is using; wait until the workstream merges, or stop the run (Ctrl-C) and roll back before \`gantry resume\``);
+  if (!source || beat === null) return;
+  const recorded = (source.plan['workers'] as { heartbeat_interval_sec?: unknown } | undefined)?.heartbeat_interval_sec;
+  const intervalSec = typeof recorded === 'number' ? recorded : req.plan.workers.heartbeat_interval_sec;
+  if (now - beat > 3 * intervalSec * 1000) return;
+  const here = source.engineHost === hostname() && source.enginePid !== null;
+  if (here && !processAlive(source.enginePid!)) return;
+  const where = here ? `pid ${source.enginePid}` : `pid ${source.enginePid ?? '?'} on ${source.engineHost}, heartbeat ${Math.round((now - beat) / 1000)} s ago; judged gone after ${3 * intervalSec} s`;
+  throw refuse(req.ledgerId, `its commit is only on ${branch}, the integration branch of workstream ${ws}, which the live engine of run ${runId} (${where}) is using; wait until the workstream merges, or stop the run (Ctrl-C) and roll back before \`gantry resume\``);
 }
 
 /** The rollback proper, holding the branch lock: clean-tree check, compensation plan, ledger edge, notice. */

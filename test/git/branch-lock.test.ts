@@ -110,6 +110,17 @@ describe('withBranchLock', () => {
     }
   }, 60_000);
 
+  it('a takeover guard left by a process that died holding it is cleared, then the dead holder’s lock is taken over', async () => {
+    const file = await branchLockFile(repo, 'main');
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.on('exit', r));
+    await writeFile(file, JSON.stringify({ holder: 'dead', pid: dead.pid, host: hostname(), since: new Date(0).toISOString() }));
+    await writeFile(`${file}.takeover`, JSON.stringify({ pid: dead.pid, host: hostname(), nonce: 'x' }));
+    expect(await withBranchLock(repo, 'main', { holder: 'me', waitMs: 5_000, pollMs: 5 }, async () => 'ran')).toBe('ran');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.takeover`)).toBe(false);
+  });
+
   it('a lock file nobody can read as a lock (hand-made) is never taken over: the wait ends naming the file', async () => {
     const file = await branchLockFile(repo, 'main');
     await writeFile(file, '');
