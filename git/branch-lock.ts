@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -35,11 +35,14 @@ async function readHolder(file: string): Promise<{ raw: string; holder: Record<s
   }
 }
 
-/** The lock file of `branch`: `<git common dir>/gantry-locks/<branch, URI-encoded>.lock`, shared by every worktree. */
+/** The lock file of `branch`: `<git common dir>/gantry-locks/<branch, URI-encoded; hashed when long>.lock`, shared by every worktree. */
 export async function branchLockFile(repo: string, branch: string): Promise<string> {
   assertRefArgument('branch', branch);
   const common = (await runGit(repo, ['rev-parse', '--git-common-dir'])).stdout.trim();
-  return join(isAbsolute(common) ? common : join(repo, common), 'gantry-locks', `${encodeURIComponent(branch)}.lock`);
+  // Long names (file names stop at 255 bytes, and `.takeover` and temp suffixes are added) are cut and hashed.
+  const encoded = encodeURIComponent(branch);
+  const name = encoded.length <= 120 ? encoded : `${encoded.slice(0, 80)}-${createHash('sha256').update(branch).digest('hex').slice(0, 32)}`;
+  return join(isAbsolute(common) ? common : join(repo, common), 'gantry-locks', `${name}.lock`);
 }
 
 /**

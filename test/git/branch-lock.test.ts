@@ -44,6 +44,10 @@ describe('withBranchLock', () => {
     const seen = await withBranchLock(repo, 'feature/x', { holder: 'test' }, async () => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>);
     expect(seen).toMatchObject({ holder: 'test', pid: process.pid });
     expect(existsSync(file)).toBe(false);
+    const long = `feature/${'x'.repeat(230)}`;
+    const longFile = await branchLockFile(repo, long);
+    expect(longFile).toMatch(/gantry-locks\/feature%2Fx{70}-[0-9a-f]{32}\.lock$/);
+    expect(await withBranchLock(repo, long, { holder: 'test' }, async () => existsSync(longFile))).toBe(true);
   });
 
   it('serialises holders in one process and releases when the holder throws', async () => {
