@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AnyMachineSnapshot } from 'xstate';
 import { applyEvent, initialSnapshot, persistSnapshot } from '../machines/index.js';
-import { loadEntities, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
+import { loadEntitiesOfTypes, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { overrideSnapshot } from './override-snapshot.js';
 
@@ -37,12 +37,9 @@ export async function replayAudit(db: Kysely<Database>, opts: { entityType?: str
   const flush = async () => {
     const batch = replayed;
     replayed = [];
-    const byType = new Map<string, string[]>();
-    for (const r of batch) if ('snap' in r.result) byType.set(r.first.entityType, [...(byType.get(r.first.entityType) ?? []), r.first.entityId]);
-    const found = new Map<string, Map<string, EntityRecord>>();
-    for (const [type, ids] of byType) found.set(type, await loadEntities(db, type, ids));
+    const found = await loadEntitiesOfTypes(db, batch.filter((r) => 'snap' in r.result).map((r) => ({ entityType: r.first.entityType, id: r.first.entityId })));
     for (const r of batch) {
-      const m = 'mismatch' in r.result ? r.result.mismatch : compareStored(r.first, r.result.snap, found.get(r.first.entityType)!.get(r.first.entityId));
+      const m = 'mismatch' in r.result ? r.result.mismatch : compareStored(r.first, r.result.snap, found(r.first.entityType, r.first.entityId));
       if (m && mismatches.length < limit) mismatches.push(m);
     }
   };

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { loadEntities, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
+import { loadEntitiesOfTypes, readAllChains, type AuditRecord, type Database, type EntityRecord } from '../persistence/index.js';
 import { auditHash } from './audit-hash.js';
 
 /** The first place an audit chain does not hold. */
@@ -66,12 +66,9 @@ export async function verifyAudit(db: Kysely<Database>, opts: { entityType?: str
   const flush = async (): Promise<AuditVerification | null> => {
     const batch = closed;
     closed = [];
-    const byType = new Map<string, string[]>();
-    for (const c of batch) byType.set(c.last.entityType, [...(byType.get(c.last.entityType) ?? []), c.last.entityId]);
-    const found = new Map<string, Map<string, EntityRecord>>();
-    for (const [type, ids] of byType) found.set(type, await loadEntities(db, type, ids));
+    const found = await loadEntitiesOfTypes(db, batch.map((c) => ({ entityType: c.last.entityType, id: c.last.entityId })));
     for (const c of batch) {
-      const problem = chainEndProblem(c.last, found.get(c.last.entityType)!.get(c.last.entityId));
+      const problem = chainEndProblem(c.last, found(c.last.entityType, c.last.entityId));
       if (problem) return broken(c.last, problem, c);
     }
     return null;

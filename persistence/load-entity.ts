@@ -27,6 +27,15 @@ export async function loadEntities(db: Kysely<Database>, entityType: string, ids
   return out;
 }
 
+/** Entities of any types, one query per type: a lookup by (type, id) that answers undefined for a missing row. */
+export async function loadEntitiesOfTypes(db: Kysely<Database>, keys: readonly { readonly entityType: string; readonly id: string }[]): Promise<(entityType: string, id: string) => EntityRecord | undefined> {
+  const byType = new Map<string, string[]>();
+  for (const k of keys) byType.set(k.entityType, [...(byType.get(k.entityType) ?? []), k.id]);
+  const found = new Map<string, Map<string, EntityRecord>>();
+  for (const [type, ids] of byType) found.set(type, await loadEntities(db, type, ids));
+  return (entityType, id) => found.get(entityType)?.get(id);
+}
+
 /** Every entity of one type, in id order, read in pages of `pageSize` (for audit verification and replay). */
 export async function* scanEntities(db: Kysely<Database>, entityType: string, pageSize = 1000): AsyncGenerator<EntityRecord> {
   const info = entityTable(entityType);

@@ -2,6 +2,7 @@
 // argv, the producer's backlog gate, the measurement window and the JSON result printed on stdout.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 
 /**
  * The run configuration, as JSON in argv[2]: { url, schema, seconds, warmup, batch, backlog, rate? } and runner
@@ -100,4 +101,16 @@ export function emit(result) {
 export function packageVersion(name) {
   const text = readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url), 'utf8');
   return JSON.parse(text).version;
+}
+
+/** Runs `main`, then drops the run's fresh schema `cfg.schema` whatever happened. */
+export async function runThenDropSchema(cfg, main) {
+  try {
+    await main();
+  } finally {
+    const client = new pg.Client({ connectionString: cfg.url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${cfg.schema}" CASCADE`);
+    await client.end();
+  }
 }

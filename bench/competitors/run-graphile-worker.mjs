@@ -2,9 +2,8 @@
 // batched completion, prepared statements) and a producer adding jobs in batches with addJobs, in one process.
 // Prints one JSON result line; the schema it creates is dropped at the end.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { makeWorkerUtils, run } from 'graphile-worker';
-import { Meter, config, emit, packageVersion } from './common.mjs';
+import { Meter, config, emit, packageVersion, runThenDropSchema } from './common.mjs';
 
 const cfg = config();
 const version = packageVersion('graphile-worker');
@@ -52,15 +51,4 @@ async function main() {
   emit(result);
 }
 
-async function dropSchema() {
-  const client = new pg.Client({ connectionString: cfg.url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${cfg.schema}" CASCADE`);
-  await client.end();
-}
-
-try {
-  await main();
-} finally {
-  await dropSchema();
-}
+await runThenDropSchema(cfg, main);

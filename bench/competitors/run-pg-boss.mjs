@@ -2,9 +2,8 @@
 // batchSize, burst fetching while batches come back full, LISTEN/NOTIFY wake-up) and a producer inserting jobs in
 // batches with insert(), in one process. Prints one JSON result line; the schema it creates is dropped at the end.
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { Meter, config, emit, packageVersion } from './common.mjs';
+import { Meter, config, emit, packageVersion, runThenDropSchema } from './common.mjs';
 
 const cfg = config();
 const QUEUE = 'noop';
@@ -55,15 +54,4 @@ async function main() {
   emit(result);
 }
 
-async function dropSchema() {
-  const client = new pg.Client({ connectionString: cfg.url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${cfg.schema}" CASCADE`);
-  await client.end();
-}
-
-try {
-  await main();
-} finally {
-  await dropSchema();
-}
+await runThenDropSchema(cfg, main);

@@ -34,6 +34,12 @@ export function writeCmd(file: string, content: string): string[] {
   return ['node', '-e', `require('fs').mkdirSync(require('path').dirname(${JSON.stringify(file)}),{recursive:true});require('fs').writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(content)})`];
 }
 
+/** {@link writeCmd}, then keeps the process alive `ms` (a window in which the engine is stopped or killed). */
+export function slowWriteCmd(file: string, content: string, ms: number): string[] {
+  const [node, flag, code] = writeCmd(file, content);
+  return [node!, flag!, `${code};setTimeout(()=>{}, ${ms})`];
+}
+
 /** Writes `plan` (an object, JSON) into the sandbox and runs it with fresh actors on `db`; fast retry settings. */
 export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan: Record<string, unknown>): Promise<{ status: RunStatus; actors: PersistedActors }> {
   const file = join(box.dir, 'plan.json');

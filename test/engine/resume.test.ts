@@ -7,13 +7,7 @@ import { runGit } from '../../git/index.js';
 import { createDatabase } from '../../persistence/index.js';
 import { ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName, type TestDatabaseKind } from '../support/test-database.js';
-import { makeSandbox, writeCmd, type EngineSandbox } from './engine-fixtures.js';
-
-/** Writes the file, then keeps the process alive `ms` (the window in which the engine is stopped). */
-function slowWriteCmd(file: string, content: string, ms: number): string[] {
-  const [node, flag, code] = writeCmd(file, content);
-  return [node!, flag!, `${code};setTimeout(()=>{}, ${ms})`];
-}
+import { makeSandbox, slowWriteCmd, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
 const PLAN = {
   run: { id: 'rs', phase: 'PH-1', repository: './repo', target_branch: 'main' },

@@ -6,19 +6,13 @@ import type { Browser, Page } from 'playwright-core';
 import { recomputeHash } from '../../actors/index.js';
 import { startInspectServer } from '../../visualizer/index.js';
 import { ROOT } from '../cli/run-gantry.js';
-import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
+import { makeSandbox, slowWriteCmd, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
 import { childDone, waitForLine } from '../support/spawn-child.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 // engine.md §7.1, the PostgreSQL cases of live-page.test.ts: a run executes in a separate `gantry` process on a
 // schema while the page (served by `gantry inspect` or by startInspectServer here, both LISTENing) shows it live.
-
-/** Writes the file, then keeps the process alive `ms` (the window in which the engine is killed). */
-function slowWriteCmd(file: string, content: string, ms: number): string[] {
-  const [node, flag, code] = writeCmd(file, content);
-  return [node!, flag!, `${code};setTimeout(()=>{}, ${ms})`];
-}
 
 const PLAN = {
   run: { id: 'lv', phase: 'PH-1', repository: './repo', target_branch: 'main' },
