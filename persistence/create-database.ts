@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { PgliteDialect } from './pglite-dialect.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-statements.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
@@ -113,7 +114,7 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
     usePglitePreparedStatements(pglite);
     if (schema) await pglite.query(`create schema if not exists "${schema}"`);
     db = new Kysely<Database>({
-      dialect: new PGliteDialect({
+      dialect: new PgliteDialect({
         pglite,
         ...(schema ? { onCreateConnection: async (c) => void (await c.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`))) } : {}),
       }),
