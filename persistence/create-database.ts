@@ -1,3 +1,6 @@
+/// <reference types="emscripten" preserve="true" />
+// PGlite's declarations use the Emscripten globals without referencing them (@types/emscripten is only its dev
+// dependency): this reference, kept in our .d.ts, lets a service with `skipLibCheck: false` compile against `DatabaseOptions`.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';

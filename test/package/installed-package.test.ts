@@ -55,7 +55,7 @@ describe('the packed gantry, installed into a fresh service', () => {
           refused: 'InvalidTransitionError',
           state: 'completed',
           worker: null,
-          history: ['created', 'scheduler_assigned', 'worker_started', 'execution_completed', 'validation_passed'],
+          history: ['create', 'scheduler_assigned', 'worker_started', 'execution_completed', 'validation_passed'],
           audit: { ok: true, rows: 5 },
           machines: 8,
           applyEvent: 'function',

@@ -101,7 +101,7 @@ console.log(JSON.stringify({
   worker: view.context.worker_id,
   history: history.map((r) => r.trigger),
   audit: { ok: audit.ok, rows: audit.rows },
-  machines: machineCatalog.length,
+  machines: Object.keys(machineCatalog).length,
   applyEvent: typeof applyEvent,
   engine: [typeof runPlan, typeof loadPlan],
   deep,
@@ -132,7 +132,7 @@ await actors.create('task', 'fix-lint', { max_retries: 2, required_capabilities:
 const sent: CommittedTransition = await actors.send('task', 'fix-lint', { type: 'scheduler_assigned' });
 const claimed: CommittedTransition[] = await actors.claim({ workerId: 'agent-1', capabilities: ['node'] });
 const view: EntityView = await actors.load('task', 'fix-lint');
-const types: EntityType[] = machineCatalog.map((m) => m.entityType);
+const types: EntityType[] = Object.values(machineCatalog).map((m) => m.entityType);
 const ok: boolean = (await verifyAudit(db)).ok;
 const status: RunStatus = await runPlan(actors, db, await loadPlan('plan.yaml'), { stateDir: '.state' });
 console.log(sent.to, claimed.length, view.state, types, ok, status);
