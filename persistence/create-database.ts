@@ -5,7 +5,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
 import { PgliteDialect } from './pglite-dialect.js';
@@ -84,6 +83,8 @@ function handle(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: strin
 
 async function openPostgres(url: string, schema: string | null, max: number | undefined): Promise<DatabaseHandle> {
   const target = redactUrl(url);
+  // Loaded only for PostgreSQL: commands on the embedded PGlite never load the pg driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: max ?? 10,

@@ -121,21 +121,23 @@ export function serviceTsconfig(files: readonly string[]): string {
 }
 
 /** A strict TypeScript service that uses the library, the machines and the engine as documented: must compile. */
-export const TS_SERVICE_OK = `import { createDatabase, migrateToLatest, PersistedActors, verifyAudit, type CommittedTransition, type EntityView } from 'gantry';
+export const TS_SERVICE_OK = `import { createDatabase, migrateToLatest, PersistedActors, verifyAudit, type DatabaseHandle } from 'gantry';
 import { machineCatalog, type EntityType } from 'gantry/machines';
 import { loadPlan, runPlan, type RunStatus } from 'gantry/engine';
 
-const { db, close } = await createDatabase({ stateDir: '.state' });
+const handle: DatabaseHandle = await createDatabase({ stateDir: '.state' });
+const { db, close } = handle;
 await migrateToLatest(db);
 const actors = new PersistedActors({ db, transitionLog: null });
 await actors.create('task', 'fix-lint', { max_retries: 2, required_capabilities: ['node'] });
-const sent: CommittedTransition = await actors.send('task', 'fix-lint', { type: 'scheduler_assigned' });
-const claimed: CommittedTransition[] = await actors.claim({ workerId: 'agent-1', capabilities: ['node'] });
-const view: EntityView = await actors.load('task', 'fix-lint');
+const sent = await actors.send('task', 'fix-lint', { type: 'scheduler_assigned' });
+const claimed = await actors.claim({ workerId: 'agent-1', capabilities: ['node'] });
+const view = await actors.load('task', 'fix-lint');
 const types: EntityType[] = Object.values(machineCatalog).map((m) => m.entityType);
 const ok: boolean = (await verifyAudit(db)).ok;
 const status: RunStatus = await runPlan(actors, db, await loadPlan('plan.yaml'), { stateDir: '.state' });
-console.log(sent.to, claimed.length, view.state, types, ok, status);
+const to: string = sent.to;
+console.log(to, claimed.length, view.state, view.version, types, ok, status.state);
 await actors.close();
 await close();
 `;
