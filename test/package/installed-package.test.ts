@@ -19,6 +19,9 @@ import {
   TS_SERVICE_OK,
 } from './service-fixtures.js';
 
+/** A first start of embedded PGlite (initdb of a new data directory) takes a while on a loaded machine. */
+const SLOW = 240_000;
+
 /** The TypeScript compiler of our devDependencies. */
 const TSC = join(ROOT, 'node_modules', '.bin', 'tsc');
 
@@ -69,7 +72,7 @@ describe('the packed gantry, installed into a fresh service', () => {
           await h.close();
         }
       }
-    });
+    }, SLOW);
   });
 
   describe('a strict TypeScript service (module nodenext)', () => {
@@ -107,6 +110,6 @@ describe('the packed gantry, installed into a fresh service', () => {
       expect(r.code).toBe(0);
       expect((JSON.parse(r.stdout) as { state: string }).state).toBe('succeeded');
       expect((await git('show', 'main:hello.txt')).stdout).toBe('hello\n');
-    });
+    }, SLOW);
   });
 });
