@@ -54,12 +54,25 @@ async function currentSchema(db: Kysely<any>): Promise<string> {
 }
 
 /**
+ * Whether every known migration is recorded as applied, in two small queries: the common case of every command
+ * start, where Kysely's migrator would first introspect and create its tables and lock row (slow on a cold PGlite).
+ */
+async function upToDate(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`select to_regclass(${MIGRATION_TABLE}) is not null as present`.execute(db);
+  if (rows[0]?.present !== true) return false;
+  const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+  const names = new Set(applied.rows.map((r) => r.name));
+  return Object.keys(migrations).every((name) => names.has(name));
+}
+
+/**
  * Applies every pending migration in ONE transaction, serialised by Kysely's migration lock (a session-level
  * `pg_advisory_lock` on PostgreSQL, taken before the transaction; PGlite has one connection and needs none), so
  * concurrent migrators never apply a migration twice; Kysely's creation of its own tables tolerates a concurrent
- * creator. A second run is a no-op.
+ * creator. A second run is a no-op (and only reads the migration table).
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
+  if (await upToDate(db)) return { applied: [] };
   const schema = await currentSchema(db);
   let failure: { name: string; error: unknown } | null = null;
   const onError = (name: string, error: unknown) => (failure ??= { name, error });
