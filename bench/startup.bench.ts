@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,6 +77,7 @@ try {
   const times = new Map(cases.map(([name]) => [name, [] as number[]]));
   for (let i = 0; i < runs; i++) for (const [name, args] of cases) times.get(name)!.push(timeOnce(args, dir));
   const base = median(times.get('node -e 0')!);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}`);
   const width = Math.max(...cases.map(([n]) => n.length));
   console.log(`${'command'.padEnd(width)}  median ms  fastest ms  median − node -e 0   (${runs} runs each, interleaved)`);
   for (const [name] of cases) {
