@@ -13,6 +13,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { PersistenceError } from './errors.js';
 
 /** How to open the Kysely side of an embedded PGlite instance. */
 export interface PgliteDialectConfig {
@@ -32,6 +33,9 @@ export class PgliteAdapter extends PostgresAdapter {
   override async releaseMigrationLock(): Promise<void> {}
 }
 
+/** What a transaction callback throws to make PGlite roll back (not an error: the caller asked for it). */
+const ROLLED_BACK = new PersistenceError('transaction rolled back on request');
+
 /** One PGlite query, with a transaction's handle while one is open. */
 class PgliteConnection implements DatabaseConnection {
   #tx: Transaction | null = null;
@@ -46,7 +50,7 @@ class PgliteConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('PGlite does not stream query results');
+    throw new PersistenceError('PGlite does not stream query results: use execute()');
   }
 
   /**
@@ -60,8 +64,8 @@ class PgliteConnection implements DatabaseConnection {
     this.#closed = this.pglite.transaction(async (tx) => {
       this.#tx = tx;
       begun();
-      // Throwing makes PGlite roll back (and reject `closed`, which a rollback ignores).
-      if (!(await outcome)) throw new Error('rolled back');
+      // Throwing makes PGlite roll back; `end(false)` expects exactly this rejection of `closed`.
+      if (!(await outcome)) throw ROLLED_BACK;
     });
     // A failed BEGIN rejects `closed` before `started` resolves.
     await Promise.race([started, this.#closed]);
@@ -73,7 +77,10 @@ class PgliteConnection implements DatabaseConnection {
     this.#finish?.(commit);
     try {
       if (commit) await closed;
-      else await closed?.catch(() => undefined);
+      else
+        await closed?.catch((err: unknown) => {
+          if (err !== ROLLED_BACK) throw err;
+        });
     } finally {
       this.#tx = null;
       this.#finish = null;
