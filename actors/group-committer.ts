@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, type Database } from '../persistence/index.js';
+import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, isSingleConnection, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
 import { loadedEntity } from './loaded-entity.js';
@@ -36,7 +36,7 @@ export interface GroupCommitterOptions {
 
 /** Whether the Kysely instance reaches a database with more than one connection (PostgreSQL pools, not PGlite). */
 function multipleConnections(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter.supportsMultipleConnections !== false;
+  return !isSingleConnection(db);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { BrokenCommandError, UnknownCommandError } from './errors.js';
 
@@ -24,6 +24,30 @@ function commandFiles(): Map<string, string> {
   return files;
 }
 
+/** What help and option parsing need of a command: everything but its `run`. */
+export type CommandInfo = Omit<Command, 'run'>;
+
+/**
+ * The manifest `npm run build` writes beside the compiled registry (scripts/build.js): every command's info, so that
+ * help and option parsing import no command file (and nothing of the engine, PGlite or kysely behind them). Absent
+ * beside the TypeScript sources, where the command files are imported instead and can never be stale.
+ */
+const MANIFEST = new URL('./command-manifest.json', import.meta.url);
+
+/** Command name → its info from the manifest, read once; null when there is no manifest. */
+let manifest: Map<string, CommandInfo> | null | undefined;
+function builtManifest(): Map<string, CommandInfo> | null {
+  if (manifest !== undefined) return manifest;
+  let text: string;
+  try {
+    text = readFileSync(MANIFEST, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return (manifest = null);
+  }
+  return (manifest = new Map((JSON.parse(text) as CommandInfo[]).map((c) => [c.name, c])));
+}
+
 /** `db migrate` → `dbMigrateCommand`: the export each command file must provide. */
 function exportNameOf(name: string): string {
   const words = name.split(/[ -]/);
@@ -36,7 +60,8 @@ function isCommand(value: unknown): value is Command {
 
 /**
  * The registry of `gantry` commands, discovered from the files of `cli/commands/` so that adding a command is adding
- * a file. Only the invoked command's file is imported (startup stays fast); help imports them all.
+ * a file. Only the invoked command's file is imported (startup stays fast); help reads the build's manifest (or,
+ * from the sources, imports the command files).
  */
 export const commandRegistry = {
   /** Every command name, sorted. */
@@ -63,8 +88,18 @@ export const commandRegistry = {
     return command;
   },
 
-  /** Every command, loaded, in name order (for help). */
+  /** Every command, loaded, in name order (the build writes the manifest from it). */
   async loadAll(): Promise<Command[]> {
     return Promise.all(this.names().map((n) => this.load(n)));
+  },
+
+  /** One command's info for help and option parsing: from the build's manifest, else by loading its file. */
+  async info(name: string): Promise<CommandInfo> {
+    return builtManifest()?.get(name) ?? this.load(name);
+  },
+
+  /** Every command's info, in name order (for the command list). */
+  async infoAll(): Promise<CommandInfo[]> {
+    return Promise.all(this.names().map((n) => this.info(n)));
   },
 };

@@ -1,4 +1,5 @@
-import type { Command, OptionsConfig } from './command.js';
+import type { OptionsConfig } from './command.js';
+import type { CommandInfo } from './command-registry.js';
 
 /** The options every command accepts, parsed by the dispatcher (plan.md "Global options"). */
 export const GLOBAL_OPTIONS = {
@@ -28,7 +29,7 @@ function optionSynopsis(name: string, spec: OptionsConfig[string]): string {
 /** Help texts of the `gantry` program: the command list and one command's help. */
 export const helpText = {
   /** `gantry --help`: usage, the commands with their summaries, the global options. */
-  program(commands: readonly Command[]): string {
+  program(commands: readonly Pick<CommandInfo, 'name' | 'summary'>[]): string {
     return [
       'Gantry: a durable, statechart-driven orchestration engine.',
       '',
@@ -46,7 +47,7 @@ export const helpText = {
   },
 
   /** `gantry help COMMAND` or `gantry COMMAND --help`: synopsis, description, options. */
-  command(command: Command): string {
+  command(command: CommandInfo): string {
     const own = Object.entries(command.options ?? {}).map(([n, s]) => [optionSynopsis(n, s), command.optionHelp?.[n] ?? ''] as const);
     return [
       `usage: gantry ${command.usage}`,

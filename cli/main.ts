@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { Command, CommandContext, GlobalOptions, OptionValues, Output } from './command.js';
-import { commandRegistry } from './command-registry.js';
+import type { CommandContext, GlobalOptions, OptionValues, Output } from './command.js';
+import { commandRegistry, type CommandInfo } from './command-registry.js';
 import { EXIT, exitCodeOf, isExpectedError, UnknownCommandError, UsageError } from './errors.js';
 import { GLOBAL_OPTIONS, helpText } from './help-text.js';
 
@@ -41,7 +41,7 @@ function globalsOf(values: OptionValues): GlobalOptions {
   return { db: db === '' ? null : db, stateDir, json: values.json === true };
 }
 
-function parse(argv: string[], command: Command | null): { values: OptionValues; positionals: string[] } {
+function parse(argv: string[], command: CommandInfo | null): { values: OptionValues; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...command?.options }, allowPositionals: true, strict: true });
     return { values: values as OptionValues, positionals };
@@ -60,7 +60,7 @@ async function dispatch(argv: readonly string[], io: Output): Promise<number> {
     const { values } = parse([...argv], null);
     if (words.length > 0) throw new UnknownCommandError(argv[words[0]!]!, commandRegistry.names());
     // Bare `gantry` is a usage error: the list goes to standard error then.
-    const text = helpText.program(await commandRegistry.loadAll());
+    const text = helpText.program(await commandRegistry.infoAll());
     if (values.help !== true) {
       io.err(text);
       return EXIT.badInput;
@@ -68,16 +68,18 @@ async function dispatch(argv: readonly string[], io: Output): Promise<number> {
     io.out(text);
     return EXIT.ok;
   }
-  const command = await commandRegistry.load(resolved.name);
+  // Options and help come from the command's info; its file (and what it imports) is loaded only to run it.
+  const info = await commandRegistry.info(resolved.name);
   const used = new Set(words.slice(0, resolved.consumed));
   const { values, positionals } = parse(
     argv.filter((_, i) => !used.has(i)),
-    command,
+    info,
   );
   if (values.help === true) {
-    io.out(helpText.command(command));
+    io.out(helpText.command(info));
     return EXIT.ok;
   }
+  const command = await commandRegistry.load(resolved.name);
   const ctx: CommandContext = { command: command.name, positionals, options: values, global: globalsOf(values), io };
   return command.run(ctx);
 }

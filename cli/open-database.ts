@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PersistedActors } from '../actors/index.js';
+import type { PersistedActors } from '../actors/index.js';
 import { createDatabase, migrateToLatest, resolveDatabaseOptions, type DatabaseHandle } from '../persistence/index.js';
 import type { GlobalOptions } from './command.js';
 import { UsageError } from './errors.js';
@@ -35,6 +35,8 @@ export async function withDatabase<T>(global: GlobalOptions, fn: (handle: Databa
 
 /** Runs `fn` with persisted actors on the opened database (JSONL under the state directory), closing both after. */
 export async function withActors<T>(global: GlobalOptions, fn: (actors: PersistedActors, handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: commands that only read the database (status …) never load the machines.
+  const { PersistedActors } = await import('../actors/index.js');
   const handle = await openDatabase(global);
   const actors = new PersistedActors({ db: handle.db, transitionLog: join(global.stateDir, 'transitions.jsonl') });
   try {

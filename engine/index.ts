@@ -1,32 +1,29 @@
-// The engine (engine.md §1–3, milestone 1): runs a validated plan end to end in one process, every step a persisted
-// transition of the eight machines; git worktrees per workstream, patch ledger, gates, breakers, merge and archive.
-export * from './errors.js';
-export * from './entity-ids.js';
-export * from './sleep.js';
-export * from './run-source.js';
-export * from './insert-patch.js';
-export * from './change-signal.js';
-export * from './run-context.js';
-export * from './entity-facts.js';
-export * from './worktree.js';
-export * from './breaker-gate.js';
-export * from './pick-worker.js';
-export * from './run-gates.js';
-export * from './validate-task.js';
-export * from './resume-validation.js';
-export * from './run-claimed-task.js';
-export * from './dispatch-task.js';
-export * from './watch-workers.js';
-export * from './run-pulse.js';
-export * from './workerless-notice.js';
-export * from './join-run.js';
-export * from './worker-process.js';
-export * from './execute-task.js';
-export * from './archive-workstream.js';
-export * from './settle-workstream.js';
-export * from './settle-run.js';
-export * from './start-run.js';
-export * from './run-status.js';
-export * from './run-plan.js';
-export * from './repair-run.js';
-export * from './resume-run.js';
+// The engine (the `gantry/engine` entry of the package; engine.md §1–3): runs a validated plan end to end in one
+// process, every step a persisted transition of the eight machines — git worktrees per workstream, patch ledger,
+// gates, breakers, merge and archive — resumes a stopped run, and reports its status. With the plan loader, so a
+// service can go from a plan file to a finished run with this entry and the root one. A chosen list: the steps
+// (dispatch, validation, gates, settlement …) stay inside.
+export { EngineError, RunInterruptedError, RunNotFoundError, RunSetupError, RunSourceNotFoundError } from './errors.js';
+export type { EngineOptions } from './run-context.js';
+export { runIds, type RunIds } from './entity-ids.js';
+export { driveRun, runPlan } from './run-plan.js';
+export { startRun } from './start-run.js';
+export { resumeRun } from './resume-run.js';
+export { runStatus, type EntityState, type RunStatus } from './run-status.js';
+export { readRunSource, type RunSource } from './run-source.js';
+export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcessSummary } from './worker-process.js';
+export {
+  DependencyCycleError,
+  formatPlanIssue,
+  InvalidPhasePolicyError,
+  loadPlan,
+  parsePlan,
+  PlanError,
+  PlanReadError,
+  PlanSyntaxError,
+  PlanValidationError,
+  type LoadPlanOptions,
+  type ParsePlanOptions,
+  type Plan,
+  type PlanIssue,
+} from '../plan/index.js';

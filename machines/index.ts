@@ -1,16 +1,85 @@
-export * from './errors.js';
-export * from './edge-meta.js';
-export * from './schema-parts.js';
-export * from './backoff.js';
-export * from './dependency-facts.js';
-export * from './run-machine.js';
-export * from './workstream-machine.js';
-export * from './task-machine.js';
-export * from './worker-machine.js';
-export * from './uet-worker-machine.js';
-export * from './patch-ledger-machine.js';
-export * from './test-gate-machine.js';
-export * from './circuit-breaker-machine.js';
-export * from './machine-catalog.js';
-export * from './apply-event.js';
-export * from './validate-payload.js';
+// The machines (the `gantry/machines` entry of the package): the eight statecharts with their states, event and
+// input schemas and types, the catalog built from them, the pure transition function and the payload checks.
+// A chosen list: the helpers the definitions are written with (edge tags, dependency facts, schema parts) stay inside.
+export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, type RejectionKind } from './errors.js';
+export type { EdgeMeta, EdgeTag } from './edge-meta.js';
+export { ID_PATTERN, idSchema, type ChildFact } from './schema-parts.js';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+export { RUN_STATES, runEventSchemas, runInputSchema, runMachine, type RunContext, type RunEvent, type RunInput, type RunState } from './run-machine.js';
+export {
+  WORKSTREAM_STATES,
+  workstreamEventSchemas,
+  workstreamInputSchema,
+  workstreamMachine,
+  type WorkstreamContext,
+  type WorkstreamEvent,
+  type WorkstreamInput,
+  type WorkstreamState,
+} from './workstream-machine.js';
+export { TASK_STATES, taskEventSchemas, taskInputSchema, taskMachine, type TaskContext, type TaskEvent, type TaskInput, type TaskState } from './task-machine.js';
+export {
+  canAssign,
+  HEARTBEAT_TIMEOUT_MS,
+  heartbeatTimeoutOf,
+  RECOVERY_TIMEOUT_MS,
+  recoveryTimeoutOf,
+  WORKER_STATES,
+  workerEventSchemas,
+  workerInputSchema,
+  workerMachine,
+  type WorkerContext,
+  type WorkerEvent,
+  type WorkerInput,
+  type WorkerState,
+} from './worker-machine.js';
+export {
+  UET_WORKER_STATES,
+  uetWorkerEventSchemas,
+  uetWorkerInputSchema,
+  uetWorkerMachine,
+  type UetWorkerContext,
+  type UetWorkerEvent,
+  type UetWorkerInput,
+  type UetWorkerState,
+} from './uet-worker-machine.js';
+export {
+  MAX_APPLY_ATTEMPTS,
+  PATCH_LEDGER_STATES,
+  patchLedgerEventSchemas,
+  patchLedgerInputSchema,
+  patchLedgerMachine,
+  type PatchLedgerContext,
+  type PatchLedgerEvent,
+  type PatchLedgerInput,
+  type PatchLedgerState,
+  type ValidationFlags,
+} from './patch-ledger-machine.js';
+export {
+  GATE_PRIORITY,
+  GATE_TIMEOUT_EXIT_CODE,
+  TEST_GATE_STATES,
+  testGateEventSchemas,
+  testGateInputSchema,
+  testGateMachine,
+  type GateType,
+  type TestGateContext,
+  type TestGateEvent,
+  type TestGateInput,
+  type TestGateState,
+} from './test-gate-machine.js';
+export {
+  breakerConfigSchema,
+  CIRCUIT_BREAKER_STATES,
+  circuitBreakerEventSchemas,
+  circuitBreakerInputSchema,
+  circuitBreakerMachine,
+  cooldownRemainingMs,
+  type BreakerConfig,
+  type CircuitBreakerContext,
+  type CircuitBreakerEvent,
+  type CircuitBreakerInput,
+  type CircuitBreakerState,
+} from './circuit-breaker-machine.js';
+export { edgesOf, ENTITY_TYPES, machineCatalog, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
+export { applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
+export { parseEvent, parseInput } from './validate-payload.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { dropAuditDdl, initAuditDdl } from './0001-init-audit.js';
 import { dropGatesDdl, initGatesDdl } from './0001-init-gates.js';
 import { dropPatchesDdl, initPatchesDdl } from './0001-init-patches.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 
 // Frozen with migration 0002 (append-only): operators authorised for manual overrides (SSOT §5.2).
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 
 // Frozen with migration 0003 (append-only): what each run was started from, in the database, so that
 // `gantry resume` and `gantry worker` processes (possibly on another machine) find the plan without the

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import { migration0001Init } from './0001-init.js';
 import { migration0002Operators } from './0002-operators.js';
 import { migration0003RunSources } from './0003-run-sources.js';

@@ -1,10 +1,13 @@
+/// <reference types="emscripten" preserve="true" />
+// PGlite's declarations use the Emscripten globals without referencing them (@types/emscripten is only its dev
+// dependency): this reference, kept in our .d.ts, lets a service with `skipLibCheck: false` compile against `DatabaseOptions`.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './database.js';
 import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { PgliteDialect } from './pglite-dialect.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-statements.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
@@ -80,6 +83,8 @@ function handle(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: strin
 
 async function openPostgres(url: string, schema: string | null, max: number | undefined): Promise<DatabaseHandle> {
   const target = redactUrl(url);
+  // Loaded only for PostgreSQL: commands on the embedded PGlite never load the pg driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: max ?? 10,
@@ -113,7 +118,7 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
     usePglitePreparedStatements(pglite);
     if (schema) await pglite.query(`create schema if not exists "${schema}"`);
     db = new Kysely<Database>({
-      dialect: new PGliteDialect({
+      dialect: new PgliteDialect({
         pglite,
         ...(schema ? { onCreateConnection: async (c) => void (await c.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`))) } : {}),
       }),

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { migrations } from '../migrations/index.js';
 import { MigrationError } from './errors.js';
 
@@ -54,28 +54,32 @@ async function currentSchema(db: Kysely<any>): Promise<string> {
 }
 
 /**
- * Applies every pending migration in ONE transaction, serialised per schema by
- * `pg_advisory_xact_lock` taken before Kysely creates its own tables (so concurrent migrators
- * neither race on `CREATE TABLE` nor apply a migration twice); a second run is a no-op.
+ * Whether every known migration is recorded as applied, in two small queries: the common case of every command
+ * start, where Kysely's migrator would first introspect and create its tables and lock row (slow on a cold PGlite).
+ */
+async function upToDate(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`select to_regclass(${MIGRATION_TABLE}) is not null as present`.execute(db);
+  if (rows[0]?.present !== true) return false;
+  const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+  const names = new Set(applied.rows.map((r) => r.name));
+  return Object.keys(migrations).every((name) => names.has(name));
+}
+
+/**
+ * Applies every pending migration in ONE transaction, serialised by Kysely's migration lock (a session-level
+ * `pg_advisory_lock` on PostgreSQL, taken before the transaction; PGlite has one connection and needs none), so
+ * concurrent migrators never apply a migration twice; Kysely's creation of its own tables tolerates a concurrent
+ * creator. A second run is a no-op (and only reads the migration table).
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
+  if (await upToDate(db)) return { applied: [] };
   const schema = await currentSchema(db);
   let failure: { name: string; error: unknown } | null = null;
   const onError = (name: string, error: unknown) => (failure ??= { name, error });
   try {
-    return await db.connection().execute(async (conn) => {
-      try {
-        return await conn.transaction().execute(async (trx) => {
-          await sql`select pg_advisory_xact_lock(hashtext(${`gantry.migrate:${schema}`}))`.execute(trx);
-          const { error, results } = await migrator(trx, schema, onError).migrateToLatest();
-          if (error) throw error;
-          return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
-        });
-      } finally {
-        // Kysely's session-level lock is left held when its release ran in an aborted transaction.
-        await sql`select pg_advisory_unlock_all()`.execute(conn).catch(() => undefined);
-      }
-    });
+    const { error, results } = await migrator(db, schema, onError).migrateToLatest();
+    if (error) throw error;
+    return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
   } catch (error) {
     const f = failure as { name: string; error: unknown } | null;
     if (f) throw new MigrationError(f.name, { cause: f.error });

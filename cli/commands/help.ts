@@ -11,13 +11,13 @@ export const helpCommand: Command = {
   description: 'Without COMMAND, lists every command. COMMAND may be two words (e.g. `gantry help db migrate`).',
   async run(ctx) {
     if (ctx.positionals.length === 0) {
-      ctx.io.out(helpText.program(await commandRegistry.loadAll()));
+      ctx.io.out(helpText.program(await commandRegistry.infoAll()));
       return EXIT.ok;
     }
     const resolved = commandRegistry.resolve(ctx.positionals);
     if (!resolved) throw new UnknownCommandError(ctx.positionals.join(' '), commandRegistry.names());
     if (resolved.consumed < ctx.positionals.length) throw new UsageError(`unexpected argument '${ctx.positionals[resolved.consumed]}'`, ctx.command);
-    ctx.io.out(helpText.command(await commandRegistry.load(resolved.name)));
+    ctx.io.out(helpText.command(await commandRegistry.info(resolved.name)));
     return EXIT.ok;
   },
 };

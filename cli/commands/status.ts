@@ -1,4 +1,6 @@
-import { RunNotFoundError, runStatus, type EntityState } from '../../engine/index.js';
+// Only the status query and its error: the engine's barrel would load git, processes and the plan loader too.
+import { RunNotFoundError } from '../../engine/errors.js';
+import { runStatus, type EntityState } from '../../engine/run-status.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openDatabase } from '../open-database.js';

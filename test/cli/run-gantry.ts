@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The checkout's root: tests run the real `bin/gantry.js` from here, as a user would. */
+/** The checkout's root: tests run `bin/gantry-dev.js` (the real CLI, from the TypeScript sources, never a stale dist/) from here. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What one `gantry` invocation printed and how it exited. */
@@ -11,10 +11,10 @@ export interface GantryResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/gantry.js ...args` as a child process and resolves with its exit code and output (never rejects on exit codes). */
+/** Runs `node bin/gantry-dev.js ...args` as a child process and resolves with its exit code and output (never rejects on exit codes). */
 export function runGantry(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<GantryResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['bin/gantry.js', ...args], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
     });

@@ -49,7 +49,7 @@ async function side(kind: TestDatabaseKind): Promise<Side> {
 /** Starts `gantry run` and sends `signal` once the slow task is running; resolves with the exit code and output. */
 function runAndSignal(s: Side, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
+    const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
     let stdout = '';
     let stderr = '';
     let sent = false;

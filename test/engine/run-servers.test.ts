@@ -30,7 +30,7 @@ async function slowPlan(box: EngineSandbox, runId: string): Promise<string> {
 
 /** Runs gantry as a child process, resolving the first standard-error line matching `pattern` and the exit. */
 function startGantry(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): { url: Promise<string>; exit: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['bin/gantry.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let found: (u: string) => void;

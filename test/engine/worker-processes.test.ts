@@ -46,7 +46,7 @@ interface Child {
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, ['bin/gantry.js', ...args], { cwd: ROOT, env });
+  const proc = spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -116,7 +116,7 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     await h.close();
     const { DATABASE_URL, ...rest } = process.env;
     const args = schema ? ['--db', DATABASE_URL!, '--state-dir', stateDir] : ['--state-dir', stateDir];
-    const child: ChildProcess = spawn(process.execPath, ['bin/gantry.js', 'metrics', '--port', '0', ...args], { cwd: ROOT, env: schema ? { ...rest, GANTRY_DB_SCHEMA: schema } : rest });
+    const child: ChildProcess = spawn(process.execPath, ['bin/gantry-dev.js', 'metrics', '--port', '0', ...args], { cwd: ROOT, env: schema ? { ...rest, GANTRY_DB_SCHEMA: schema } : rest });
     let text: string;
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -43,7 +43,7 @@ describe.each(testDatabases())('gantry playbook recover-workstream (%s)', (kind)
     auth = ['--operator', 'ops-1', '--token', token];
     const killed = await new Promise<number | null>((resolve, reject) => {
       const { args, env } = cli.invocation();
-      const child = spawn(process.execPath, ['bin/gantry.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+      const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();

@@ -42,7 +42,7 @@ describe.each(testDatabases())('Prometheus scraping gantry run --metrics-port (%
       ],
     }));
     const { args, env } = cli.invocation();
-    run = spawn(process.execPath, ['bin/gantry.js', 'run', plan, '--metrics-port', '0', ...args], { cwd: ROOT, env });
+    run = spawn(process.execPath, ['bin/gantry-dev.js', 'run', plan, '--metrics-port', '0', ...args], { cwd: ROOT, env });
     runDone = new Promise((resolve, reject) => {
       run.on('error', reject);
       run.on('close', (code) => resolve(code));

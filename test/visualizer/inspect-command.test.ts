@@ -16,7 +16,7 @@ function pgliteEnv(): NodeJS.ProcessEnv {
 
 /** Starts `gantry inspect --port 0` and resolves with the child and the URL it printed. */
 function startInspect(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/gantry.js', 'inspect', '--port', '0', '--state-dir', stateDir], { cwd: ROOT, env: pgliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/gantry-dev.js', 'inspect', '--port', '0', '--state-dir', stateDir], { cwd: ROOT, env: pgliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

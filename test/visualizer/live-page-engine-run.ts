@@ -39,9 +39,9 @@ async function engineSide(tdb: TestDatabase): Promise<{ box: EngineSandbox; args
   return { box, args: ['--state-dir', box.stateDir, '--db', tdb.url!], env: { ...rest, GANTRY_DB_SCHEMA: tdb.schema! } };
 }
 
-/** Starts `node bin/gantry.js ...args` as a separate process (stdout and stderr piped). */
+/** Starts `node bin/gantry-dev.js ...args` as a separate process (stdout and stderr piped). */
 function gantry(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['bin/gantry.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const stateOf = (page: Page, type: string, id: string) => page.locator(`#tree button.entity[data-type="${type}"][data-id="${id}"] .state`);

@@ -1,0 +1,31 @@
+// The library (the `gantry` entry of the package): open a database (PostgreSQL or embedded PGlite), migrate it, and
+// drive persisted, audited actors of the eight machines; verify and replay the hash-chained audit. A chosen list,
+// not the internals: the machines themselves are `gantry/machines`, the plan engine `gantry/engine`.
+export { createDatabase, DEFAULT_STATE_DIR, type DatabaseHandle, type DatabaseOptions } from './persistence/create-database.js';
+export { migrateToLatest, migrationStatus, type MigrateResult, type MigrationStatusEntry } from './persistence/migrate.js';
+export type { Database } from './persistence/database.js';
+export type { AuditRecord, Severity } from './persistence/audit-record.js';
+export {
+  BatchOrderError,
+  ConstraintViolationError,
+  DatabaseUnavailableError,
+  EntityExistsError,
+  EntityNotFoundError,
+  MigrationError,
+  OptimisticLockError,
+  PersistenceError,
+  TransactionRequiredError,
+  UnknownColumnError,
+  UnknownEntityTableError,
+  type ConstraintKind,
+} from './persistence/errors.js';
+export { PersistedActors, type EntityView, type PersistedActorsOptions, type SendOptions } from './actors/persisted-actors.js';
+export type { SendMeta } from './actors/decide-transition.js';
+export type { CreateItem, CreateOptions, EntityLinks } from './actors/creation-plan.js';
+export type { ClaimRequest } from './actors/claim-tasks.js';
+export type { CommittedTransition, TransitionListener } from './actors/transition-listeners.js';
+export { verifyAudit, type AuditVerification, type BrokenLink } from './actors/verify-audit.js';
+export { replayAudit, type AuditReplay, type ReplayMismatch } from './actors/replay-audit.js';
+export { ActorSystemClosedError, InvalidCreateItemError, InvalidEntityIdError, MachineVersionMismatchError, TimeWentBackwardsError } from './actors/errors.js';
+export { ENTITY_TYPES, type EntityType } from './machines/machine-catalog.js';
+export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, type RejectionKind } from './machines/errors.js';
