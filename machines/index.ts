@@ -14,3 +14,6 @@ export * from './circuit-breaker-machine.js';
 export * from './machine-catalog.js';
 export * from './apply-event.js';
 export * from './validate-payload.js';
+export * from './state-kinds.js';
+export * from './entity-types.js';
+export * from './entity-states.js';
