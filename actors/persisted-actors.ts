@@ -115,7 +115,7 @@ export class PersistedActors {
    * `cause`), and an id that already exists is an `EntityExistsError`; either way nothing is written. Resolves with
    * the views in the order of `items`.
    */
-  async createMany(items: readonly CreateItem[]): Promise<EntityView[]> {
+  async createMany<I extends CreateItem>(items: readonly I[]): Promise<EntityView<I['entityType']>[]> {
     this.open('createMany');
     const seen = new Set<string>();
     const plans = items.map((item, index) => {
@@ -129,7 +129,7 @@ export class PersistedActors {
         throw new InvalidCreateItemError(index, String(item?.entityType), String(item?.id), { cause: error });
       }
     });
-    return (await this.insert(plans)).map((c) => entityView(entityTypeOf(c.loaded.entityType), c.loaded, c.loaded.snapshot, c.persisted));
+    return (await this.insert(plans)).map((c, i) => entityView(items[i]!.entityType, c.loaded, c.loaded.snapshot, c.persisted));
   }
 
   /** Writes validated creations in one transaction, fills the cache, then appends their JSONL lines. */

@@ -66,7 +66,7 @@ describe.each(testDatabases())('persisted actors on %s', (kind) => {
     await expect(actors.create('task', 'bad id')).rejects.toThrow(/invalid task id 'bad id'/);
     await expect(actors.create('task', 'task-z', { max_retries: -1 })).rejects.toBeInstanceOf(InvalidPayloadError);
     await expect(actors.send('task', 'nope', { type: 'scheduler_assigned' })).rejects.toBeInstanceOf(EntityNotFoundError);
-    await expect(actors.create('spaceship', 's1')).rejects.toThrow(/unknown entity type 'spaceship'/);
+    await expect(actors.createUntrusted('spaceship', 's1', {})).rejects.toThrow(/unknown entity type 'spaceship'/);
     expect(await loadEntity(tdb.db, 'task', 'task-z')).toBeNull();
   });
 

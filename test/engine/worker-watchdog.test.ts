@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors, verifyAudit } from '../../actors/index.js';
 import { beatWorker, startRun, watchWorkers, type RunContext } from '../../engine/index.js';
+import type { EntityType } from '../../machines/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
@@ -22,7 +23,7 @@ describe.each(testDatabases())('worker watchdog (%s)', (kind) => {
   let now = Date.now();
   let actors: PersistedActors;
   let ctx: RunContext;
-  const state = async (type: string, id: string) => (await actors.load(type, id)).state;
+  const state = async (type: EntityType, id: string) => (await actors.load(type, id)).state;
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);
