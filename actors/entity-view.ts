@@ -34,6 +34,12 @@ export interface CommittedTransition<T extends EntityType = EntityType> {
 /** A committed transition of any entity type: a union discriminated by `entityType`. */
 export type AnyCommittedTransition = { [T in EntityType]: CommittedTransition<T> }[EntityType];
 
+/** A view whose type was checked at run time, as the union discriminated by `entityType`. */
+export function anyEntityView(v: EntityView): AnyEntityView {
+  // `v` was built by `entityView` for `v.entityType`: its state and context are that machine's.
+  return v as AnyEntityView;
+}
+
 /** `state` as a state of `entityType`, or an error naming both (a stored row whose state its machine lacks). */
 export function stateOfEntity<T extends EntityType>(entityType: T, state: string): StateOf<T> {
   if (!isStateOf(entityType, state)) throw new Error(`${entityType}: '${state}' is not a state of its machine`);
@@ -77,7 +83,10 @@ export function committedTransition<T extends EntityType>(
 }
 
 /** The committed transition of a row of any type, as the union listeners receive. */
-export function anyCommittedTransition(next: { readonly entityType: string; readonly id: string; readonly version: number; readonly snapshot: AnyMachineSnapshot }, canonical: CanonicalEvent): AnyCommittedTransition {
+export function anyCommittedTransition(
+  next: { readonly entityType: string; readonly id: string; readonly version: number; readonly snapshot?: AnyMachineSnapshot; readonly context?: unknown },
+  canonical: CanonicalEvent,
+): AnyCommittedTransition {
   // Type, states and event were checked against one machine: the fields agree with `entityType`.
   return committedTransition(entityTypeOf(next.entityType), next, canonical) as AnyCommittedTransition;
 }

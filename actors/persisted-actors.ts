@@ -21,7 +21,16 @@ import {
 import { claimTasks, type ClaimRequest } from './claim-tasks.js';
 import type { Decision, LoadedEntity, SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
-import { anyCommittedTransition, committedTransition, entityView, type CommittedTransition, type EntityView } from './entity-view.js';
+import {
+  anyCommittedTransition,
+  anyEntityView,
+  committedTransition,
+  entityView,
+  type AnyCommittedTransition,
+  type AnyEntityView,
+  type CommittedTransition,
+  type EntityView,
+} from './entity-view.js';
 import { InspectionEmitter, type InspectedChange, type InspectionObserver } from './inspection-emitter.js';
 import { planCreation, type CreateItem, type CreateOptions, type CreationPlan } from './creation-plan.js';
 import { assertEntityId } from './entity-ids.js';
@@ -103,9 +112,9 @@ export class PersistedActors {
    * (`UnknownEntityTypeError`), `input` must be a JSON object (`InvalidUntrustedInputError`) and is validated by the
    * machine's zod input schema (`InvalidPayloadError`); then it is created as `create` would.
    */
-  async createUntrusted(entityType: string, id: string, input: unknown, opts: CreateOptions = {}): Promise<EntityView> {
+  async createUntrusted(entityType: string, id: string, input: unknown, opts: CreateOptions = {}): Promise<AnyEntityView> {
     const type = entityTypeOf(entityType);
-    return this.create(type, id, objectOf(type, 'input', input ?? {}), opts);
+    return anyEntityView(await this.create(type, id, objectOf(type, 'input', input ?? {}), opts));
   }
 
   /**
@@ -158,8 +167,8 @@ export class PersistedActors {
   }
 
   /** `load` for an entity type named by untrusted input (`UnknownEntityTypeError` when it is none of the eight). */
-  async loadUntrusted(entityType: string, id: string): Promise<EntityView> {
-    return this.load(entityTypeOf(entityType), id);
+  async loadUntrusted(entityType: string, id: string): Promise<AnyEntityView> {
+    return anyEntityView(await this.load(entityTypeOf(entityType), id));
   }
 
   /**
@@ -179,12 +188,13 @@ export class PersistedActors {
    * machine's events (`InvalidTransitionError`) and whose payload passes its zod schema (`InvalidPayloadError`); then
    * it is sent as `send` would.
    */
-  async sendUntrusted(entityType: string, id: string, event: unknown, opts: SendOptions = {}): Promise<CommittedTransition> {
+  async sendUntrusted(entityType: string, id: string, event: unknown, opts: SendOptions = {}): Promise<AnyCommittedTransition> {
     this.open('send');
     const type = entityTypeOf(entityType);
     const payload = objectOf(type, 'event', event);
     const parsed = parseEventOf(type, { now: this.clock(), ...payload });
-    return this.submit(type, id, parsed, payload['now'] === undefined, opts);
+    const committed = await this.submit(type, id, parsed, payload['now'] === undefined, opts);
+    return anyCommittedTransition(committed, committed.canonical);
   }
 
   /** Commits a validated event through the group committer and resolves with its committed transition. */
