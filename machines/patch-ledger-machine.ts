@@ -184,6 +184,8 @@ export const patchLedgerMachine = setup({
       entry: { type: 'enter', params: { state: 'rolled_back' } },
       type: 'final',
     },
+    // Not a failure state: the failure was recorded when the patch entered apply_failed or quarantined; dropping is
+    // its disposal (an operator decision, or §2.5.4 after a fixed patch). rolled_back is one (SSOT §7.2.2: critical).
     dropped: {
       entry: { type: 'enter', params: { state: 'dropped' } },
       type: 'final',
