@@ -74,7 +74,10 @@ export interface SendOptions extends SendMeta {
 /**
  * Persisted actors (engine.md §3, §7.2): every entity an XState machine whose snapshot lives in PostgreSQL/PGlite;
  * every send is decided purely, committed with its audit row in one transaction (group commit across entities,
- * optimistic locking per entity), and only then logged to JSONL and told to listeners.
+ * optimistic locking per entity), and only then logged to JSONL, told to listeners and to the `inspect` observer.
+ * Typed by the machine catalog: `create`, `send`, `load`, `claim` and `subscribe` take and return each entity type's
+ * own input, events, states and context (`InputOf<T>`, `SendEventOf<T>`, `StateOf<T>`, `ContextOf<T>`), so a wrong
+ * event, payload or entity type does not compile; input from outside goes through the `…Untrusted` entries.
  */
 export class PersistedActors {
   private readonly clock: () => number;
