@@ -19,13 +19,18 @@ export {
   UnknownEntityTableError,
   type ConstraintKind,
 } from './persistence/errors.js';
-export { PersistedActors, type EntityView, type PersistedActorsOptions, type SendOptions } from './actors/persisted-actors.js';
+export { PersistedActors, type CreateArgs, type PersistedActorsOptions, type SendOptions } from './actors/persisted-actors.js';
+export type { AnyCommittedTransition, AnyEntityView, CommittedTransition, EntityView } from './actors/entity-view.js';
+export { inspectionSessionId, type InspectionObserver, type PersistedActorRef } from './actors/inspection-emitter.js';
 export type { SendMeta } from './actors/decide-transition.js';
-export type { CreateItem, CreateOptions, EntityLinks } from './actors/creation-plan.js';
+export type { CreateItem, CreateItemOf, CreateOptions, EntityLinks } from './actors/creation-plan.js';
 export type { ClaimRequest } from './actors/claim-tasks.js';
-export type { CommittedTransition, TransitionListener } from './actors/transition-listeners.js';
+export type { TransitionListener } from './actors/transition-listeners.js';
 export { verifyAudit, type AuditVerification, type BrokenLink } from './actors/verify-audit.js';
 export { replayAudit, type AuditReplay, type ReplayMismatch } from './actors/replay-audit.js';
-export { ActorSystemClosedError, InvalidCreateItemError, InvalidEntityIdError, MachineVersionMismatchError, TimeWentBackwardsError } from './actors/errors.js';
+export { ActorSystemClosedError, InvalidCreateItemError, InvalidUntrustedInputError, InvalidEntityIdError, MachineVersionMismatchError, TimeWentBackwardsError } from './actors/errors.js';
 export { ENTITY_TYPES, type EntityType } from './machines/machine-catalog.js';
+export type { ContextOf, EntityTypes, EventOf, EventTypeOf, InputOf, SendEventOf, StateOf } from './machines/entity-types.js';
+export { isFailureState, isTerminal } from './machines/entity-states.js';
+export { REASON_MAX_LENGTH } from './machines/schema-parts.js';
 export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, type RejectionKind } from './machines/errors.js';

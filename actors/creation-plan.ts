@@ -1,4 +1,4 @@
-import { entryOf, initialSnapshot, parseInput, persistSnapshot } from '../machines/index.js';
+import { entryOf, initialSnapshot, InvalidPayloadError, parseInput, persistSnapshot, type EntityType, type InputOf } from '../machines/index.js';
 import type { NewEntity } from '../persistence/index.js';
 import { auditHash, type HashedAuditFields } from './audit-hash.js';
 import { assertEntityId, newEventId } from './entity-ids.js';
@@ -23,12 +23,22 @@ export interface CreateOptions {
   readonly reason?: string;
 }
 
-/** One entity to create with `PersistedActors.createMany`: what `create` takes, as one object. */
-export interface CreateItem extends CreateOptions {
+/** One entity of type `T` to create with `PersistedActors.createMany`: what `create` takes, as one object. */
+export interface CreateItemOf<T extends EntityType> extends CreateOptions {
+  readonly entityType: T;
+  readonly id: string;
+  /** Machine input, typed by the machine and zod-validated; `now` defaults to the clock. */
+  readonly input?: InputOf<T>;
+}
+
+/** One entity of any type to create with `PersistedActors.createMany` (a union discriminated by `entityType`). */
+export type CreateItem = { [T in EntityType]: CreateItemOf<T> }[EntityType];
+
+/** A creation as `planCreation` validates it: the entity type and input not yet checked (untrusted callers). */
+export interface UncheckedCreateItem extends CreateOptions {
   readonly entityType: string;
   readonly id: string;
-  /** Machine input, zod-validated; `now` defaults to the clock. */
-  readonly input?: Record<string, unknown>;
+  readonly input?: unknown;
 }
 
 /** A validated creation: the row and audit row to insert, and the JSONL line to append after commit. */
@@ -42,11 +52,13 @@ export interface CreationPlan {
  * version 1 in the machine's initial state, the creation audit row hash-chained from genesis, and its canonical
  * event. Pure apart from the clock and the event id; throws the validation errors of `create`.
  */
-export function planCreation(item: CreateItem, clock: () => number): CreationPlan {
+export function planCreation(item: UncheckedCreateItem, clock: () => number): CreationPlan {
   const entry = entryOf(item.entityType);
   const entityType = entry.entityType;
   assertEntityId(entityType, item.id);
-  const parsed = parseInput(entityType, { now: clock(), ...item.input });
+  const input = item.input ?? {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InvalidPayloadError(entityType, 'input', ['(root): expected a JSON object']);
+  const parsed = parseInput(entityType, { now: clock(), ...input });
   const snap = initialSnapshot(entityType, parsed);
   const links = item.links ?? {};
   const now = parsed.now as number;

@@ -38,3 +38,12 @@ export class InvalidCreateItemError extends Error {
     super(`createMany item ${index} (${entityType} '${id}'): ${why}; nothing was created`, options);
   }
 }
+
+/** Untrusted input (a shell argument, an HTTP body) that is not a JSON object where an event or input is expected. */
+export class InvalidUntrustedInputError extends Error {
+  override readonly name = 'InvalidUntrustedInputError';
+  constructor(readonly entityType: string, readonly what: 'event' | 'input', readonly value: unknown) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    super(`invalid ${what} for ${entityType}: expected a JSON object, got ${got}`);
+  }
+}

@@ -6,6 +6,8 @@ export * from './audit-metadata.js';
 export * from './entity-ids.js';
 export * from './state-columns.js';
 export * from './transition-log.js';
+export * from './entity-view.js';
+export * from './inspection-emitter.js';
 export * from './transition-listeners.js';
 export * from './decide-transition.js';
 export * from './loaded-entity.js';

@@ -1,5 +1,14 @@
 import type { Kysely } from 'kysely';
-import { entryOf, parseEvent } from '../machines/index.js';
+import {
+  entityTypeOf,
+  entryOf,
+  parseEvent,
+  parseEventOf,
+  type EntityType,
+  type EventOf,
+  type InputOf,
+  type SendEventOf,
+} from '../machines/index.js';
 import {
   EntityExistsError,
   EntityNotFoundError,
@@ -10,15 +19,26 @@ import {
   type Database,
 } from '../persistence/index.js';
 import { claimTasks, type ClaimRequest } from './claim-tasks.js';
-import type { Decision, SendMeta } from './decide-transition.js';
+import type { Decision, LoadedEntity, SendMeta } from './decide-transition.js';
 import { EntityCache } from './entity-cache.js';
+import {
+  anyCommittedTransition,
+  anyEntityView,
+  committedTransition,
+  entityView,
+  type AnyCommittedTransition,
+  type AnyEntityView,
+  type CommittedTransition,
+  type EntityView,
+} from './entity-view.js';
+import { InspectionEmitter, type InspectedChange, type InspectionObserver } from './inspection-emitter.js';
 import { planCreation, type CreateItem, type CreateOptions, type CreationPlan } from './creation-plan.js';
 import { assertEntityId } from './entity-ids.js';
-import { ActorSystemClosedError, InvalidCreateItemError } from './errors.js';
+import { ActorSystemClosedError, InvalidCreateItemError, InvalidUntrustedInputError } from './errors.js';
 import { GroupCommitter } from './group-committer.js';
 import { loadedEntity } from './loaded-entity.js';
 import { TransitionLog } from './transition-log.js';
-import { TransitionListeners, type TransitionListener, type CommittedTransition } from './transition-listeners.js';
+import { TransitionListeners, type TransitionListener } from './transition-listeners.js';
 
 /** Options of {@link PersistedActors}. */
 export interface PersistedActorsOptions {
@@ -35,39 +55,42 @@ export interface PersistedActorsOptions {
   readonly maxBatch?: number;
   /** Batches committed at once (disjoint entities); default 4 on PostgreSQL, 1 on PGlite. */
   readonly maxInFlight?: number;
+  /**
+   * Observer of XState's inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`) for this process's
+   * committed creations and transitions, e.g. `createWebSocketInspector({ url }).inspect` of `@statelyai/inspect`;
+   * each entity's `sessionId` is `entityType:id`. Default none.
+   */
+  readonly inspect?: InspectionObserver;
 }
+
+/** The arguments of `create` after type and id: the machine's input (optional when every field has a default), then options. */
+export type CreateArgs<T extends EntityType> = {} extends InputOf<T> ? [input?: InputOf<T>, opts?: CreateOptions] : [input: InputOf<T>, opts?: CreateOptions];
 
 /** Options of a send: who and why, and the version the caller expects (else conflicts are re-decided). */
 export interface SendOptions extends SendMeta {
   readonly expectedVersion?: number;
 }
 
-/** A persisted entity as the library returns it. */
-export interface EntityView {
-  readonly entityType: string;
-  readonly id: string;
-  readonly state: string;
-  readonly version: number;
-  readonly context: Record<string, unknown>;
-  readonly snapshot: Record<string, unknown>;
-  readonly machineVersion: string;
-}
-
 /**
  * Persisted actors (engine.md §3, §7.2): every entity an XState machine whose snapshot lives in PostgreSQL/PGlite;
  * every send is decided purely, committed with its audit row in one transaction (group commit across entities,
- * optimistic locking per entity), and only then logged to JSONL and told to listeners.
+ * optimistic locking per entity), and only then logged to JSONL, told to listeners and to the `inspect` observer.
+ * Typed by the machine catalog: `create`, `send`, `load`, `claim` and `subscribe` take and return each entity type's
+ * own input, events, states and context (`InputOf<T>`, `SendEventOf<T>`, `StateOf<T>`, `ContextOf<T>`), so a wrong
+ * event, payload or entity type does not compile; input from outside goes through the `…Untrusted` entries.
  */
 export class PersistedActors {
   private readonly clock: () => number;
   private readonly log: TransitionLog | null;
   private readonly listeners = new TransitionListeners();
+  private readonly inspection: InspectionEmitter | null;
   private readonly committer: GroupCommitter;
   private closed = false;
 
   constructor(private readonly opts: PersistedActorsOptions) {
     this.clock = opts.clock ?? Date.now;
     this.log = opts.transitionLog ? new TransitionLog(opts.transitionLog) : null;
+    this.inspection = opts.inspect ? new InspectionEmitter(opts.inspect) : null;
     this.committer = new GroupCommitter(opts.db, new EntityCache(opts.cacheSize), {
       maxAttempts: opts.maxAttempts,
       maxBatch: opts.maxBatch,
@@ -76,11 +99,25 @@ export class PersistedActors {
     });
   }
 
-  /** Creates an entity in its machine's initial state from `input` (zod-validated; `now` defaults to the clock). */
-  async create(entityType: string, id: string, input: Record<string, unknown> = {}, opts: CreateOptions = {}): Promise<EntityView> {
+  /**
+   * Creates an entity in its machine's initial state from `input` (typed by the machine; zod-validated too, `now`
+   * defaults to the clock) and resolves with its typed view.
+   */
+  async create<T extends EntityType>(entityType: T, id: string, ...args: CreateArgs<T>): Promise<EntityView<T>> {
     this.open('create');
+    const [input = {}, opts = {}] = args;
     const [created] = await this.insert([planCreation({ ...opts, entityType, id, input }, this.clock)]);
-    return created!;
+    return entityView(entityType, created!.loaded, created!.loaded.snapshot, created!.persisted);
+  }
+
+  /**
+   * The checked entry for UNTRUSTED input (a shell, an HTTP body): `entityType` is checked against the catalog
+   * (`UnknownEntityTypeError`), `input` must be a JSON object (`InvalidUntrustedInputError`) and is validated by the
+   * machine's zod input schema (`InvalidPayloadError`); then it is created as `create` would.
+   */
+  async createUntrusted(entityType: string, id: string, input: unknown, opts: CreateOptions = {}): Promise<AnyEntityView> {
+    const type = entityTypeOf(entityType);
+    return anyEntityView(await this.create(type, id, objectOf(type, 'input', input ?? {}), opts));
   }
 
   /**
@@ -90,7 +127,7 @@ export class PersistedActors {
    * `cause`), and an id that already exists is an `EntityExistsError`; either way nothing is written. Resolves with
    * the views in the order of `items`.
    */
-  async createMany(items: readonly CreateItem[]): Promise<EntityView[]> {
+  async createMany<I extends CreateItem>(items: readonly I[]): Promise<EntityView<I['entityType']>[]> {
     this.open('createMany');
     const seen = new Set<string>();
     const plans = items.map((item, index) => {
@@ -104,31 +141,37 @@ export class PersistedActors {
         throw new InvalidCreateItemError(index, String(item?.entityType), String(item?.id), { cause: error });
       }
     });
-    return this.insert(plans);
+    return (await this.insert(plans)).map((c, i) => entityView(items[i]!.entityType, c.loaded, c.loaded.snapshot, c.persisted));
   }
 
   /** Writes validated creations in one transaction, fills the cache, then appends their JSONL lines. */
-  private async insert(plans: readonly CreationPlan[]): Promise<EntityView[]> {
+  private async insert(plans: readonly CreationPlan[]): Promise<{ loaded: LoadedEntity; persisted: Record<string, unknown> }[]> {
     if (plans.length === 0) return [];
     const records = await insertEntities(this.opts.db, plans.map((p) => p.entity));
-    const views = records.map((record, i) => {
+    const created = records.map((record, i) => {
       const loaded = loadedEntity(record);
       this.committer.cache.set(EntityCache.key(loaded.entityType, loaded.id), loaded);
-      const snapshot = plans[i]!.entity.snapshot as Record<string, unknown>;
-      return view(loaded.entityType, loaded.id, loaded.state, loaded.version, snapshot, loaded.machineVersion);
+      return { loaded, persisted: plans[i]!.entity.snapshot as Record<string, unknown> };
     });
     await this.log?.append(plans.map((p) => p.canonical));
-    return views;
+    this.inspection?.emit(created.map((c) => ({ entityType: c.loaded.entityType, id: c.loaded.id, snapshot: c.persisted, event: { type: 'xstate.init' }, created: true })));
+    return created;
   }
 
-  /** The entity as stored now; `EntityNotFoundError` when there is none. */
-  async load(entityType: string, id: string): Promise<EntityView> {
+  /** The entity as stored now, its state and context typed by its machine; `EntityNotFoundError` when there is none. */
+  async load<T extends EntityType>(entityType: T, id: string): Promise<EntityView<T>> {
     const entry = entryOf(entityType);
     assertEntityId(entry.entityType, id);
     const rec = await loadEntity(this.opts.db, entry.entityType, id);
     if (!rec) throw new EntityNotFoundError(entry.entityType, id);
-    this.committer.cache.set(EntityCache.key(entry.entityType, id), loadedEntity(rec));
-    return view(rec.entityType, rec.id, rec.state, rec.version, rec.snapshot, rec.machineVersion);
+    const loaded = loadedEntity(rec);
+    this.committer.cache.set(EntityCache.key(entry.entityType, id), loaded);
+    return entityView(entityType, rec, loaded.snapshot, rec.snapshot);
+  }
+
+  /** `load` for an entity type named by untrusted input (`UnknownEntityTypeError` when it is none of the eight). */
+  async loadUntrusted(entityType: string, id: string): Promise<AnyEntityView> {
+    return anyEntityView(await this.load(entityTypeOf(entityType), id));
   }
 
   /**
@@ -136,15 +179,33 @@ export class PersistedActors {
    * its effects ran; `InvalidTransitionError` when refused (nothing written), `OptimisticLockError` on a conflict
    * when `expectedVersion` was given (else the send is re-decided on fresh state, boundedly).
    */
-  async send(entityType: string, id: string, event: { type: string } & Record<string, unknown>, opts: SendOptions = {}): Promise<CommittedTransition> {
+  async send<T extends EntityType>(entityType: T, id: string, event: SendEventOf<T>, opts: SendOptions = {}): Promise<CommittedTransition<T>> {
     this.open('send');
-    const entry = entryOf(entityType);
-    assertEntityId(entry.entityType, id);
-    const clampTime = event.now === undefined;
-    const parsed = parseEvent(entry.entityType, { now: this.clock(), ...event }) as { type: string; now: number } & Record<string, unknown>;
+    const parsed = parseEventOf(entityTypeOf(entityType), { now: this.clock(), ...event });
+    return this.submit(entityType, id, parsed, event.now === undefined, opts);
+  }
+
+  /**
+   * The checked entry for UNTRUSTED input (a shell, an HTTP body): `entityType` is checked against the catalog
+   * (`UnknownEntityTypeError`), `event` must be a JSON object (`InvalidUntrustedInputError`) whose `type` is one of the
+   * machine's events (`InvalidTransitionError`) and whose payload passes its zod schema (`InvalidPayloadError`); then
+   * it is sent as `send` would.
+   */
+  async sendUntrusted(entityType: string, id: string, event: unknown, opts: SendOptions = {}): Promise<AnyCommittedTransition> {
+    this.open('send');
+    const type = entityTypeOf(entityType);
+    const payload = objectOf(type, 'event', event);
+    const parsed = parseEventOf(type, { now: this.clock(), ...payload });
+    const committed = await this.submit(type, id, parsed, payload['now'] === undefined, opts);
+    return anyCommittedTransition(committed, committed.canonical);
+  }
+
+  /** Commits a validated event through the group committer and resolves with its committed transition. */
+  private async submit<T extends EntityType>(entityType: T, id: string, event: EventOf<EntityType>, clampTime: boolean, opts: SendOptions): Promise<CommittedTransition<T>> {
+    assertEntityId(entityType, id);
     const { expectedVersion, ...meta } = opts;
-    const d = await this.committer.submit({ entityType: entry.entityType, id, event: parsed, meta: { ...meta, clampTime }, expectedVersion });
-    return committedOf(d);
+    const d = await this.committer.submit({ entityType, id, event, meta: { ...meta, clampTime }, expectedVersion });
+    return committedTransition(entityType, d.next, d.canonical);
   }
 
   /** The audit trail of one entity, oldest first; `EntityNotFoundError` for an unknown entity. */
@@ -160,17 +221,24 @@ export class PersistedActors {
    * Claims up to `limit` queued tasks for a worker with `FOR UPDATE SKIP LOCKED` (SSOT §4.3.1): each claimed task
    * is moved to `running` with this worker's id in the same transaction. Resolves with the claimed transitions.
    */
-  async claim(req: Omit<ClaimRequest, 'now'> & { now?: number }): Promise<CommittedTransition[]> {
+  async claim(req: Omit<ClaimRequest, 'now'> & { now?: number }): Promise<CommittedTransition<'task'>[]> {
     this.open('claim');
     const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() });
     for (const d of ds) this.committer.cache.set(EntityCache.key(d.next.entityType, d.next.id), d.next);
     await this.effects(ds);
-    return ds.map(committedOf);
+    return ds.map((d) => committedTransition('task', d.next, d.canonical));
   }
 
-  /** Calls `listener` after every committed transition of this process; returns the unsubscribe function. */
-  subscribe(listener: TransitionListener): () => void {
-    return this.listeners.add(listener);
+  /**
+   * Calls `listener` after every committed transition of this process (of every entity type, or only of
+   * `entityType`, typed by its machine); returns the unsubscribe function.
+   */
+  subscribe(listener: TransitionListener): () => void;
+  subscribe<T extends EntityType>(entityType: T, listener: (t: CommittedTransition<T>) => void | Promise<void>): () => void;
+  subscribe<T extends EntityType>(a: T | TransitionListener, b?: (t: CommittedTransition<T>) => void | Promise<void>): () => void {
+    if (typeof a === 'function') return this.listeners.add(a);
+    const entityType = entityTypeOf(a);
+    return this.listeners.add((t) => (t.entityType === entityType ? b!(committedTransition(a, t, t.canonical)) : undefined));
   }
 
   /** Waits for queued sends and log writes, then refuses further work. The database is the caller's to close. */
@@ -187,23 +255,19 @@ export class PersistedActors {
   private async effects(ds: readonly Decision[]): Promise<void> {
     if (ds.length === 0) return;
     await this.log?.append(ds.map((d) => d.canonical));
-    this.listeners.emit(ds.map(committedOf));
+    this.inspection?.emit(ds.map((d): InspectedChange => ({ entityType: d.next.entityType, id: d.next.id, snapshot: d.persisted, event: eventOf(d), created: false })));
+    this.listeners.emit(ds.map((d) => anyCommittedTransition(d.next, d.canonical)));
   }
 }
 
-function view(entityType: string, id: string, state: string, version: number, snapshot: Record<string, unknown>, machineVersion: string): EntityView {
-  return { entityType, id, state, version, snapshot, context: (snapshot.context ?? {}) as Record<string, unknown>, machineVersion };
+/** The JSON object an untrusted caller gave, or `InvalidUntrustedInputError` naming what and for which type. */
+function objectOf(entityType: EntityType, what: 'event' | 'input', value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidUntrustedInputError(entityType, what, value);
+  return { ...value };
 }
 
-function committedOf(d: Decision): CommittedTransition {
-  return {
-    entityType: d.next.entityType,
-    id: d.next.id,
-    from: d.canonical.from_state!,
-    to: d.canonical.to_state,
-    event: d.canonical.trigger,
-    version: d.next.version,
-    context: d.next.snapshot.context as Record<string, unknown>,
-    canonical: d.canonical,
-  };
+/** The event a decision applied, as recorded in its audit metadata (defaults filled, `now` set). */
+function eventOf(d: Decision): { type: string } {
+  const e = d.canonical.metadata['event'];
+  return typeof e === 'object' && e !== null && 'type' in e && typeof e.type === 'string' ? { ...e, type: e.type } : { type: d.canonical.trigger };
 }

@@ -1,11 +1,12 @@
+import { isFailureState } from '../machines/index.js';
+
 /** Severity of an audit event (SSOT §7.2.2). */
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
-const FAILURE_STATES = new Set(['failed', 'FAILED', 'quarantined', 'apply_failed', 'unresponsive', 'OPEN', 'dropped']);
-
 /**
  * Severity by SSOT §7.2.2: normal progress info; retry and recovery warning; failures error; a rollback of a
- * committed patch and a critical workstream (or run) failure critical; every manual override warning.
+ * committed patch and a critical workstream (or run) failure critical; every manual override warning. Failure states
+ * are the states the machine definitions tag `FAILURE_TAG` (`isFailureState`).
  */
 export function severityOf(t: { entityType: string; from: string | null; to: string; trigger: string; critical?: boolean; override?: boolean }): Severity {
   if (t.override) return 'warning';
@@ -13,7 +14,7 @@ export function severityOf(t: { entityType: string; from: string | null; to: str
   if (t.entityType === 'workstream' && t.to === 'failed' && t.critical) return 'critical';
   if (t.entityType === 'run' && t.to === 'failed' && t.trigger === 'critical_workstream_failed') return 'critical';
   if (t.entityType === 'uet_worker' && t.trigger === 'crashed') return 'error';
-  if (FAILURE_STATES.has(t.to)) return 'error';
+  if (isFailureState(t.entityType, t.to)) return 'error';
   if (t.to === 'retrying' || t.trigger === 'retry_apply' || t.trigger === 'heartbeat_recovered' || t.to === 'HALF_OPEN') return 'warning';
   if (t.trigger === 'dependency_failed' || t.trigger === 'spawn_failed') return 'warning';
   return 'info';

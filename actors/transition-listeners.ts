@@ -1,21 +1,7 @@
-import type { CanonicalEvent } from './transition-log.js';
-
-/** A transition after its commit, as listeners see it. */
-export interface CommittedTransition {
-  readonly entityType: string;
-  readonly id: string;
-  readonly from: string;
-  readonly to: string;
-  readonly event: string;
-  /** The entity's version after this transition. */
-  readonly version: number;
-  /** The machine context after this transition. */
-  readonly context: Record<string, unknown>;
-  readonly canonical: CanonicalEvent;
-}
+import type { AnyCommittedTransition } from './entity-view.js';
 
 /** Called after a transition committed; may be async (not awaited by the commit path). */
-export type TransitionListener = (t: CommittedTransition) => void | Promise<void>;
+export type TransitionListener = (t: AnyCommittedTransition) => void | Promise<void>;
 
 /** The set of transition listeners of one actor system; a listener's failure is rethrown, never swallowed. */
 export class TransitionListeners {
@@ -28,7 +14,7 @@ export class TransitionListeners {
   }
 
   /** Tells every listener about every transition, in commit order. */
-  emit(ts: readonly CommittedTransition[]): void {
+  emit(ts: readonly AnyCommittedTransition[]): void {
     for (const t of ts) {
       for (const l of this.set) {
         try {

@@ -1,3 +1,4 @@
+import { entityStates } from '../machines/index.js';
 import type { ProgressSnapshot, StateCounts, WorkstreamProgress } from './progress-model.js';
 
 /** How {@link renderProgress} draws: colours (ANSI SGR) or not (`NO_COLOR`, see https://no-color.org). */
@@ -20,8 +21,8 @@ const BOLD = 1;
 const BAR_WIDTH = 20;
 const ID_WIDTH = 16;
 
-/** Task states that end a task (SSOT §1.4: completed, failed, cancelled). */
-const TASK_DONE = ['completed', 'failed', 'cancelled'];
+/** Task states that end a task (its machine's terminal states). */
+const TASK_DONE = entityStates.terminal.task;
 /** The order states are listed in; others follow alphabetically. */
 const STATE_ORDER = [
   'completed', 'committed', 'verified', 'PASSED', 'running', 'RUNNING', 'validating', 'applied', 'queued', 'validated', 'created',

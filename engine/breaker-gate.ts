@@ -1,4 +1,4 @@
-import { cooldownRemainingMs, InvalidTransitionError, type CircuitBreakerContext } from '../machines/index.js';
+import { clipReason, cooldownRemainingMs, InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import type { RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
@@ -12,7 +12,7 @@ export async function waitForBreaker(ctx: RunContext, task: PlanTask): Promise<v
   for (;;) {
     const b = await ctx.actors.load('circuit_breaker', id);
     if (b.state !== 'OPEN') return;
-    await sleep(cooldownRemainingMs(b.context as unknown as CircuitBreakerContext, Date.now()) + 1);
+    await sleep(cooldownRemainingMs(b.context, Date.now()) + 1);
     try {
       await ctx.actors.send('circuit_breaker', id, { type: 'cooldown_elapsed' });
     } catch (err) {
@@ -25,5 +25,5 @@ export async function waitForBreaker(ctx: RunContext, task: PlanTask): Promise<v
 export async function reportCall(ctx: RunContext, task: PlanTask, ok: boolean, error?: string): Promise<void> {
   const id = ctx.ids.breaker(task.tool);
   if (ok) await ctx.actors.send('circuit_breaker', id, { type: 'call_succeeded' });
-  else await ctx.actors.send('circuit_breaker', id, { type: 'call_failed', ...(error ? { error: error.slice(0, 4000) } : {}) });
+  else await ctx.actors.send('circuit_breaker', id, { type: 'call_failed', ...(error ? { error: clipReason(error) } : {}) });
 }

@@ -1,8 +1,8 @@
-import type { ChildFact } from '../machines/index.js';
+import type { ChildFact, EntityType } from '../machines/index.js';
 import type { RunContext } from './run-context.js';
 
 /** The current state of each entity, by id (the dependency facts events carry). */
-export async function stateMap(ctx: RunContext, entityType: string, ids: readonly string[]): Promise<Record<string, string>> {
+export async function stateMap(ctx: RunContext, entityType: EntityType, ids: readonly string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const id of ids) out[id] = (await ctx.actors.load(entityType, id)).state;
   return out;

@@ -27,8 +27,8 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
  */
 async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promise<void> {
   for (;;) {
-    const retryAt = (await ctx.actors.load('task', id)).context['retry_at'];
-    await sleep((typeof retryAt === 'number' ? retryAt : Date.now()) - Date.now() + 1);
+    const retryAt = (await ctx.actors.load('task', id)).context.retry_at;
+    await sleep((retryAt ?? Date.now()) - Date.now() + 1);
     await waitForBreaker(ctx, task);
     try {
       await ctx.actors.send('task', id, { type: 'retry_delay_elapsed' });
@@ -60,7 +60,7 @@ export async function executeTask(ctx: RunContext, task: PlanTask): Promise<stri
     await waitForBreaker(ctx, task);
     await schedule(ctx, task);
   }
-  let state = (await ctx.actors.load('task', id)).state;
+  let state: string = (await ctx.actors.load('task', id)).state;
   for (;;) {
     if (isTerminal('task', state)) return state;
     if (state === 'retrying') await waitForRetry(ctx, task, id);

@@ -56,10 +56,10 @@ async function sameEngineMarker(source: RunSourceRecord): Promise<boolean> {
  * retries; the worker lets go of them (`task_completed`) so that its capacity is free again (SSOT §1.5.7).
  */
 async function takeOver(ctx: RunContext, workerId: string, note: (line: string) => void): Promise<void> {
-  const held = ((await ctx.actors.load('worker', workerId)).context['current_tasks'] as string[]) ?? [];
+  const held = (await ctx.actors.load('worker', workerId)).context.current_tasks;
   for (const taskId of held) {
     const t = await ctx.actors.load('task', taskId);
-    if (t.state === 'running' && t.context['worker_id'] === workerId) {
+    if (t.state === 'running' && t.context.worker_id === workerId) {
       try {
         const error = `worker ${workerId} restarted: the attempt it was running is lost`;
         await ctx.actors.send('task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, { expectedVersion: t.version, reason: 'worker process restarted' });

@@ -72,6 +72,6 @@ const SLOT_WAIT_MS = 100;
 /** Sends `heartbeat` to a worker whose last one is older than `maxAgeMs` (keeps the can-assign rule's freshness, R-6). */
 export async function heartbeatIfStale(ctx: RunContext, workerId: string, maxAgeMs: number): Promise<void> {
   const v = await ctx.actors.load('worker', workerId);
-  const last = v.context['last_heartbeat'];
-  if (typeof last !== 'number' || Date.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
+  const last = v.context.last_heartbeat;
+  if (last === null || Date.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
 }

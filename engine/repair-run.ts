@@ -1,11 +1,11 @@
-import { heartbeatTimeoutOf, type WorkerContext } from '../machines/index.js';
+import { heartbeatTimeoutOf, type SendEventOf } from '../machines/index.js';
 import { localWorkerIds, type RunContext } from './run-context.js';
 
 /** Whether a `gantry worker` process's worker is still alive (busy or idle with a fresh heartbeat): its task goes on. */
 async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerId: unknown): Promise<boolean> {
   if (typeof workerId !== 'string' || locals.has(workerId)) return false;
   const w = await ctx.actors.load('worker', workerId);
-  const c = w.context as unknown as WorkerContext;
+  const c = w.context;
   return (w.state === 'busy' || w.state === 'idle') && c.last_heartbeat !== null && Date.now() - c.last_heartbeat <= heartbeatTimeoutOf(c);
 }
 
@@ -47,31 +47,31 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
   const gates = await ctx.db.selectFrom('test_gates').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
   for (const g of gates) {
     const v = await ctx.actors.load('test_gate', g.id);
-    const started = v.context['started_at'];
-    const timeoutMs = (v.context['timeout_sec'] as number) * 1000;
-    const late = typeof started === 'number' && Date.now() - started > timeoutMs;
-    const event = late ? { type: 'timeout_exceeded' } : { type: 'command_failed', exit_code: LOST_EXIT_CODE };
+    const started = v.context.started_at;
+    const timeoutMs = v.context.timeout_sec * 1000;
+    const late = started !== null && Date.now() - started > timeoutMs;
+    const event: SendEventOf<'test_gate'> = late ? { type: 'timeout_exceeded' } : { type: 'command_failed', exit_code: LOST_EXIT_CODE };
     await ctx.actors.send('test_gate', g.id, event, { reason: 'the engine stopped while the gate ran: its process was lost' });
     notes.push(`gate ${g.id}: RUNNING → FAILED (${event.type}, process lost)`);
   }
   const workers = await ctx.db.selectFrom('workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'busy').orderBy('id').execute();
   for (const w of workers.filter((x) => locals.has(x.id))) {
-    for (const task of (await ctx.actors.load('worker', w.id)).context['current_tasks'] as string[]) {
+    for (const task of (await ctx.actors.load('worker', w.id)).context.current_tasks) {
       await ctx.actors.send('worker', w.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
       notes.push(`worker ${w.id}: released ${task}`);
     }
   }
   const uets = await ctx.db.selectFrom('uet_workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'BUSY').orderBy('id').execute();
   for (const u of uets) {
-    const task = (await ctx.actors.load('uet_worker', u.id)).context['current_task'];
-    if (typeof task !== 'string') continue;
+    const task = (await ctx.actors.load('uet_worker', u.id)).context.current_task;
+    if (task === null) continue;
     await ctx.actors.send('uet_worker', u.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
     notes.push(`uet_worker ${u.id}: released ${task}`);
   }
   const retrying = await ctx.db.selectFrom('tasks').select(['id']).where('run_id', '=', run).where('state', '=', 'retrying').orderBy('id').execute();
   for (const t of retrying) {
-    const due = (await ctx.actors.load('task', t.id)).context['retry_at'];
-    if (typeof due === 'number' && due <= Date.now()) {
+    const due = (await ctx.actors.load('task', t.id)).context.retry_at;
+    if (due !== null && due <= Date.now()) {
       await ctx.actors.send('task', t.id, { type: 'retry_delay_elapsed' });
       notes.push(`task ${t.id}: retrying → queued (retry_at passed)`);
     }

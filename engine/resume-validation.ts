@@ -14,7 +14,7 @@ import { ensureWorktree, resetWorktree } from './worktree.js';
  */
 export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
+  const attemptNo = (await ctx.actors.load('task', id)).context.retry_count + 1;
   const ledgerId = ctx.ids.ledger(task.id, attemptNo);
   const wt = await ensureWorktree(ctx, task.workstream, { keepDirty: true });
   const uet = await pickUetWorker(ctx);

@@ -1,5 +1,5 @@
 import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
-import { InvalidTransitionError } from '../machines/index.js';
+import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { reportCall } from './breaker-gate.js';
@@ -30,7 +30,7 @@ export function drawJitter(ctx: Pick<RunContext, 'options'>): number {
 }
 
 /** Sends an event whose target may have moved on meanwhile (another process decided it): refused means nothing to do. */
-async function sendIfStill(ctx: RunContext, type: string, id: string, event: { type: string } & Record<string, unknown>, expectedVersion?: number): Promise<boolean> {
+async function sendIfStill<T extends EntityType>(ctx: RunContext, type: T, id: string, event: SendEventOf<T>, expectedVersion?: number): Promise<boolean> {
   try {
     await ctx.actors.send(type, id, event, expectedVersion === undefined ? {} : { expectedVersion });
     return true;
@@ -79,7 +79,7 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
   } catch (err) {
     if (!(err instanceof InvalidTransitionError)) throw err;
     // The worker may not take it after all (shut down, lost, full): the attempt fails and the task retries elsewhere.
-    const error = `worker ${workerId} could not take the task: ${err.message}`.slice(0, 4000);
+    const error = clipReason(`worker ${workerId} could not take the task: ${err.message}`);
     await sendIfStill(ctx, 'task', id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, claimVersion);
     return false;
   }
@@ -90,10 +90,10 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     const controller = new AbortController();
     const stopWatching = watchAttempt(ctx, id, claimVersion, controller);
     const result = await runTool(ctx, task, wt, controller.signal).finally(stopWatching);
-    let outcome: { type: string } & Record<string, unknown>;
+    let outcome: SendEventOf<'task'>;
     if ('spawnError' in result) {
       error = result.spawnError;
-      outcome = { type: 'execution_failed', error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx) };
     } else if (result.timedOut) {
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };
@@ -102,7 +102,7 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       outcome = { type: 'execution_completed', exit_code: result.exitCode };
     } else {
       error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
-      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: clipReason(error), jitter: drawJitter(ctx) };
     }
     // Only this attempt may be decided by its outcome: the claim's version pins it (the watchdog, an override or a
     // cancel may have decided it, and a retry may be running on another worker by now).

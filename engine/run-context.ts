@@ -75,22 +75,8 @@ export function engineMarkerPath(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', `${runId}.engine.json`);
 }
 
-/** Terminal states of every machine (no edge leaves them). */
-export const TERMINAL: Readonly<Record<string, readonly string[]>> = {
-  run: ['succeeded', 'failed', 'canceled'],
-  workstream: ['completed', 'failed', 'cancelled', 'skipped'],
-  task: ['completed', 'failed', 'cancelled'],
-  worker: ['shutdown'],
-  uet_worker: ['TERMINATED'],
-  patch_ledger: ['rolled_back', 'dropped'],
-  test_gate: ['PASSED', 'FAILED'],
-  circuit_breaker: [],
-};
-
-/** Whether `state` is terminal for `entityType`. */
-export function isTerminal(entityType: string, state: string): boolean {
-  return (TERMINAL[entityType] ?? []).includes(state);
-}
+/** Whether a state is terminal for its entity type: derived from the machine definitions (machines/entity-states.ts). */
+export { isTerminal } from '../machines/index.js';
 
 /** Throws the pulse's error when it failed for good, `RunInterruptedError` when the run was asked to stop; else a no-op. */
 export function checkStop(ctx: RunContext): void {

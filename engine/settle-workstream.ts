@@ -1,4 +1,5 @@
 import { mergeBranch, MergeConflictError, withBranchLock } from '../git/index.js';
+import { clipReason } from '../machines/index.js';
 import { archiveWorkstream } from './archive-workstream.js';
 import { ledgerFacts, stateMap, taskFacts } from './entity-facts.js';
 import { isTerminal, type RunContext } from './run-context.js';
@@ -21,7 +22,7 @@ async function mergeWorkstream(ctx: RunContext, ws: string): Promise<void> {
     await dropWorktree(ctx, ws);
   } catch (err) {
     if (!(err instanceof MergeConflictError)) throw err;
-    await ctx.actors.send('workstream', id, { type: 'validation_failed', reason: err.message.slice(0, 4000) });
+    await ctx.actors.send('workstream', id, { type: 'validation_failed', reason: clipReason(err.message) });
   }
 }
 
@@ -97,7 +98,7 @@ export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<str
     await mergeWorkstream(ctx, ws);
   } else if (tasks.every((t) => isTerminal('task', t.state))) {
     const bad = tasks.filter((t) => t.state !== 'completed').map((t) => `${t.id} ${t.state}`);
-    await ctx.actors.send('workstream', id, { type: 'cancel', reason: `tasks settled without completing: ${bad.join(', ') || 'no task ran'}`.slice(0, 4000) });
+    await ctx.actors.send('workstream', id, { type: 'cancel', reason: clipReason(`tasks settled without completing: ${bad.join(', ') || 'no task ran'}`) });
   } else return view.state;
   await afterWorkstreamSettled(ctx, ws);
   return (await ctx.actors.load('workstream', id)).state;

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { CreateItem, PersistedActors } from '../actors/index.js';
+import type { EntityType } from '../machines/index.js';
 import { revParse } from '../git/index.js';
 import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
@@ -65,7 +66,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   await writeFile(marker, `${JSON.stringify({ run_id, engine_host: hostname(), engine_pid: process.pid })}\n`);
   // On resume (a crash may have stopped the setup half way) only what is missing is created and only the first
   // events not yet taken are sent; on a fresh run every entity is new.
-  const state = async (type: string, id: string): Promise<string | null> => {
+  const state = async (type: EntityType, id: string): Promise<string | null> => {
     try {
       return (await actors.load(type, id)).state;
     } catch (err) {

@@ -1,5 +1,5 @@
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
-import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
+import { clipReason, MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
@@ -56,13 +56,13 @@ async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string,
       return true;
     } catch (err) {
       if (!(err instanceof PatchApplyError)) throw err;
-      await ctx.actors.send('patch_ledger', ledgerId, { type: 'apply_failed', error: err.message.slice(0, 4000) });
-      const attempts = (await ctx.actors.load('patch_ledger', ledgerId)).context['apply_attempts'];
-      if (typeof attempts === 'number' && attempts < MAX_APPLY_ATTEMPTS) {
+      await ctx.actors.send('patch_ledger', ledgerId, { type: 'apply_failed', error: clipReason(err.message) });
+      const attempts = (await ctx.actors.load('patch_ledger', ledgerId)).context.apply_attempts;
+      if (attempts < MAX_APPLY_ATTEMPTS) {
         await ctx.actors.send('patch_ledger', ledgerId, { type: 'retry_apply' });
         continue;
       }
-      await ctx.actors.send('patch_ledger', ledgerId, { type: 'auto_quarantine', reason: `git apply failed ${MAX_APPLY_ATTEMPTS} times: ${err.message}`.slice(0, 4000) });
+      await ctx.actors.send('patch_ledger', ledgerId, { type: 'auto_quarantine', reason: clipReason(`git apply failed ${MAX_APPLY_ATTEMPTS} times: ${err.message}`) });
       return false;
     }
   }
@@ -101,7 +101,7 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
       // SSOT §2.2: `accepted` by phase policy, else `policy_violation` (→ quarantined) with the rule as the reason.
       const refusal = policyRefusal(await phasePolicy(ctx), task, diff);
       if (refusal !== null) {
-        await ctx.actors.send('patch_ledger', lid, { type: 'policy_violation', reason: refusal.slice(0, 4000) });
+        await ctx.actors.send('patch_ledger', lid, { type: 'policy_violation', reason: clipReason(refusal) });
         return fail(ctx, id, `patch quarantined: ${refusal}`);
       }
       await ctx.actors.send('patch_ledger', lid, { type: 'accepted', policy_allowed: true });
@@ -110,8 +110,8 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
       if (!(await applyWithRetries(ctx, lid, diff, wt))) return fail(ctx, id, 'patch quarantined: git apply failed');
     } else if (s === 'apply_failed') {
       // Left here by a crash between `apply_failed` and its follow-up: retry while attempts remain (EXT-3), else quarantine.
-      const attempts = (await ctx.actors.load('patch_ledger', lid)).context['apply_attempts'];
-      if (typeof attempts === 'number' && attempts < MAX_APPLY_ATTEMPTS) await ctx.actors.send('patch_ledger', lid, { type: 'retry_apply' });
+      const attempts = (await ctx.actors.load('patch_ledger', lid)).context.apply_attempts;
+      if (attempts < MAX_APPLY_ATTEMPTS) await ctx.actors.send('patch_ledger', lid, { type: 'retry_apply' });
       else {
         await ctx.actors.send('patch_ledger', lid, { type: 'auto_quarantine', reason: `git apply failed ${MAX_APPLY_ATTEMPTS} times` });
         return fail(ctx, id, 'patch quarantined: git apply failed');
@@ -145,7 +145,7 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
-    const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
+    const attemptNo = (await ctx.actors.load('task', id)).context.retry_count + 1;
     const diff = await diffWorktree(wt, base);
     let ledgerId: string | null = null;
     if (diff !== '') {
@@ -171,7 +171,7 @@ export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: st
 }
 
 async function fail(ctx: RunContext, id: string, error: string): Promise<string> {
-  await ctx.actors.send('task', id, { type: 'validation_failed', error: error.slice(0, 4000) });
+  await ctx.actors.send('task', id, { type: 'validation_failed', error: clipReason(error) });
   return 'failed';
 }
 

@@ -1,10 +1,10 @@
-import { InvalidTransitionError, heartbeatTimeoutOf, recoveryTimeoutOf, type WorkerContext } from '../machines/index.js';
+import { InvalidTransitionError, heartbeatTimeoutOf, recoveryTimeoutOf, type EntityType, type SendEventOf } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import { drawJitter } from './run-claimed-task.js';
 import type { RunContext } from './run-context.js';
 
 /** Sends an event that a race may have made moot (the entity moved on): refused is fine, anything else is thrown. */
-async function trySend(ctx: RunContext, type: string, id: string, event: { type: string } & Record<string, unknown>, reason: string, expectedVersion?: number): Promise<string | null> {
+async function trySend<T extends EntityType>(ctx: RunContext, type: T, id: string, event: SendEventOf<T>, reason: string, expectedVersion?: number): Promise<string | null> {
   try {
     return (await ctx.actors.send(type, id, event, expectedVersion === undefined ? { reason } : { reason, expectedVersion })).to;
   } catch (err) {
@@ -42,16 +42,16 @@ export async function watchWorkers(ctx: RunContext, now: number): Promise<string
   const rows = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy', 'unresponsive']).orderBy('id').execute();
   for (const { id } of rows) {
     const v = await ctx.actors.load('worker', id);
-    const c = v.context as unknown as WorkerContext;
+    const c = v.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
     if (v.state === 'busy' && silentMs > heartbeatTimeoutOf(c)) {
       const reason = `no heartbeat for ${Math.round(silentMs / 1000)} s (2 missed)`;
       if ((await trySend(ctx, 'worker', id, { type: 'heartbeat_timeout' }, reason)) !== 'unresponsive') continue;
       notes.push(`worker ${id}: busy → unresponsive (${reason})`);
-      const released = ((await ctx.actors.load('worker', id)).context['released_tasks'] as string[]) ?? [];
+      const released = (await ctx.actors.load('worker', id)).context.released_tasks;
       for (const taskId of released) {
         const t = await ctx.actors.load('task', taskId);
-        if (t.state !== 'running' || t.context['worker_id'] !== id) continue;
+        if (t.state !== 'running' || t.context.worker_id !== id) continue;
         const error = `worker ${id} was lost: ${reason}`;
         const to = await trySend(ctx, 'task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', t.version);
         if (to) notes.push(`task ${taskId}: running → ${to} (worker lost)`);
@@ -82,7 +82,7 @@ async function failOrphanedTasks(ctx: RunContext, now: number): Promise<string[]
   for (const t of running) {
     if (t.worker_id === null) continue;
     const w = await ctx.actors.load('worker', t.worker_id);
-    const c = w.context as unknown as WorkerContext;
+    const c = w.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
     const gone = w.state === 'unresponsive' || w.state === 'shutdown';
     const neverTaken = !c.current_tasks.includes(t.id) && silentMs > heartbeatTimeoutOf(c);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
-import { InvalidTransitionError } from '../machines/index.js';
+import { InvalidTransitionError, type SendEventOf } from '../machines/index.js';
 import { liveRunSources, OptimisticLockError, type Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
 import { joinRun, worktreeOf, type JoinedRun, type JoinedWorker } from './join-run.js';
@@ -164,7 +164,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
 }
 
 /** Sends `event` to a task only while it is still at `version` (the claim's attempt); refused or moved on: nothing. */
-async function sendPinned(run: JoinedRun, taskId: string, event: { type: string } & Record<string, unknown>, version: number): Promise<void> {
+async function sendPinned(run: JoinedRun, taskId: string, event: SendEventOf<'task'>, version: number): Promise<void> {
   try {
     await run.ctx.actors.send('task', taskId, event, { expectedVersion: version });
   } catch (err) {

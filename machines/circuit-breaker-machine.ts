@@ -1,7 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { internal, ssot } from './edge-meta.js';
-import { nowSchema, reasonSchema } from './schema-parts.js';
+import { errorTextSchema, nowSchema, reasonSchema } from './schema-parts.js';
 
 /** States of the Circuit breaker machine (SSOT §2.4). */
 export const CIRCUIT_BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
@@ -21,7 +22,7 @@ const base = { now: nowSchema, reason: reasonSchema };
 
 /** zod schemas of the Circuit breaker's events, by type. */
 export const circuitBreakerEventSchemas = {
-  call_failed: z.object({ type: z.literal('call_failed'), ...base, error: z.string().max(4000).optional() }),
+  call_failed: z.object({ type: z.literal('call_failed'), ...base, error: errorTextSchema.optional() }),
   call_succeeded: z.object({ type: z.literal('call_succeeded'), ...base }),
   cooldown_elapsed: z.object({ type: z.literal('cooldown_elapsed'), ...base }),
 } as const;
@@ -109,6 +110,7 @@ export const circuitBreakerMachine = setup({
       },
     },
     OPEN: {
+      tags: [FAILURE_TAG],
       on: { cooldown_elapsed: { target: 'HALF_OPEN', guard: 'cooldownOver', actions: 'halfOpen', meta: ssot('§2.4') } },
     },
     HALF_OPEN: {

@@ -3,7 +3,7 @@
 // A chosen list: the helpers the definitions are written with (edge tags, dependency facts, schema parts) stay inside.
 export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, type RejectionKind } from './errors.js';
 export type { EdgeMeta, EdgeTag } from './edge-meta.js';
-export { ID_PATTERN, idSchema, type ChildFact } from './schema-parts.js';
+export { clipReason, errorTextSchema, ID_PATTERN, idSchema, REASON_MAX_LENGTH, type ChildFact } from './schema-parts.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { RUN_STATES, runEventSchemas, runInputSchema, runMachine, type RunContext, type RunEvent, type RunInput, type RunState } from './run-machine.js';
 export {
@@ -80,6 +80,9 @@ export {
   type CircuitBreakerInput,
   type CircuitBreakerState,
 } from './circuit-breaker-machine.js';
-export { edgesOf, ENTITY_TYPES, machineCatalog, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
+export { edgesOf, ENTITY_TYPES, machineCatalog, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
 export { applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
-export { parseEvent, parseInput } from './validate-payload.js';
+export { entityTypeOf, parseEvent, parseEventOf, parseInput, parseInputOf } from './validate-payload.js';
+export { FAILURE_TAG, stateKinds, type StateKinds } from './state-kinds.js';
+export type { ContextOf, EntityTypes, EventOf, EventTypeOf, InputOf, MachineOf, SendEventOf, StateOf } from './entity-types.js';
+export { entityStates, isEntityType, isEventTypeOf, isFailureState, isStateOf, isTerminal } from './entity-states.js';

@@ -3,6 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { z } from 'zod';
 import { CIRCUIT_BREAKER_STATES, circuitBreakerEventSchemas, circuitBreakerInputSchema, circuitBreakerMachine } from './circuit-breaker-machine.js';
 import type { EdgeMeta } from './edge-meta.js';
+import { stateKinds } from './state-kinds.js';
 import { PATCH_LEDGER_STATES, patchLedgerEventSchemas, patchLedgerInputSchema, patchLedgerMachine } from './patch-ledger-machine.js';
 import { RUN_STATES, runEventSchemas, runInputSchema, runMachine } from './run-machine.js';
 import { TASK_STATES, taskEventSchemas, taskInputSchema, taskMachine } from './task-machine.js';
@@ -38,7 +39,10 @@ export interface MachineEntry {
   readonly machine: AnyStateMachine;
   readonly states: readonly string[];
   readonly initial: string;
+  /** Final states (`type: 'final'`), which are exactly the states no transition leaves (checked on load). */
   readonly terminal: readonly string[];
+  /** Failure states: the states tagged `FAILURE_TAG` in the definition (machines.md order). */
+  readonly failure: readonly string[];
   /** Every trigger of every transition, edges and internal updates. */
   readonly transitions: readonly TransitionInfo[];
   /** Every event type the machine knows. */
@@ -56,13 +60,31 @@ function guardName(g: unknown): string | null {
   return 'inline';
 }
 
-function describe(
-  entityType: EntityType,
-  machine: AnyStateMachine,
-  specStates: readonly string[],
-  eventSchemas: Record<string, z.ZodType>,
-  inputSchema: z.ZodType,
-): MachineEntry {
+/** What a machine module declares: the machine, its states in machines.md order, its event and input schemas. */
+interface MachineDefinition {
+  readonly machine: AnyStateMachine;
+  readonly states: readonly string[];
+  readonly eventSchemas: Readonly<Record<string, z.ZodType>>;
+  readonly inputSchema: z.ZodType;
+}
+
+/**
+ * The machine modules keyed by entity type, with their precise types kept: the typed actor API
+ * (`EntityTypes`, `ContextOf<T>`, `EventOf<T>` …) is derived from this object, the runtime catalog below from it too.
+ */
+export const machineDefinitions = {
+  run: { machine: runMachine, states: RUN_STATES, eventSchemas: runEventSchemas, inputSchema: runInputSchema },
+  workstream: { machine: workstreamMachine, states: WORKSTREAM_STATES, eventSchemas: workstreamEventSchemas, inputSchema: workstreamInputSchema },
+  task: { machine: taskMachine, states: TASK_STATES, eventSchemas: taskEventSchemas, inputSchema: taskInputSchema },
+  worker: { machine: workerMachine, states: WORKER_STATES, eventSchemas: workerEventSchemas, inputSchema: workerInputSchema },
+  uet_worker: { machine: uetWorkerMachine, states: UET_WORKER_STATES, eventSchemas: uetWorkerEventSchemas, inputSchema: uetWorkerInputSchema },
+  patch_ledger: { machine: patchLedgerMachine, states: PATCH_LEDGER_STATES, eventSchemas: patchLedgerEventSchemas, inputSchema: patchLedgerInputSchema },
+  test_gate: { machine: testGateMachine, states: TEST_GATE_STATES, eventSchemas: testGateEventSchemas, inputSchema: testGateInputSchema },
+  circuit_breaker: { machine: circuitBreakerMachine, states: CIRCUIT_BREAKER_STATES, eventSchemas: circuitBreakerEventSchemas, inputSchema: circuitBreakerInputSchema },
+} as const satisfies { readonly [T in EntityType]: MachineDefinition };
+
+function describe(entityType: EntityType, def: MachineDefinition): MachineEntry {
+  const { machine, states: specStates, eventSchemas, inputSchema } = def;
   const root = machine.root;
   const defined = Object.keys(root.states);
   if (defined.length !== specStates.length || !defined.every((s) => specStates.includes(s))) {
@@ -70,7 +92,12 @@ function describe(
   }
   // Listed in machines.md order (the *_STATES constants), not definition order.
   const states = [...specStates];
-  const terminal = states.filter((s) => root.states[s]!.type === 'final');
+  const kinds = stateKinds(machine);
+  const terminal = states.filter((s) => kinds.final.includes(s));
+  const failure = states.filter((s) => kinds.failure.includes(s));
+  if (terminal.length !== kinds.noExit.length || !kinds.noExit.every((s) => terminal.includes(s))) {
+    throw new Error(`${entityType}: final states [${terminal.join(', ')}] differ from the states no edge leaves [${kinds.noExit.join(', ')}]`);
+  }
   const transitions: TransitionInfo[] = [];
   for (const s of states) {
     for (const [event, defs] of root.states[s]!.transitions) {
@@ -85,19 +112,19 @@ function describe(
   }
   const events = Object.keys(eventSchemas);
   const version = createHash('sha256').update(JSON.stringify({ states, terminal, transitions })).digest('hex').slice(0, 12);
-  return { entityType, machine, states, initial: String(root.initial.target[0]!.key), terminal, transitions, events, eventSchemas, inputSchema, version };
+  return { entityType, machine, states, initial: String(root.initial.target[0]!.key), terminal, failure, transitions, events, eventSchemas, inputSchema, version };
 }
 
 /** The eight machines keyed by entity_type (SSOT §1–§2), everything derived from their definitions. */
 export const machineCatalog: Readonly<Record<EntityType, MachineEntry>> = {
-  run: describe('run', runMachine, RUN_STATES, runEventSchemas, runInputSchema),
-  workstream: describe('workstream', workstreamMachine, WORKSTREAM_STATES, workstreamEventSchemas, workstreamInputSchema),
-  task: describe('task', taskMachine, TASK_STATES, taskEventSchemas, taskInputSchema),
-  worker: describe('worker', workerMachine, WORKER_STATES, workerEventSchemas, workerInputSchema),
-  uet_worker: describe('uet_worker', uetWorkerMachine, UET_WORKER_STATES, uetWorkerEventSchemas, uetWorkerInputSchema),
-  patch_ledger: describe('patch_ledger', patchLedgerMachine, PATCH_LEDGER_STATES, patchLedgerEventSchemas, patchLedgerInputSchema),
-  test_gate: describe('test_gate', testGateMachine, TEST_GATE_STATES, testGateEventSchemas, testGateInputSchema),
-  circuit_breaker: describe('circuit_breaker', circuitBreakerMachine, CIRCUIT_BREAKER_STATES, circuitBreakerEventSchemas, circuitBreakerInputSchema),
+  run: describe('run', machineDefinitions.run),
+  workstream: describe('workstream', machineDefinitions.workstream),
+  task: describe('task', machineDefinitions.task),
+  worker: describe('worker', machineDefinitions.worker),
+  uet_worker: describe('uet_worker', machineDefinitions.uet_worker),
+  patch_ledger: describe('patch_ledger', machineDefinitions.patch_ledger),
+  test_gate: describe('test_gate', machineDefinitions.test_gate),
+  circuit_breaker: describe('circuit_breaker', machineDefinitions.circuit_breaker),
 };
 
 /** Edges (distinct from→to pairs, internal updates excluded) of one machine, SSOT-tagged or extension. */

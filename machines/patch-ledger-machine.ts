@@ -1,7 +1,8 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { ext, ssot } from './edge-meta.js';
-import { nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
+import { errorTextSchema, nowSchema, REASON_MAX_LENGTH, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Patch ledger machine (SSOT §2.2). */
 export const PATCH_LEDGER_STATES = ['created', 'validated', 'queued', 'applied', 'apply_failed', 'verified', 'committed', 'rolled_back', 'quarantined', 'dropped'] as const;
@@ -12,7 +13,7 @@ export type PatchLedgerState = (typeof PATCH_LEDGER_STATES)[number];
 export const MAX_APPLY_ATTEMPTS = 3;
 
 const base = { now: nowSchema, reason: reasonSchema };
-const mustReason = { now: nowSchema, reason: z.string().min(1).max(4000) };
+const mustReason = { now: nowSchema, reason: z.string().min(1).max(REASON_MAX_LENGTH) };
 
 /** zod schemas of the Patch ledger's events, by type. */
 export const patchLedgerEventSchemas = {
@@ -21,7 +22,7 @@ export const patchLedgerEventSchemas = {
   accepted: z.object({ type: z.literal('accepted'), ...base, policy_allowed: z.boolean() }),
   policy_violation: z.object({ type: z.literal('policy_violation'), ...mustReason }),
   apply_succeeded: z.object({ type: z.literal('apply_succeeded'), ...base }),
-  apply_failed: z.object({ type: z.literal('apply_failed'), ...base, error: z.string().max(4000).optional() }),
+  apply_failed: z.object({ type: z.literal('apply_failed'), ...base, error: errorTextSchema.optional() }),
   retry_apply: z.object({ type: z.literal('retry_apply'), ...base }),
   tests_passed: z.object({ type: z.literal('tests_passed'), ...base, gates: stateMapSchema }),
   tests_failed: z.object({ type: z.literal('tests_failed'), ...mustReason, failed_gates: z.array(z.string()).min(1) }),
@@ -155,6 +156,7 @@ export const patchLedgerMachine = setup({
       },
     },
     apply_failed: {
+      tags: [FAILURE_TAG],
       entry: { type: 'enter', params: { state: 'apply_failed' } },
       on: {
         auto_quarantine: { target: 'quarantined', guard: 'attemptsExhausted', actions: 'quarantine', meta: ssot('§2.2, §2.2.7') },
@@ -173,13 +175,17 @@ export const patchLedgerMachine = setup({
     },
     // SSOT §2.2.4: nothing leaves quarantined but dropped (EXT-4).
     quarantined: {
+      tags: [FAILURE_TAG],
       entry: { type: 'enter', params: { state: 'quarantined' } },
       on: { drop: { target: 'dropped', meta: ext('EXT-4', '§2.2.4, §2.5.4') } },
     },
     rolled_back: {
+      tags: [FAILURE_TAG],
       entry: { type: 'enter', params: { state: 'rolled_back' } },
       type: 'final',
     },
+    // Not a failure state: the failure was recorded when the patch entered apply_failed or quarantined; dropping is
+    // its disposal (an operator decision, or §2.5.4 after a fixed patch). rolled_back is one (SSOT §7.2.2: critical).
     dropped: {
       entry: { type: 'enter', params: { state: 'dropped' } },
       type: 'final',

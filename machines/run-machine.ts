@@ -1,5 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG, stateKinds } from './state-kinds.js';
+import { workstreamMachine } from './workstream-machine.js';
 import { ssot } from './edge-meta.js';
 import { childFactSchema, nowSchema, reasonSchema, type ChildFact } from './schema-parts.js';
 
@@ -34,7 +36,8 @@ export interface RunContext {
   completed_at: number | null;
 }
 
-const WS_TERMINAL = ['completed', 'failed', 'cancelled', 'skipped'];
+/** The Workstream's terminal states, read from its definition. */
+const WS_TERMINAL: readonly string[] = stateKinds(workstreamMachine).final;
 const WS_SUCCESS = ['completed', 'skipped'];
 
 function facts(event: RunEvent): ChildFact[] {
@@ -82,7 +85,7 @@ export const runMachine = setup({
       },
     },
     succeeded: { type: 'final' },
-    failed: { type: 'final' },
+    failed: { type: 'final', tags: [FAILURE_TAG] },
     canceled: { type: 'final' },
   },
 });

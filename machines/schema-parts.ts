@@ -12,8 +12,19 @@ export const nowSchema = z.number().int().nonnegative();
 /** A map from dependency id to that dependency's current state, supplied by the engine. */
 export const stateMapSchema = z.record(z.string(), z.string());
 
-/** Optional human reason carried by any event. */
-export const reasonSchema = z.string().min(1).max(4000).optional();
+/** Longest reason or error text an event may carry (characters); the one limit every machine and caller uses. */
+export const REASON_MAX_LENGTH = 4000;
+
+/** Optional human reason carried by any event (1 to {@link REASON_MAX_LENGTH} characters). */
+export const reasonSchema = z.string().min(1).max(REASON_MAX_LENGTH).optional();
+
+/** An error text carried by a failure event (at most {@link REASON_MAX_LENGTH} characters). */
+export const errorTextSchema = z.string().max(REASON_MAX_LENGTH);
+
+/** `text` cut to {@link REASON_MAX_LENGTH} characters, so that it fits a reason or error field. */
+export function clipReason(text: string): string {
+  return text.slice(0, REASON_MAX_LENGTH);
+}
 
 /** The facts a run or workstream decision needs about one child: its state and critical flag. */
 export const childFactSchema = z.object({ id: z.string(), state: z.string(), critical: z.boolean().default(false) });

@@ -1,9 +1,10 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { allIn, notIn, someIn } from './dependency-facts.js';
 import { ext, ssot } from './edge-meta.js';
-import { idSchema, nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
+import { errorTextSchema, idSchema, nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Task machine (SSOT §1.4). */
 export const TASK_STATES = ['pending', 'queued', 'blocked', 'running', 'validating', 'retrying', 'completed', 'failed', 'cancelled'] as const;
@@ -15,7 +16,7 @@ const facts = { dependencies: stateMapSchema.default({}), gates: stateMapSchema.
 const failure = {
   ...base,
   exit_code: z.number().int().nullable().optional(),
-  error: z.string().max(4000).optional(),
+  error: errorTextSchema.optional(),
   /** Jitter draw in [0, 1] for the backoff; default 0.5. */
   jitter: z.number().min(0).max(1).optional(),
 };
@@ -33,7 +34,7 @@ export const taskEventSchemas = {
   user_cancelled: z.object({ type: z.literal('user_cancelled'), ...base }),
   retry_delay_elapsed: z.object({ type: z.literal('retry_delay_elapsed'), ...base }),
   validation_passed: z.object({ type: z.literal('validation_passed'), ...base, gates: stateMapSchema.default({}), ledger_state: z.string().nullable().default(null) }),
-  validation_failed: z.object({ type: z.literal('validation_failed'), ...base, error: z.string().max(4000).optional() }),
+  validation_failed: z.object({ type: z.literal('validation_failed'), ...base, error: errorTextSchema.optional() }),
 } as const;
 
 /** An event the Task accepts. */
@@ -235,7 +236,7 @@ export const taskMachine = setup({
       },
     },
     completed: { type: 'final' },
-    failed: { type: 'final' },
+    failed: { type: 'final', tags: [FAILURE_TAG] },
     cancelled: { type: 'final' },
   },
 });

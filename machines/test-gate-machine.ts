@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
 import { ssot } from './edge-meta.js';
 import { nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
@@ -131,6 +132,6 @@ export const testGateMachine = setup({
       },
     },
     PASSED: { type: 'final' },
-    FAILED: { type: 'final' },
+    FAILED: { type: 'final', tags: [FAILURE_TAG] },
   },
 });

@@ -1,7 +1,7 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { internal, ssot } from './edge-meta.js';
-import { idSchema, nowSchema, reasonSchema } from './schema-parts.js';
+import { errorTextSchema, idSchema, nowSchema, reasonSchema } from './schema-parts.js';
 
 /** States of the UET worker machine (SSOT §2.1); upper case as in the SSOT. */
 export const UET_WORKER_STATES = ['SPAWNING', 'IDLE', 'BUSY', 'DRAINING', 'TERMINATED'] as const;
@@ -13,11 +13,11 @@ const base = { now: nowSchema, reason: reasonSchema };
 /** zod schemas of the UET worker's events, by type. */
 export const uetWorkerEventSchemas = {
   spawn_complete: z.object({ type: z.literal('spawn_complete'), ...base }),
-  spawn_failed: z.object({ type: z.literal('spawn_failed'), ...base, error: z.string().max(4000).optional() }),
+  spawn_failed: z.object({ type: z.literal('spawn_failed'), ...base, error: errorTextSchema.optional() }),
   task_assigned: z.object({ type: z.literal('task_assigned'), ...base, task_id: idSchema }),
   task_completed: z.object({ type: z.literal('task_completed'), ...base, task_id: idSchema }),
   shutdown_requested: z.object({ type: z.literal('shutdown_requested'), ...base }),
-  crashed: z.object({ type: z.literal('crashed'), ...base, error: z.string().max(4000).optional() }),
+  crashed: z.object({ type: z.literal('crashed'), ...base, error: errorTextSchema.optional() }),
   drain_complete: z.object({ type: z.literal('drain_complete'), ...base }),
   heartbeat: z.object({ type: z.literal('heartbeat'), ...base }),
 } as const;

@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { internal, ssot } from './edge-meta.js';
 import { idSchema, nowSchema, reasonSchema } from './schema-parts.js';
 
@@ -181,6 +182,7 @@ export const workerMachine = setup({
       },
     },
     unresponsive: {
+      tags: [FAILURE_TAG],
       on: {
         heartbeat_recovered: { target: 'idle', guard: 'withinRecoveryWindow', actions: 'recover', meta: ssot('§1.5') },
         recovery_timeout: { target: 'shutdown', guard: 'recoveryWindowOver', actions: 'stop', meta: ssot('§1.5') },

@@ -1,5 +1,6 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
+import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
 import { ext, ssot } from './edge-meta.js';
 import { childFactSchema, nowSchema, reasonSchema, stateMapSchema, type ChildFact } from './schema-parts.js';
@@ -153,7 +154,7 @@ export const workstreamMachine = setup({
       },
     },
     completed: { type: 'final' },
-    failed: { type: 'final' },
+    failed: { type: 'final', tags: [FAILURE_TAG] },
     cancelled: { type: 'final' },
     skipped: { type: 'final' },
   },

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { entityStates } from '../machines/index.js';
 import type { Database } from '../persistence/index.js';
 
 /** One failure pattern: how often an entity type went from one state to a failure state by one trigger. */
@@ -23,8 +24,8 @@ export interface OverrideRow {
   readonly at: Date;
 }
 
-/** States counted as failures in reports and alerts. */
-export const FAILURE_STATES = ['failed', 'FAILED', 'quarantined', 'apply_failed', 'unresponsive', 'OPEN', 'rolled_back'] as const;
+/** States counted as failures in reports: the states the machine definitions tag `FAILURE_TAG` (machines/entity-states.ts). */
+export const FAILURE_STATES: readonly string[] = entityStates.failureNames;
 
 /** The most common transitions into failure states since `since` (SSOT §7.3.2), most frequent first. */
 export async function failurePatterns(db: Kysely<Database>, since: Date, limit = 50): Promise<FailurePattern[]> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ProcessSpawnError, runProcess } from '../exec/index.js';
+import { clipReason } from '../machines/index.js';
 import { EntityNotFoundError, loadEntity, type Database } from '../persistence/index.js';
 import { applyOverride, type OverrideResult } from './apply-override.js';
 import { BreakerCheckFailedError } from './errors.js';
@@ -44,7 +45,7 @@ export async function resetBreakerPlaybook(db: Kysely<Database>, req: ResetBreak
     action: 'reset-breaker',
     id: req.breakerId,
     operator: req.operator,
-    reason: `${req.reason} (tool check '${req.check}' exited 0)`.slice(0, 4000),
+    reason: clipReason(`${req.reason} (tool check '${req.check}' exited 0)`),
     transitionLog: req.transitionLog,
   });
   return { override, check: { command: req.check, exitCode: 0, durationMs: Math.round(r.durationMs) } };

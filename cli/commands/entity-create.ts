@@ -18,7 +18,7 @@ export const entityCreateCommand: Command = {
     const links = jsonObjectOption(stringOption(ctx, 'links'), 'links', ctx.command);
     const operator = stringOption(ctx, 'operator') ?? undefined;
     const reason = stringOption(ctx, 'reason') ?? undefined;
-    const view = await withActors(ctx.global, (actors) => actors.create(type, id, input, { links, operator, reason }));
+    const view = await withActors(ctx.global, (actors) => actors.createUntrusted(type, id, input, { links, operator, reason }));
     printEntity(ctx, view);
     return EXIT.ok;
   },

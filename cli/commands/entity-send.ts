@@ -28,8 +28,8 @@ export const entitySendCommand: Command = {
     const operator = stringOption(ctx, 'operator');
     const reason = stringOption(ctx, 'reason');
     const view = await withActors(ctx.global, async (actors) => {
-      await actors.send(type, id, { ...data, type: event }, { expectedVersion, operator, reason });
-      return actors.load(type, id);
+      await actors.sendUntrusted(type, id, { ...data, type: event }, { expectedVersion, operator, reason });
+      return actors.loadUntrusted(type, id);
     });
     printEntity(ctx, view);
     return EXIT.ok;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors, type CanonicalEvent } from '../../actors/index.js';
+import type { SendEventOf } from '../../machines/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 
 const T = 1_800_000_000_000;
@@ -34,7 +35,7 @@ describe.each(testDatabases())('canonical JSONL events: severity, event type, re
       { type: 'tests_passed', gates: {} },
       { type: 'commit_succeeded', commit_sha: 'abcdef1' },
       { type: 'rollback', reason: 'regression in main', compensation_succeeded: true },
-    ]) await a.send('patch_ledger', 'pl', { ...e, now: T + 100 });
+    ] satisfies SendEventOf<'patch_ledger'>[]) await a.send('patch_ledger', 'pl', { ...e, now: T + 100 });
     // A breaker that opens; a critical workstream failed by a quarantined patch.
     await a.create('circuit_breaker', 'cb', { now: T, failure_threshold: 1 });
     await a.send('circuit_breaker', 'cb', { type: 'call_failed', now: T + 1, error: 'tool crashed' });

@@ -38,10 +38,16 @@ describe.each(testDatabases())('persisted actors on %s', (kind) => {
     await actors.send('task', 'task-b', { type: 'scheduler_assigned' });
     const seen: CommittedTransition[] = [];
     const off = actors.subscribe((x) => void seen.push(x));
+    const workers: string[] = [];
+    const offTasks = actors.subscribe('task', (x) => void workers.push(`${x.to}:${x.context.worker_id}`));
+    const offRuns = actors.subscribe('run', (x) => void workers.push(`run ${x.to}`));
     const r = await actors.send('task', 'task-b', { type: 'worker_started', worker_id: 'agent-1', worker_capabilities: ['node'] }, { operator: 'alice', reason: 'manual start' });
     off();
-    expect([r.from, r.to, r.version]).toEqual(['queued', 'running', 3]);
+    offTasks();
+    offRuns();
+    expect([r.from, r.to, r.version, r.context.worker_id]).toEqual(['queued', 'running', 3, 'agent-1']);
     expect(seen.map((s) => s.to)).toEqual(['running']);
+    expect(workers).toEqual(['running:agent-1']);
     const rec = (await loadEntity(tdb.db, 'task', 'task-b'))!;
     expect([rec.state, rec.version, rec.columns.worker_id]).toEqual(['running', 3, 'agent-1']);
     expect(rec.columns.started_at).toBeInstanceOf(Date);
@@ -66,7 +72,7 @@ describe.each(testDatabases())('persisted actors on %s', (kind) => {
     await expect(actors.create('task', 'bad id')).rejects.toThrow(/invalid task id 'bad id'/);
     await expect(actors.create('task', 'task-z', { max_retries: -1 })).rejects.toBeInstanceOf(InvalidPayloadError);
     await expect(actors.send('task', 'nope', { type: 'scheduler_assigned' })).rejects.toBeInstanceOf(EntityNotFoundError);
-    await expect(actors.create('spaceship', 's1')).rejects.toThrow(/unknown entity type 'spaceship'/);
+    await expect(actors.createUntrusted('spaceship', 's1', {})).rejects.toThrow(/unknown entity type 'spaceship'/);
     expect(await loadEntity(tdb.db, 'task', 'task-z')).toBeNull();
   });
 

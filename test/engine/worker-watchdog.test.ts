@@ -5,6 +5,7 @@ import { PersistedActors, verifyAudit } from '../../actors/index.js';
 import { startRun } from '../../engine/index.js';
 import type { RunContext } from '../../engine/run-context.js';
 import { beatWorker, watchWorkers } from '../../engine/watch-workers.js';
+import type { EntityType } from '../../machines/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
@@ -24,7 +25,7 @@ describe.each(testDatabases())('worker watchdog (%s)', (kind) => {
   let now = Date.now();
   let actors: PersistedActors;
   let ctx: RunContext;
-  const state = async (type: string, id: string) => (await actors.load(type, id)).state;
+  const state = async (type: EntityType, id: string) => (await actors.load(type, id)).state;
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);
