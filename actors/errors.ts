@@ -38,3 +38,11 @@ export class InvalidCreateItemError extends Error {
     super(`createMany item ${index} (${entityType} '${id}'): ${why}; nothing was created`, options);
   }
 }
+
+/** An audit signing key file that is missing, unreadable, not an Ed25519 key, or readable by others. */
+export class AuditKeyError extends Error {
+  override readonly name = 'AuditKeyError';
+  constructor(readonly path: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`audit key ${path}: ${problem}`, options);
+  }
+}
