@@ -72,6 +72,8 @@ export async function verifyAuditCheckpoints(db: Kysely<Database>, publicKey: { 
   let verified = 0;
   let signatureUnchecked = 0;
   const failed: CheckpointFailure[] = [];
+  /** Heads already found in their chain (`type\tid\tseq\thash`): later checkpoints repeat most of them. */
+  const confirmed = new Set<string>();
   for await (const c of readAuditCheckpoints(db)) {
     total++;
     const fail = (problem: string, head?: readonly [string, string, number, string]): void => {
@@ -91,7 +93,7 @@ export async function verifyAuditCheckpoints(db: Kysely<Database>, publicKey: { 
         continue;
       }
     }
-    const heads = opts.entityType === undefined ? c.heads : c.heads.filter((h) => h[0] === opts.entityType);
+    const heads = c.heads.filter((h) => (opts.entityType === undefined || h[0] === opts.entityType) && !confirmed.has(h.join('\t')));
     const now = await auditHashesAt(db, heads.map(([t, i, s]) => [t, i, s] as const));
     const bad = heads.find(([t, i, s, x]) => now.get(`${t}\t${i}\t${s}`) !== x);
     if (bad) {
@@ -99,6 +101,7 @@ export async function verifyAuditCheckpoints(db: Kysely<Database>, publicKey: { 
       fail(found === undefined ? `${bad[0]} ${bad[1]} seq ${bad[2]} is no longer in its chain` : `${bad[0]} ${bad[1]} seq ${bad[2]} has hash ${found}, the checkpoint signed ${bad[3]} (the chain was rewritten)`, bad);
       continue;
     }
+    for (const h of heads) confirmed.add(h.join('\t'));
     if (publicKey) verified++;
     else signatureUnchecked++;
   }

@@ -6,6 +6,7 @@ export * from './audit-record.js';
 export * from './sql-values.js';
 export * from './map-db-error.js';
 export * from './in-transaction.js';
+export * from './in-snapshot.js';
 export * from './state-dir-lock.js';
 export * from './create-database.js';
 export * from './migrate.js';
