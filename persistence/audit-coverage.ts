@@ -26,12 +26,10 @@ export async function entitiesWithoutChain(db: Kysely<Database>, opts: { entityT
   for (const info of [...infos].sort((a, b) => (a.entityType < b.entityType ? -1 : 1))) {
     const { rows } = await sql<{ id: string; version: number; state: string; chain_seq: number | null; total: string | number }>`
       SELECT e.id, e.version, e.state, count(*) OVER () AS total,
-        (SELECT max(s.seq) FROM state_transitions s WHERE s.entity_type = ${info.entityType} AND s.entity_id = e.id) AS chain_seq
+        (SELECT max(c.seq) FROM state_transitions c WHERE c.entity_type = ${info.entityType} AND c.entity_id = e.id) AS chain_seq
       FROM ${sql.table(info.table)} e
-      WHERE NOT EXISTS (
-        SELECT 1 FROM state_transitions s
-        WHERE s.entity_type = ${info.entityType} AND s.entity_id = e.id AND s.seq = e.version
-          AND s.hash IS NOT DISTINCT FROM e.last_hash AND s.to_state = e.state)
+      LEFT JOIN state_transitions s ON s.entity_type = ${info.entityType} AND s.entity_id = e.id AND s.seq = e.version
+      WHERE s.id IS NULL OR s.hash IS DISTINCT FROM e.last_hash OR s.to_state IS DISTINCT FROM e.state
       ORDER BY e.id LIMIT ${Math.max(1, limit)}`.execute(db);
     if (rows.length === 0) continue;
     total += Number(rows[0]!.total);
