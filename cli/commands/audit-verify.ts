@@ -25,7 +25,7 @@ function report(v: AuditVerification): string[] {
   lines.push(`content: ${c.patchesChecked} patch diff(s) and ${c.runSourcesChecked} recorded plan(s) checked against their audited sha256, ${c.mismatches.length} mismatch(es)${unrecorded > 0 ? `; ${unrecorded} row(s) with no recorded hash (written before hashes were recorded)` : ''}`);
   const k = v.checkpoints;
   for (const f of k.failed) lines.push(`checkpoint FAILED ${f.checkpointId} (${f.createdAt.toISOString()}): ${f.problem}`);
-  const key = v.keyFingerprint ? `key ${v.keyFingerprint}` : 'no audit key found: signatures not checked (--key FILE or GANTRY_AUDIT_KEY)';
+  const key = v.keyFingerprint ? `key ${v.keyFingerprint}` : 'no audit key found, signatures not checked: give --key FILE or GANTRY_AUDIT_KEY';
   lines.push(`checkpoints: ${k.total} stored, ${k.verified} verified, ${k.failed.length} failed${k.signatureUnchecked > 0 ? `, ${k.signatureUnchecked} with unchecked signatures` : ''} (${key})`);
   if (!v.ok) lines.push(`audit NOT intact (snapshot through audit row ${v.verifiedThrough})`);
   return lines;
