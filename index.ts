@@ -28,7 +28,7 @@ export type { ClaimRequest } from './actors/claim-tasks.js';
 export type { TransitionListener } from './actors/transition-listeners.js';
 export { verifyAudit, type AuditVerification, type BrokenLink } from './actors/verify-audit.js';
 export { replayAudit, type AuditReplay, type ReplayMismatch } from './actors/replay-audit.js';
-export { ActorSystemClosedError, InvalidCreateItemError, InvalidUntrustedInputError, InvalidEntityIdError, MachineVersionMismatchError, TimeWentBackwardsError } from './actors/errors.js';
+export { ActorSystemClosedError, AuditKeyError, InvalidCreateItemError, InvalidUntrustedInputError, InvalidEntityIdError, MachineVersionMismatchError, TimeWentBackwardsError } from './actors/errors.js';
 export { ENTITY_TYPES, type EntityType } from './machines/machine-catalog.js';
 export type { ContextOf, EntityTypes, EventOf, EventTypeOf, InputOf, SendEventOf, StateOf } from './machines/entity-types.js';
 export { isFailureState, isTerminal } from './machines/entity-states.js';

@@ -21,6 +21,8 @@ export interface CreateOptions {
   readonly links?: EntityLinks;
   readonly operator?: string;
   readonly reason?: string;
+  /** Extra metadata of the creation audit row (e.g. a content hash, issue 11); `input` and `machine_version` win. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** One entity of type `T` to create with `PersistedActors.createMany`: what `create` takes, as one object. */
@@ -72,7 +74,7 @@ export function planCreation(item: UncheckedCreateItem, clock: () => number): Cr
     to_state: state,
     trigger: 'create',
     reason: item.reason ?? null,
-    metadata: { input: parsed, machine_version: entry.version },
+    metadata: { ...item.metadata, input: parsed, machine_version: entry.version },
     operator: item.operator ?? null,
     run_id: links.run_id ?? null,
     workstream_id: links.workstream_id ?? null,

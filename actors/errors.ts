@@ -47,3 +47,11 @@ export class InvalidUntrustedInputError extends Error {
     super(`invalid ${what} for ${entityType}: expected a JSON object, got ${got}`);
   }
 }
+
+/** An audit signing key file that is missing, unreadable, not an Ed25519 key, or readable by others. */
+export class AuditKeyError extends Error {
+  override readonly name = 'AuditKeyError';
+  constructor(readonly path: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`audit key ${path}: ${problem}`, options);
+  }
+}

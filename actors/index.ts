@@ -19,3 +19,6 @@ export * from './creation-plan.js';
 export * from './persisted-actors.js';
 export * from './verify-audit.js';
 export * from './replay-audit.js';
+export * from './audit-key.js';
+export * from './audit-checkpoint.js';
+export * from './verify-coverage.js';

@@ -1,9 +1,10 @@
 import { authenticateOperator, OperatorAuthError, requireCredentials } from '../ops/index.js';
+import type { PersistedActors } from '../actors/index.js';
 import type { DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { stringOption } from './command.js';
 import { RefusedError } from './errors.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase, withActors } from './open-database.js';
 
 /** An error class a command turns into a refusal (exit 1). */
 type Refusal = abstract new (...args: never[]) => Error;
@@ -38,4 +39,32 @@ export async function withOperator<T>(ctx: CommandContext, refusals: readonly Re
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Runs `fn` with persisted actors, as the operator named by `--operator NAME` when one is given: then, like every
+ * override, that operator's token (`--token` or `GANTRY_OPERATOR_TOKEN`) must authenticate it first (issue 11), or
+ * the command is refused (exit 1) with nothing written — without a token nothing is even opened. Without
+ * `--operator` `fn` gets null (no operator is recorded).
+ */
+export async function withActorsAsOperator<T>(ctx: CommandContext, fn: (actors: PersistedActors, operator: string | null) => Promise<T>): Promise<T> {
+  const name = stringOption(ctx, 'operator');
+  if (name === null) return withActors(ctx.global, (actors) => fn(actors, null));
+  const creds = { operator: name, token: stringOption(ctx, 'token') ?? process.env['GANTRY_OPERATOR_TOKEN'] ?? null };
+  try {
+    requireCredentials(creds);
+  } catch (err) {
+    if (err instanceof OperatorAuthError) throw new RefusedError(`${err.message}: --operator needs that operator's token, as every override does (nothing written)`);
+    throw err;
+  }
+  return withActors(ctx.global, async (actors, handle) => {
+    let operator: string;
+    try {
+      operator = await authenticateOperator(handle.db, creds);
+    } catch (err) {
+      if (err instanceof OperatorAuthError) throw new RefusedError(`${err.message} (nothing written)`);
+      throw err;
+    }
+    return fn(actors, operator);
+  });
 }

@@ -32,6 +32,11 @@ export interface EngineOptions {
    * recovered, tasks waiting with no `gantry worker` alive; default none (the audit has the transitions anyway).
    */
   readonly onNote?: (line: string) => void;
+  /**
+   * The audit key file that signs the checkpoint taken when a run ends (issue 11); default `GANTRY_AUDIT_KEY`, else
+   * `<stateDir>/audit-key.pem` (created, mode 0600, on first use); false takes no checkpoint.
+   */
+  readonly auditKey?: string | false;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */

@@ -14,6 +14,7 @@ import { dropWorktree } from './worktree.js';
 import { startRunPulse } from './run-pulse.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import { touchRunEngine } from '../persistence/index.js';
+import { checkpointRunEnd } from './checkpoint-run-end.js';
 
 /** Cancels every workstream still open once the run has ended early (a critical workstream failed, SSOT §3.3). */
 async function cancelRemaining(ctx: RunContext): Promise<void> {
@@ -119,7 +120,10 @@ async function driveLanes(ctx: RunContext): Promise<RunStatus> {
     if (settled && (await taskFacts(ctx, ws)).some((t) => !isTerminal('task', t.state))) await afterWorkstreamSettled(ctx, ws);
   }
   if ((await settleRun(ctx)) !== 'running') await cancelRemaining(ctx);
-  if (isTerminal('run', (await ctx.actors.load('run', ctx.ids.run)).state)) await shutdown(ctx);
+  if (isTerminal('run', (await ctx.actors.load('run', ctx.ids.run)).state)) {
+    await shutdown(ctx);
+    await checkpointRunEnd(ctx);
+  }
   return runStatus(ctx.db, ctx.ids.run);
 }
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { CreateItem, PersistedActors } from '../actors/index.js';
+import { planSha256, type CreateItem, type PersistedActors } from '../actors/index.js';
 import type { EntityType } from '../machines/index.js';
 import { revParse } from '../git/index.js';
 import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
@@ -118,7 +118,8 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
     if ((await state('uet_worker', ids.uetWorker(n))) === 'SPAWNING') setup.push(actors.send('uet_worker', ids.uetWorker(n), { type: 'spawn_complete' }));
   }
   await Promise.all(setup);
-  if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' });
+  // The recorded plan's hash goes into the run's start audit row: `audit verify` recomputes it (issue 11).
+  if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' }, { metadata: { plan_sha256: planSha256(source.plan) } });
   for (const wsId of ctx.order.workstreams) {
     const ws = plan.workstreams.find((w) => w.id === wsId)!;
     const id = ids.workstream(ws.id);

@@ -1,3 +1,4 @@
+import { diffSha256 } from '../actors/index.js';
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
 import { clipReason, MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
@@ -164,9 +165,11 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
 export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: string, diff: string): Promise<void> {
   const ws = task.workstream;
   const id = ctx.ids.task(task.id);
-  const hasPatch = await ctx.db.selectFrom('patches').select('id').where('id', '=', ledgerId).executeTakeFirst();
-  if (!hasPatch) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
-  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run } });
+  const stored = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
+  if (!stored) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
+  // The diff's hash goes into the ledger's creation audit row: `audit verify` recomputes it (issue 11).
+  const metadata = { diff_sha256: diffSha256(stored?.diff ?? diff) };
+  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run }, metadata });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
 }
 

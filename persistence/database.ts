@@ -198,7 +198,23 @@ export interface RunSourcesTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
-/** The typed schema of migrations 0001–0003, for `Kysely<Database>`. */
+/** `audit_checkpoints` (migration 0004): signed digests of every audit chain head. */
+export interface AuditCheckpointsTable {
+  /** bigserial; node-postgres returns int8 as a string. */
+  id: Generated<string>;
+  created_at: Timestamp;
+  head_count: number;
+  /** Every chain head: [entity_type, entity_id, seq, hash]. */
+  heads: Json<[string, string, number, string][]>;
+  digest: string;
+  /** Ed25519 signature of the digest, base64. */
+  signature: string;
+  /** SHA-256 (hex) of the signing public key (SPKI DER). */
+  key_fingerprint: string;
+  run_id: string | null;
+}
+
+/** The typed schema of migrations 0001–0004, for `Kysely<Database>`. */
 export interface Database {
   phases: PhasesTable;
   runs: RunsTable;
@@ -212,4 +228,5 @@ export interface Database {
   circuit_breakers: CircuitBreakersTable;
   state_transitions: StateTransitionsTable;
   run_sources: RunSourcesTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }

@@ -1,19 +1,21 @@
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
-import { jsonObjectOption, withActors } from '../open-database.js';
+import { jsonObjectOption } from '../open-database.js';
+import { withActorsAsOperator } from '../with-operator.js';
 import { printEntity } from '../print-entity.js';
 
 /** `gantry entity send TYPE ID EVENT [--data JSON] [--expect-version N]`: one audited transition from the shell. */
 export const entitySendCommand: Command = {
   name: 'entity send',
   summary: 'send an event to a persisted entity (exit 1 if refused or on a version conflict)',
-  usage: 'entity send TYPE ID EVENT [--data JSON] [--expect-version N] [--operator NAME --reason TEXT]',
-  options: { data: { type: 'string' }, 'expect-version': { type: 'string' }, operator: { type: 'string' }, reason: { type: 'string' } },
+  usage: 'entity send TYPE ID EVENT [--data JSON] [--expect-version N] [--operator NAME --token T] [--reason TEXT]',
+  options: { data: { type: 'string' }, 'expect-version': { type: 'string' }, operator: { type: 'string' }, token: { type: 'string' }, reason: { type: 'string' } },
   optionHelp: {
     data: 'event payload as a JSON object (its `type` is EVENT)',
     'expect-version': 'fail with a lock conflict unless the entity is at this version',
-    operator: 'who sends it (recorded in the audit)',
+    operator: 'who sends it (recorded in the audit; needs that operator\'s token)',
+    token: 'the operator\'s token (default GANTRY_OPERATOR_TOKEN)',
     reason: 'why (recorded in the audit)',
   },
   async run(ctx) {
@@ -25,9 +27,8 @@ export const entitySendCommand: Command = {
       if (!/^[1-9][0-9]*$/.test(ev)) throw new UsageError(`--expect-version must be a positive integer, got '${ev}'`, ctx.command);
       expectedVersion = Number(ev);
     }
-    const operator = stringOption(ctx, 'operator');
     const reason = stringOption(ctx, 'reason');
-    const view = await withActors(ctx.global, async (actors) => {
+    const view = await withActorsAsOperator(ctx, async (actors, operator) => {
       await actors.sendUntrusted(type, id, { ...data, type: event }, { expectedVersion, operator, reason });
       return actors.loadUntrusted(type, id);
     });

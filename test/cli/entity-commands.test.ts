@@ -40,7 +40,7 @@ describe.each(testDatabases())('entity, history and audit commands on %s', (kind
     expect((await gantry('db', 'migrate')).stdout).toMatch(/up to date/);
     const s = await gantry('db', 'status', '--json');
     expect(s.code).toBe(0);
-    expect(JSON.parse(s.stdout).migrations.map((m: { name: string }) => m.name)).toEqual(['0001_init', '0002_operators', '0003_run_sources']);
+    expect(JSON.parse(s.stdout).migrations.map((m: { name: string }) => m.name)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints']);
   });
 
   it('creates, sends and shows an entity, with --json', async () => {
@@ -48,7 +48,8 @@ describe.each(testDatabases())('entity, history and audit commands on %s', (kind
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout)).toMatchObject({ entity_type: 'task', id: 'fix-1', state: 'pending', version: 1, context: { max_retries: 1 } });
     expect((await gantry('entity', 'send', 'task', 'fix-1', 'scheduler_assigned')).stdout).toMatch(/task fix-1: queued \(version 2/);
-    const s = await gantry('entity', 'send', 'task', 'fix-1', 'worker_started', '--data', '{"worker_id":"agent-1","worker_capabilities":["node"]}', '--expect-version', '2', '--operator', 'ops', '--reason', 'by hand');
+    const token = JSON.parse((await gantry('operator', 'add', 'ops', '--json')).stdout).token as string;
+    const s = await gantry('entity', 'send', 'task', 'fix-1', 'worker_started', '--data', '{"worker_id":"agent-1","worker_capabilities":["node"]}', '--expect-version', '2', '--operator', 'ops', '--token', token, '--reason', 'by hand');
     expect(s.code, s.stderr).toBe(0);
     const show = JSON.parse((await gantry('entity', 'show', 'task', 'fix-1', '--json')).stdout);
     expect(show).toMatchObject({ state: 'running', version: 3, context: { worker_id: 'agent-1' } });
