@@ -8,16 +8,17 @@ import { resumeValidation } from './resume-validation.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
-import { ensureWorktree, resetWorktree } from './worktree.js';
+import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
 /** One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or undone. */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const base = await revParse(wt, 'HEAD');
+  // Addressed explicitly, never through the worktree's own `.git` (a task may have rewritten it; put back here).
+  const base = await revParse((await worktreePlace(ctx, task.workstream, wt)).dirs, 'HEAD');
   await dispatchTask(ctx, task, wt);
   const state = (await ctx.actors.load('task', id)).state;
   if (state === 'validating') return validateTask(ctx, task, wt, base);
-  await resetWorktree(wt, base);
+  await resetWorktree((await worktreePlace(ctx, task.workstream, wt)).dirs, base);
   return state;
 }
 

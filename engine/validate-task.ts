@@ -1,28 +1,37 @@
-import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
+import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, type GitDirs } from '../git/index.js';
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
-import { resetWorktree } from './worktree.js';
+import { badInputReason } from './ledger-step-error.js';
+import { resetWorktree, worktreePlace } from './worktree.js';
 
 /** Format, scope and constraint checks of a patch (SSOT §2.2): `checkPatch` with the plan's rules, plus `git apply --check`. */
-async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: string): Promise<{ format: boolean; scope: boolean; constraints: boolean; reason: string }> {
+async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs): Promise<{ format: boolean; scope: boolean; constraints: boolean; reason: string }> {
   const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
   const global = pathMatcher(ctx.plan.patch_rules.allowed_paths);
   const local = pathMatcher(ws.allowed_paths);
   const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: pathMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
   const problems = res.violations.map((v) => `${v.check}: ${v.path !== undefined ? `${v.path}: ` : ''}${v.message}`);
   let format = res.format;
+  let constraints = res.constraints;
   if (format) {
     const ac = await applyCheck(wt, diff);
     if (!ac.ok) {
       format = false;
       problems.push(`format: does not apply: ${ac.reason ?? 'git apply --check failed'}`);
+    } else if (constraints) {
+      // Symlinks judged on the tree the patch would make, every other link of it followed (git/resulting-tree.ts).
+      const links = await resultingTreeLinkProblems(wt, diff, pathMatcher(ctx.plan.patch_rules.forbidden));
+      if (links.length > 0) {
+        constraints = false;
+        problems.push(...links.map((l) => `constraints: ${l}`));
+      }
     }
   }
-  return { format, scope: res.scope, constraints: res.constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
+  return { format, scope: res.scope, constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
 }
 
 /** The phase policy that decides a validated patch (SSOT §2.2), read from the phase row (written by `startRun`). */
@@ -48,7 +57,7 @@ function policyRefusal(policy: PhasePolicy, task: PlanTask, diff: string): strin
 }
 
 /** Ledger `queued` → `applied`, retrying a failed `git apply` (EXT-3) and quarantining after 3 attempts; true when applied. */
-async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string, wt: string): Promise<boolean> {
+async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string, wt: GitDirs): Promise<boolean> {
   for (;;) {
     try {
       await applyPatch(wt, diff);
@@ -69,7 +78,7 @@ async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string,
 }
 
 /** The last commit of a worktree when it is this task's (a crash between `git commit` and `commit_succeeded`), else null. */
-export async function ownCommit(ctx: RunContext, task: PlanTask, wt: string): Promise<string | null> {
+export async function ownCommit(ctx: RunContext, task: PlanTask, wt: GitDirs): Promise<string | null> {
   const subject = (await runGit(wt, ['log', '-1', '--format=%s'])).stdout.trim();
   return subject === commitMessage(ctx, task) ? revParse(wt, 'HEAD') : null;
 }
@@ -87,6 +96,29 @@ function commitMessage(ctx: RunContext, task: PlanTask): string {
 export async function continueValidation(ctx: RunContext, task: PlanTask, wt: string, ledgerId: string | null, diff: string, attemptNo: number): Promise<string> {
   const id = ctx.ids.task(task.id);
   const state = async () => (ledgerId === null ? null : (await ctx.actors.load('patch_ledger', ledgerId)).state);
+  let dirs: GitDirs | null = null;
+  try {
+    const place = await worktreePlace(ctx, task.workstream, wt);
+    dirs = place.dirs;
+    if (place.tampered !== null) throw new Error(place.tampered);
+    return await pipeline(ctx, task, wt, dirs, ledgerId, diff, attemptNo, state);
+  } catch (err) {
+    // Bad input (git or the file system refusing what the task made) fails this task and its patch, never the engine.
+    const reason = err instanceof Error && dirs !== null && err.message.startsWith('the task changed') ? err.message : badInputReason(err);
+    const s = await state();
+    if (s === 'created') await ctx.actors.send('patch_ledger', ledgerId!, { type: 'validation_failed', reason: reason.slice(0, 4000), checks: { format: false, scope: false, constraints: false } });
+    if (dirs !== null) await resetWorktree(dirs).catch((e: unknown) => void badInputReason(e)); // best effort: the next attempt checks again
+    if (isTerminalTask((await ctx.actors.load('task', id)).state)) return (await ctx.actors.load('task', id)).state;
+    return fail(ctx, id, `${s === 'created' ? 'patch quarantined' : 'ledger step failed'}: ${reason}`);
+  }
+}
+
+function isTerminalTask(state: string): boolean {
+  return state === 'completed' || state === 'failed' || state === 'cancelled';
+}
+
+async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: GitDirs, ledgerId: string | null, diff: string, attemptNo: number, state: () => Promise<string | null>): Promise<string> {
+  const id = ctx.ids.task(task.id);
   let gates: GateOutcome | null = null;
   for (let s = await state(); s !== null && s !== 'committed'; s = await state()) {
     const lid = ledgerId!;
@@ -117,7 +149,7 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
         return fail(ctx, id, 'patch quarantined: git apply failed');
       }
     } else if (s === 'applied') {
-      gates = await runGates(ctx, task, attemptNo, wt);
+      gates = await runGates(ctx, task, attemptNo, wtPath);
       if (gates.failed.length > 0) {
         await ctx.actors.send('patch_ledger', lid, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
         await resetWorktree(wt);
@@ -125,14 +157,27 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
       }
       await ctx.actors.send('patch_ledger', lid, { type: 'tests_passed', gates: gates.byEntityId });
     } else if (s === 'verified') {
-      const sha = (await ownCommit(ctx, task, wt)) ?? (await commitAll(wt, commitMessage(ctx, task)));
+      const sha = (await ownCommit(ctx, task, wt)) ?? (await commitPatch(ctx, task, wtPath, diff));
       await ctx.actors.send('patch_ledger', lid, { type: 'commit_succeeded', commit_sha: sha });
     } else return fail(ctx, id, `patch ${s}`);
   }
-  gates ??= await runGates(ctx, task, attemptNo, wt);
+  gates ??= await runGates(ctx, task, attemptNo, wtPath);
   if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
   await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state: await state() });
   return 'completed';
+}
+
+/**
+ * Commits exactly the checked patch: the worktree is addressed again (what the gates changed in its git metadata is
+ * put back and fails the task), reset to HEAD, the patch applied to the index and the files, and that committed — so
+ * nothing the gates or a leftover process wrote meanwhile reaches the branch.
+ */
+async function commitPatch(ctx: RunContext, task: PlanTask, wtPath: string, diff: string): Promise<string> {
+  const place = await worktreePlace(ctx, task.workstream, wtPath);
+  if (place.tampered !== null) throw new Error(place.tampered);
+  await resetWorktree(place.dirs);
+  await applyPatch(place.dirs, diff);
+  return commitAll(place.dirs, commitMessage(ctx, task));
 }
 
 /**
@@ -146,13 +191,33 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
-    const diff = await diffWorktree(wt, base);
+    let diff: string;
+    let dirs: GitDirs | null = null;
+    try {
+      const place = await worktreePlace(ctx, task.workstream, wt);
+      dirs = place.dirs;
+      if (place.tampered !== null) {
+        await resetWorktree(dirs, base);
+        return await fail(ctx, id, place.tampered);
+      }
+      diff = await diffWorktree(dirs, base);
+    } catch (err) {
+      const reason = badInputReason(err);
+      if (dirs !== null) await resetWorktree(dirs, base).catch((e: unknown) => void badInputReason(e));
+      return await fail(ctx, id, `cannot make the patch: ${reason}`);
+    }
+    const bytes = Buffer.byteLength(diff, 'utf8');
+    if (bytes > ctx.plan.patch_rules.max_bytes) {
+      // Not stored: a patch over the limit never reaches the database (it could be any size).
+      await resetWorktree(dirs, base);
+      return await fail(ctx, id, `patch refused: it is ${bytes} bytes, over patch_rules.max_bytes (${ctx.plan.patch_rules.max_bytes})`);
+    }
     let ledgerId: string | null = null;
     if (diff !== '') {
       ledgerId = ctx.ids.ledger(task.id, attemptNo);
       await createLedger(ctx, task, ledgerId, diff);
     }
-    await resetWorktree(wt, base);
+    await resetWorktree(dirs, base);
     return await continueValidation(ctx, task, wt, ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
