@@ -1,6 +1,6 @@
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, type GitDirs } from '../git/index.js';
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
-import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
+import { forbiddenMatcher, pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
@@ -13,7 +13,7 @@ async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs
   const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
   const global = pathMatcher(ctx.plan.patch_rules.allowed_paths);
   const local = pathMatcher(ws.allowed_paths);
-  const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: pathMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
+  const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: forbiddenMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
   const problems = res.violations.map((v) => `${v.check}: ${v.path !== undefined ? `${v.path}: ` : ''}${v.message}`);
   let format = res.format;
   let constraints = res.constraints;
@@ -24,7 +24,7 @@ async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs
       problems.push(`format: does not apply: ${ac.reason ?? 'git apply --check failed'}`);
     } else if (constraints) {
       // Symlinks judged on the tree the patch would make, every other link of it followed (git/resulting-tree.ts).
-      const links = await resultingTreeLinkProblems(wt, diff, pathMatcher(ctx.plan.patch_rules.forbidden));
+      const links = await resultingTreeLinkProblems(wt, diff, forbiddenMatcher(ctx.plan.patch_rules.forbidden));
       if (links.length > 0) {
         constraints = false;
         problems.push(...links.map((l) => `constraints: ${l}`));

@@ -46,7 +46,7 @@ export const GIT_CONFIG_OVERRIDES: readonly string[] = [
   'core.attributesFile=/dev/null', 'core.excludesFile=/dev/null', 'core.pager=cat', 'core.editor=true',
   'sequence.editor=true', 'core.sshCommand=false', 'core.gitProxy=', 'core.askPass=', 'credential.helper=',
   'protocol.allow=never', 'gpg.program=false', 'gpg.ssh.program=false', 'gpg.x509.program=false',
-  'merge.verifySignatures=false', 'merge.default=text', 'merge.stat=false', 'merge.log=false', 'diff.external=',
+  'merge.verifySignatures=false', 'merge.default=text', 'merge.stat=false', 'merge.log=false',
   'core.symlinks=true', 'core.fileMode=true', 'core.ignoreCase=false', 'core.precomposeUnicode=false',
   'core.autocrlf=false', 'core.safecrlf=false', 'core.sparseCheckout=false', 'core.splitIndex=false',
   'core.untrackedCache=false', 'core.protectNTFS=true', 'core.protectHFS=true', 'pull.rebase=false',
@@ -62,12 +62,17 @@ const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.([a-z]+)$/is;
  * name, even with `=` or dots): a filter's `clean`, `smudge` and `process` become empty (git then runs none) and
  * `required` false; a diff driver's `textconv` becomes `cat` and its external `command` `false` (a diff that would
  * need it fails loudly instead of running the task's program; Gantry's diffs pass `--no-ext-diff --no-textconv`);
- * a merge driver's `driver` becomes `false` (a merge needing it conflicts) and its `recursive` driver `binary`.
+ * a merge driver's `driver` becomes `false` (a merge needing it conflicts) and its `recursive` driver `binary`;
+ * a configured `diff.external` becomes `false`.
  */
 export function driverNeutralisers(configNames: readonly string[]): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [];
   const seen = new Set<string>();
   for (const name of configNames) {
+    if (name.toLowerCase() === 'diff.external' && !seen.has('diff.external')) {
+      seen.add('diff.external');
+      out.push(['diff.external', 'false']); // an external diff a config names: diffs needing it fail, it never runs
+    }
     const m = DRIVER_KEY.exec(name);
     if (m === null) continue;
     const section = m[1]!.toLowerCase();

@@ -27,3 +27,4 @@ export * from './revert-commit.js';
 export * from './worktree-git-dirs.js';
 export * from './resolve-links.js';
 export * from './resulting-tree.js';
+export * from './target-record.js';
