@@ -1,4 +1,4 @@
-import { revParse } from '../git/index.js';
+import { restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { waitForBreaker } from './breaker-gate.js';
@@ -14,10 +14,16 @@ import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
   // Addressed explicitly, never through the worktree's own `.git` (a task may have rewritten it; put back here).
-  const base = await revParse((await worktreePlace(ctx, task.workstream, wt)).dirs, 'HEAD');
+  const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs;
+  const base = await revParse(dirs, 'HEAD');
+  // The git metadata that could make git run code (config, hooks, attributes): whatever the task changes there is
+  // put back after it and fails it (git/git-metadata-guard.ts).
+  const guard = await snapshotGitMetadata(dirs);
   await dispatchTask(ctx, task, wt);
+  const changed = await restoreGitMetadata(guard, dirs.commonDir);
   const state = (await ctx.actors.load('task', id)).state;
-  if (state === 'validating') return validateTask(ctx, task, wt, base);
+  const tampered = changed.length === 0 ? null : `the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`.slice(0, 2000);
+  if (state === 'validating') return validateTask(ctx, task, wt, base, tampered);
   await resetWorktree((await worktreePlace(ctx, task.workstream, wt)).dirs, base);
   return state;
 }

@@ -1,4 +1,4 @@
-import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, type GitDirs } from '../git/index.js';
+import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, WorktreeTamperedError, type GitDirs } from '../git/index.js';
 import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { forbiddenMatcher, pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
@@ -100,16 +100,16 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
   try {
     const place = await worktreePlace(ctx, task.workstream, wt);
     dirs = place.dirs;
-    if (place.tampered !== null) throw new Error(place.tampered);
+    if (place.tampered !== null) throw new WorktreeTamperedError(wt, place.tampered);
     return await pipeline(ctx, task, wt, dirs, ledgerId, diff, attemptNo, state);
   } catch (err) {
     // Bad input (git or the file system refusing what the task made) fails this task and its patch, never the engine.
-    const reason = err instanceof Error && dirs !== null && err.message.startsWith('the task changed') ? err.message : badInputReason(err);
+    const reason = badInputReason(err);
     const s = await state();
     if (s === 'created') await ctx.actors.send('patch_ledger', ledgerId!, { type: 'validation_failed', reason: reason.slice(0, 4000), checks: { format: false, scope: false, constraints: false } });
-    if (dirs !== null) await resetWorktree(dirs).catch((e: unknown) => void badInputReason(e)); // best effort: the next attempt checks again
+    const reset = dirs === null ? '' : await resetOrSay(dirs, 'HEAD');
     if (isTerminalTask((await ctx.actors.load('task', id)).state)) return (await ctx.actors.load('task', id)).state;
-    return fail(ctx, id, `${s === 'created' ? 'patch quarantined' : 'ledger step failed'}: ${reason}`);
+    return fail(ctx, id, `${s === 'created' ? 'patch quarantined' : 'ledger step failed'}: ${reason}${reset}`);
   }
 }
 
@@ -174,7 +174,7 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
  */
 async function commitPatch(ctx: RunContext, task: PlanTask, wtPath: string, diff: string): Promise<string> {
   const place = await worktreePlace(ctx, task.workstream, wtPath);
-  if (place.tampered !== null) throw new Error(place.tampered);
+  if (place.tampered !== null) throw new WorktreeTamperedError(wtPath, place.tampered);
   await resetWorktree(place.dirs);
   await applyPatch(place.dirs, diff);
   return commitAll(place.dirs, commitMessage(ctx, task));
@@ -183,41 +183,42 @@ async function commitPatch(ctx: RunContext, task: PlanTask, wtPath: string, diff
 /**
  * Validates a task whose command succeeded (SSOT §3.1, §2.2), on a UET worker. The worktree's change since `base`
  * becomes the patch (stored with its ledger entry before the worktree is reset to `base`, so a crash loses nothing),
- * then {@link continueValidation} runs the pipeline. A task that changed nothing is decided by its gates alone.
+ * then {@link continueValidation} runs the pipeline. A task that changed nothing is decided by its gates alone. A task
+ * that changed git metadata (`tampered`: what the attempt's guard found and put back; or its worktree's `.git` file
+ * or HEAD) fails with that reason and its change is dropped; so does one whose change git cannot turn into a patch
+ * (a path git refuses) or that is over `patch_rules.max_bytes` (never stored).
  */
-export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string): Promise<string> {
+export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string, tampered: string | null = null): Promise<string> {
   const id = ctx.ids.task(task.id);
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const attemptNo = ((await ctx.actors.load('task', id)).context['retry_count'] as number) + 1;
-    let diff: string;
+    let ledgerId: string | null = null;
+    let diff = '';
     let dirs: GitDirs | null = null;
     try {
       const place = await worktreePlace(ctx, task.workstream, wt);
       dirs = place.dirs;
-      if (place.tampered !== null) {
-        await resetWorktree(dirs, base);
-        return await fail(ctx, id, place.tampered);
-      }
+      const why = [tampered, place.tampered].filter((t) => t !== null).join('; ');
+      if (why !== '') return await fail(ctx, id, `${why}${await resetOrSay(dirs, base)}`);
       diff = await diffWorktree(dirs, base);
-    } catch (err) {
-      const reason = badInputReason(err);
-      if (dirs !== null) await resetWorktree(dirs, base).catch((e: unknown) => void badInputReason(e));
-      return await fail(ctx, id, `cannot make the patch: ${reason}`);
-    }
-    const bytes = Buffer.byteLength(diff, 'utf8');
-    if (bytes > ctx.plan.patch_rules.max_bytes) {
-      // Not stored: a patch over the limit never reaches the database (it could be any size).
+      const bytes = Buffer.byteLength(diff, 'utf8');
+      if (bytes > ctx.plan.patch_rules.max_bytes) {
+        // Not stored: a patch over the limit never reaches the database (it could be any size).
+        return await fail(ctx, id, `patch refused: it is ${bytes} bytes, over patch_rules.max_bytes (${ctx.plan.patch_rules.max_bytes})${await resetOrSay(dirs, base)}`);
+      }
+      if (diff !== '') {
+        ledgerId = ctx.ids.ledger(task.id, attemptNo);
+        await createLedger(ctx, task, ledgerId, diff);
+      }
       await resetWorktree(dirs, base);
-      return await fail(ctx, id, `patch refused: it is ${bytes} bytes, over patch_rules.max_bytes (${ctx.plan.patch_rules.max_bytes})`);
+    } catch (err) {
+      const reason = badInputReason(err); // a database error still stops the run
+      const reset = dirs === null ? '' : await resetOrSay(dirs, base);
+      if (ledgerId !== null) return continueValidation(ctx, task, wt, ledgerId, diff, attemptNo); // stored: the pipeline decides
+      return await fail(ctx, id, `cannot make the patch: ${reason}${reset}`);
     }
-    let ledgerId: string | null = null;
-    if (diff !== '') {
-      ledgerId = ctx.ids.ledger(task.id, attemptNo);
-      await createLedger(ctx, task, ledgerId, diff);
-    }
-    await resetWorktree(dirs, base);
     return await continueValidation(ctx, task, wt, ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
@@ -233,6 +234,16 @@ export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: st
   if (!hasPatch) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
   await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run } });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
+}
+
+/** Resets the worktree to `base`; a reset git refuses is said (appended to a failure reason), never the engine's end. */
+async function resetOrSay(dirs: GitDirs, base: string): Promise<string> {
+  try {
+    await resetWorktree(dirs, base);
+    return '';
+  } catch (err) {
+    return `; resetting the worktree failed too: ${badInputReason(err)}`;
+  }
 }
 
 async function fail(ctx: RunContext, id: string, error: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addWorktree, branchExists, checkWorktree, isClean, removeWorktree, restoreWorktree, runGit, type GitDirs, type GitPlace } from '../git/index.js';
 import type { RunContext } from './run-context.js';
@@ -25,6 +25,8 @@ export interface WorktreePlace {
 export async function worktreePlace(ctx: RunContext, ws: string, wt: string): Promise<WorktreePlace> {
   const branch = ctx.ids.branch(ws);
   const check = await checkWorktree(ctx.plan.run.repository, wt, branch);
+  // A lock a task's git left behind (killed mid-command) would stop every later git call there; nobody else works here.
+  await rm(join(check.dirs.gitDir, 'index.lock'), { force: true });
   if (check.problems.length === 0) return { dirs: check.dirs, tampered: null };
   await restoreWorktree(check.dirs, branch);
   return { dirs: check.dirs, tampered: `the task changed its worktree's git metadata: ${check.problems.join('; ')}` };

@@ -28,3 +28,4 @@ export * from './worktree-git-dirs.js';
 export * from './resolve-links.js';
 export * from './resulting-tree.js';
 export * from './target-record.js';
+export * from './git-metadata-guard.js';
