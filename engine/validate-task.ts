@@ -3,7 +3,7 @@ import { MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { forbiddenMatcher, pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
-import type { RunContext } from './run-context.js';
+import { isTerminal, type RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
 import { badInputReason } from './ledger-step-error.js';
 import { resetWorktree, worktreePlace } from './worktree.js';
@@ -108,13 +108,10 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
     const s = await state();
     if (s === 'created') await ctx.actors.send('patch_ledger', ledgerId!, { type: 'validation_failed', reason: reason.slice(0, 4000), checks: { format: false, scope: false, constraints: false } });
     const reset = dirs === null ? '' : await resetOrSay(dirs, 'HEAD');
-    if (isTerminalTask((await ctx.actors.load('task', id)).state)) return (await ctx.actors.load('task', id)).state;
+    const now = (await ctx.actors.load('task', id)).state;
+    if (isTerminal('task', now)) return now;
     return fail(ctx, id, `${s === 'created' ? 'patch quarantined' : 'ledger step failed'}: ${reason}${reset}`);
   }
-}
-
-function isTerminalTask(state: string): boolean {
-  return state === 'completed' || state === 'failed' || state === 'cancelled';
 }
 
 async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: GitDirs, ledgerId: string | null, diff: string, attemptNo: number, state: () => Promise<string | null>): Promise<string> {

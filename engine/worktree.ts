@@ -1,6 +1,6 @@
 import { access, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { addWorktree, branchExists, checkWorktree, isClean, removeWorktree, restoreWorktree, runGit, type GitDirs, type GitPlace } from '../git/index.js';
+import { addWorktree, branchExists, checkWorktree, isClean, removeWorktree, restoreWorktree, runGit, WorktreeTamperedError, type GitDirs, type GitPlace } from '../git/index.js';
 import type { RunContext } from './run-context.js';
 
 /** Puts a worktree back at `base` (default HEAD): tracked changes and the tool's commits undone, untracked files removed (ignored ones kept). */
@@ -66,10 +66,18 @@ async function addOrRecover(ctx: RunContext, ws: string, opts: { keepDirty?: boo
   return abs;
 }
 
-/** Removes the workstream's worktree (its branch stays); nothing when it has none. */
+/**
+ * Removes the workstream's worktree (its branch stays); nothing when it has none. Its git metadata is put back
+ * first ({@link worktreePlace}), so that `git worktree remove` works on what Gantry made, not on what a task left.
+ */
 export async function dropWorktree(ctx: RunContext, ws: string): Promise<void> {
   const path = ctx.worktrees.get(ws);
   if (!path) return;
+  try {
+    await worktreePlace(ctx, ws, path);
+  } catch (err) {
+    if (!(err instanceof WorktreeTamperedError)) throw err; // no record of it left: `worktree remove` says what it can
+  }
   await removeWorktree(ctx.plan.run.repository, path, { force: true });
   ctx.worktrees.delete(ws);
 }
