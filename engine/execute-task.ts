@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
@@ -20,7 +21,7 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   // put back after it and fails it (git/git-metadata-guard.ts).
   const guard = await snapshotGitMetadata(dirs);
   await dispatchTask(ctx, task, wt);
-  const changed = await restoreGitMetadata(guard, dirs.commonDir);
+  const changed = await restoreGitMetadata(guard, dirname(dirs.commonDir));
   const state = (await ctx.actors.load('task', id)).state;
   const tampered = changed.length === 0 ? null : `the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`.slice(0, 2000);
   if (state === 'validating') return validateTask(ctx, task, wt, base, tampered);

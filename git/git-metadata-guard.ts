@@ -19,11 +19,15 @@ export interface GitMetadataSnapshot {
 /**
  * What of a repository's git dirs can make git run code or change what it does, and is never written by Gantry during
  * a run: the shared `config`, `info/` (attributes, excludes, sparse-checkout), `hooks/`; and the worktree's own
- * `config.worktree`. Refs, objects, indexes and logs are not in it (Gantry writes those; other checks guard them).
+ * `config.worktree`, `info/`, `hooks/`, and its `gitdir`, `commondir` and `HEAD` (a symbolic ref: commits move the
+ * branch, never this file). Refs, objects, indexes and logs are not in it (Gantry writes those; other checks guard them).
  */
 function watchedRoots(dirs: GitDirs): string[] {
   const roots = [join(dirs.commonDir, 'config'), join(dirs.commonDir, 'info'), join(dirs.commonDir, 'hooks')];
-  if (dirs.gitDir !== dirs.commonDir) roots.push(join(dirs.gitDir, 'config.worktree'), join(dirs.gitDir, 'info'), join(dirs.gitDir, 'hooks'));
+  if (dirs.gitDir !== dirs.commonDir) {
+    // The worktree's own git dir: its config and hooks, and the files that tie it to its work tree and branch.
+    roots.push(...['config.worktree', 'info', 'hooks', 'gitdir', 'commondir', 'HEAD'].map((f) => join(dirs.gitDir, f)));
+  }
   return roots;
 }
 
