@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GitCommandError, GitTimeoutError, InvalidGitArgumentError } from './errors.js';
 import { configEnv, driverNeutralisers, GIT_CONFIG_OVERRIDES, gitEnv, placeDir, type GitPlace } from './git-env.js';
 
@@ -48,15 +50,44 @@ export function setGitTimeoutMs(ms: number | null): void {
 /**
  * Runs `git <overrides> ...args` at `place` (never through a shell) under Gantry's own configuration
  * (git-env.ts): no system or global config, the fixed `-c` overrides, and every filter/diff/merge driver that the
- * repository's configuration names disarmed — read first with `git config --list` at the same place, so a driver a
- * task planted in `.git/config` (or an included file) never runs. The command is killed (with its process group)
+ * repository's configuration names disarmed — read with `git config --list` at the same place (again whenever a
+ * config file changed, every time when it includes others), so a driver a task planted in `.git/config` (or an
+ * included file) never runs. The command is killed (with its process group)
  * after the timeout: a `GitTimeoutError`. A non-zero exit code not listed in `okExitCodes` is a `GitCommandError`.
  */
 export async function runGit(place: GitPlace, args: readonly string[], options: RunGitOptions = {}): Promise<GitOutput> {
   const timeoutMs = options.timeoutMs ?? gitTimeoutMs();
+  return spawnGit(place, args, configEnv(await neutralisers(place, timeoutMs)), { ...options, timeoutMs });
+}
+
+/** Driver settings read last, per place, with the identity of the config files then (no include: nothing else counts). */
+const readings = new Map<string, { readonly stamp: string; readonly pairs: Array<readonly [string, string]> }>();
+
+/** The config files of `place` whose identity (inode, size, mtime in ns) says the configuration did not change; null: unknown. */
+async function configStamp(place: GitPlace): Promise<string | null> {
+  const files = typeof place === 'string' ? [join(place, '.git', 'config'), join(place, '.git', 'config.worktree')] : [join(place.commonDir, 'config'), join(place.gitDir, 'config.worktree')];
+  if (typeof place === 'string' && !(await stat(join(place, '.git')).then((s) => s.isDirectory(), () => false))) return null;
+  const parts: string[] = [];
+  for (const f of files) parts.push(await stat(f, { bigint: true }).then((s) => `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`, () => 'none'));
+  return parts.join('|');
+}
+
+/**
+ * The settings disarming the drivers the configuration at `place` names (`git config --list`, includes followed).
+ * Read again whenever a config file changed; a configuration with `include`s is read on every call.
+ */
+async function neutralisers(place: GitPlace, timeoutMs: number): Promise<Array<readonly [string, string]>> {
+  const key = typeof place === 'string' ? place : `${place.gitDir}\0${place.workTree}\0${place.commonDir}`;
+  const stamp = await configStamp(place);
+  const known = readings.get(key);
+  if (stamp !== null && known?.stamp === stamp) return known.pairs;
   const names = await spawnGit(place, ['config', '--list', '--name-only', '-z'], {}, { okExitCodes: [1, 128], timeoutMs });
-  const neutralise = names.exitCode === 0 ? driverNeutralisers(names.stdout.split('\0').filter((n) => n !== '')) : [];
-  return spawnGit(place, args, configEnv(neutralise), { ...options, timeoutMs });
+  const list = names.exitCode === 0 ? names.stdout.split('\0').filter((n) => n !== '') : [];
+  const pairs = driverNeutralisers(list);
+  const includes = list.some((n) => /^include(if)?\./i.test(n));
+  if (stamp !== null && !includes && names.exitCode === 0) readings.set(key, { stamp, pairs });
+  else readings.delete(key);
+  return pairs;
 }
 
 function spawnGit(place: GitPlace, args: readonly string[], extraEnv: Record<string, string>, options: RunGitOptions & { timeoutMs: number }): Promise<GitOutput> {
