@@ -1,4 +1,5 @@
-import { revParse } from '../git/index.js';
+import { dirname } from 'node:path';
+import { restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { waitForBreaker } from './breaker-gate.js';
@@ -8,16 +9,23 @@ import { resumeValidation } from './resume-validation.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
-import { ensureWorktree, resetWorktree } from './worktree.js';
+import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
 /** One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or undone. */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const base = await revParse(wt, 'HEAD');
+  // Addressed explicitly, never through the worktree's own `.git` (a task may have rewritten it; put back here).
+  const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs;
+  const base = await revParse(dirs, 'HEAD');
+  // The git metadata that could make git run code (config, hooks, attributes): whatever the task changes there is
+  // put back after it and fails it (git/git-metadata-guard.ts).
+  const guard = await snapshotGitMetadata(dirs);
   await dispatchTask(ctx, task, wt);
+  const changed = await restoreGitMetadata(guard, dirname(dirs.commonDir));
   const state = (await ctx.actors.load('task', id)).state;
-  if (state === 'validating') return validateTask(ctx, task, wt, base);
-  await resetWorktree(wt, base);
+  const tampered = changed.length === 0 ? null : `the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`.slice(0, 2000);
+  if (state === 'validating') return validateTask(ctx, task, wt, base, tampered);
+  await resetWorktree((await worktreePlace(ctx, task.workstream, wt)).dirs, base);
   return state;
 }
 

@@ -3,7 +3,7 @@ import type { PlanTask } from '../plan/index.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
 import { continueValidation, createLedger, ownCommit } from './validate-task.js';
-import { ensureWorktree, resetWorktree } from './worktree.js';
+import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
 /**
  * Continues the validation of a task found `validating` after a restart (engine.md §3 step 4), from the persisted
@@ -17,17 +17,18 @@ export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise
   const attemptNo = (await ctx.actors.load('task', id)).context.retry_count + 1;
   const ledgerId = ctx.ids.ledger(task.id, attemptNo);
   const wt = await ensureWorktree(ctx, task.workstream, { keepDirty: true });
+  const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs; // what the task changed in its git metadata is put back
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const patch = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
     const ledger = await ctx.db.selectFrom('patch_ledger_entries').select('state').where('id', '=', ledgerId).executeTakeFirst();
-    const diff = patch?.diff ?? (await diffWorktree(wt, 'HEAD'));
+    const diff = patch?.diff ?? (await diffWorktree(dirs, 'HEAD'));
     if (diff !== '' && !ledger) await createLedger(ctx, task, ledgerId, diff);
     const state = ledger?.state ?? 'created';
-    const committed = state === 'verified' && (await ownCommit(ctx, task, wt)) !== null;
-    if (!committed) await resetWorktree(wt);
-    if (diff !== '' && (state === 'applied' || (state === 'verified' && !committed))) await applyPatch(wt, diff);
+    const committed = state === 'verified' && (await ownCommit(ctx, task, dirs)) !== null;
+    if (!committed) await resetWorktree(dirs);
+    if (diff !== '' && (state === 'applied' || (state === 'verified' && !committed))) await applyPatch(dirs, diff);
     return await continueValidation(ctx, task, wt, diff === '' ? null : ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { planSha256, type CreateItem, type PersistedActors } from '../actors/index.js';
 import type { EntityType } from '../machines/index.js';
-import { revParse } from '../git/index.js';
+import { recordTargetHead, revParse } from '../git/index.js';
 import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
@@ -54,7 +54,11 @@ export function workerInput(ctx: Pick<RunContext, 'plan' | 'options' | 'ids'>, p
  * With `localWorkers: false` the plan's pool workers are not created: `gantry worker` processes bring their own.
  */
 export async function startRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, opts: { resume?: boolean } = {}): Promise<RunContext> {
-  if (!opts.resume) await preflight(actors, plan);
+  if (!opts.resume) {
+    await preflight(actors, plan);
+    // What the run starts from: a merge refuses a target branch that moved otherwise (git/target-record.ts).
+    await recordTargetHead(plan.run.repository, plan.run.target_branch);
+  }
   const ctx = createRunContext(actors, db, plan, options);
   const ids = ctx.ids;
   const run_id = ids.run;

@@ -1,29 +1,38 @@
 import { diffSha256 } from '../actors/index.js';
-import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, revParse, runGit } from '../git/index.js';
+import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, WorktreeTamperedError, type GitDirs } from '../git/index.js';
 import { clipReason, MAX_APPLY_ATTEMPTS } from '../machines/index.js';
-import { pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
+import { forbiddenMatcher, pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
 import { insertPatch, readPhasePolicy } from './insert-patch.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
-import type { RunContext } from './run-context.js';
+import { isTerminal, type RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
-import { resetWorktree } from './worktree.js';
+import { badInputReason } from './ledger-step-error.js';
+import { resetWorktree, worktreePlace } from './worktree.js';
 
 /** Format, scope and constraint checks of a patch (SSOT §2.2): `checkPatch` with the plan's rules, plus `git apply --check`. */
-async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: string): Promise<{ format: boolean; scope: boolean; constraints: boolean; reason: string }> {
+async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs): Promise<{ format: boolean; scope: boolean; constraints: boolean; reason: string }> {
   const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
   const global = pathMatcher(ctx.plan.patch_rules.allowed_paths);
   const local = pathMatcher(ws.allowed_paths);
-  const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: pathMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
+  const res = checkPatch(diff, { allowedPaths: (p) => global(p) && local(p), forbidden: forbiddenMatcher(ctx.plan.patch_rules.forbidden), maxBytes: ctx.plan.patch_rules.max_bytes });
   const problems = res.violations.map((v) => `${v.check}: ${v.path !== undefined ? `${v.path}: ` : ''}${v.message}`);
   let format = res.format;
+  let constraints = res.constraints;
   if (format) {
     const ac = await applyCheck(wt, diff);
     if (!ac.ok) {
       format = false;
       problems.push(`format: does not apply: ${ac.reason ?? 'git apply --check failed'}`);
+    } else if (constraints) {
+      // Symlinks judged on the tree the patch would make, every other link of it followed (git/resulting-tree.ts).
+      const links = await resultingTreeLinkProblems(wt, diff, forbiddenMatcher(ctx.plan.patch_rules.forbidden));
+      if (links.length > 0) {
+        constraints = false;
+        problems.push(...links.map((l) => `constraints: ${l}`));
+      }
     }
   }
-  return { format, scope: res.scope, constraints: res.constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
+  return { format, scope: res.scope, constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
 }
 
 /** The phase policy that decides a validated patch (SSOT §2.2), read from the phase row (written by `startRun`). */
@@ -49,7 +58,7 @@ function policyRefusal(policy: PhasePolicy, task: PlanTask, diff: string): strin
 }
 
 /** Ledger `queued` → `applied`, retrying a failed `git apply` (EXT-3) and quarantining after 3 attempts; true when applied. */
-async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string, wt: string): Promise<boolean> {
+async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string, wt: GitDirs): Promise<boolean> {
   for (;;) {
     try {
       await applyPatch(wt, diff);
@@ -70,7 +79,7 @@ async function applyWithRetries(ctx: RunContext, ledgerId: string, diff: string,
 }
 
 /** The last commit of a worktree when it is this task's (a crash between `git commit` and `commit_succeeded`), else null. */
-export async function ownCommit(ctx: RunContext, task: PlanTask, wt: string): Promise<string | null> {
+export async function ownCommit(ctx: RunContext, task: PlanTask, wt: GitDirs): Promise<string | null> {
   const subject = (await runGit(wt, ['log', '-1', '--format=%s'])).stdout.trim();
   return subject === commitMessage(ctx, task) ? revParse(wt, 'HEAD') : null;
 }
@@ -88,6 +97,26 @@ function commitMessage(ctx: RunContext, task: PlanTask): string {
 export async function continueValidation(ctx: RunContext, task: PlanTask, wt: string, ledgerId: string | null, diff: string, attemptNo: number): Promise<string> {
   const id = ctx.ids.task(task.id);
   const state = async () => (ledgerId === null ? null : (await ctx.actors.load('patch_ledger', ledgerId)).state);
+  let dirs: GitDirs | null = null;
+  try {
+    const place = await worktreePlace(ctx, task.workstream, wt);
+    dirs = place.dirs;
+    if (place.tampered !== null) throw new WorktreeTamperedError(wt, place.tampered);
+    return await pipeline(ctx, task, wt, dirs, ledgerId, diff, attemptNo, state);
+  } catch (err) {
+    // Bad input (git or the file system refusing what the task made) fails this task and its patch, never the engine.
+    const reason = badInputReason(err);
+    const s = await state();
+    if (s === 'created') await ctx.actors.send('patch_ledger', ledgerId!, { type: 'validation_failed', reason: clipReason(reason), checks: { format: false, scope: false, constraints: false } });
+    const reset = dirs === null ? '' : await resetOrSay(dirs, 'HEAD');
+    const now = (await ctx.actors.load('task', id)).state;
+    if (isTerminal('task', now)) return now;
+    return fail(ctx, id, `${s === 'created' ? 'patch quarantined' : 'ledger step failed'}: ${reason}${reset}`);
+  }
+}
+
+async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: GitDirs, ledgerId: string | null, diff: string, attemptNo: number, state: () => Promise<string | null>): Promise<string> {
+  const id = ctx.ids.task(task.id);
   let gates: GateOutcome | null = null;
   for (let s = await state(); s !== null && s !== 'committed'; s = await state()) {
     const lid = ledgerId!;
@@ -118,7 +147,7 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
         return fail(ctx, id, 'patch quarantined: git apply failed');
       }
     } else if (s === 'applied') {
-      gates = await runGates(ctx, task, attemptNo, wt);
+      gates = await runGates(ctx, task, attemptNo, wtPath);
       if (gates.failed.length > 0) {
         await ctx.actors.send('patch_ledger', lid, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
         await resetWorktree(wt);
@@ -126,34 +155,68 @@ export async function continueValidation(ctx: RunContext, task: PlanTask, wt: st
       }
       await ctx.actors.send('patch_ledger', lid, { type: 'tests_passed', gates: gates.byEntityId });
     } else if (s === 'verified') {
-      const sha = (await ownCommit(ctx, task, wt)) ?? (await commitAll(wt, commitMessage(ctx, task)));
+      const sha = (await ownCommit(ctx, task, wt)) ?? (await commitPatch(ctx, task, wtPath, diff));
       await ctx.actors.send('patch_ledger', lid, { type: 'commit_succeeded', commit_sha: sha });
     } else return fail(ctx, id, `patch ${s}`);
   }
-  gates ??= await runGates(ctx, task, attemptNo, wt);
+  gates ??= await runGates(ctx, task, attemptNo, wtPath);
   if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
   await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state: await state() });
   return 'completed';
 }
 
 /**
+ * Commits exactly the checked patch: the worktree is addressed again (what the gates changed in its git metadata is
+ * put back and fails the task), reset to HEAD, the patch applied to the index and the files, and that committed — so
+ * nothing the gates or a leftover process wrote meanwhile reaches the branch.
+ */
+async function commitPatch(ctx: RunContext, task: PlanTask, wtPath: string, diff: string): Promise<string> {
+  const place = await worktreePlace(ctx, task.workstream, wtPath);
+  if (place.tampered !== null) throw new WorktreeTamperedError(wtPath, place.tampered);
+  await resetWorktree(place.dirs);
+  await applyPatch(place.dirs, diff);
+  return commitAll(place.dirs, commitMessage(ctx, task));
+}
+
+/**
  * Validates a task whose command succeeded (SSOT §3.1, §2.2), on a UET worker. The worktree's change since `base`
  * becomes the patch (stored with its ledger entry before the worktree is reset to `base`, so a crash loses nothing),
- * then {@link continueValidation} runs the pipeline. A task that changed nothing is decided by its gates alone.
+ * then {@link continueValidation} runs the pipeline. A task that changed nothing is decided by its gates alone. A task
+ * that changed git metadata (`tampered`: what the attempt's guard found and put back; or its worktree's `.git` file
+ * or HEAD) fails with that reason and its change is dropped; so does one whose change git cannot turn into a patch
+ * (a path git refuses) or that is over `patch_rules.max_bytes` (never stored).
  */
-export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string): Promise<string> {
+export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string, tampered: string | null = null): Promise<string> {
   const id = ctx.ids.task(task.id);
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
     const attemptNo = (await ctx.actors.load('task', id)).context.retry_count + 1;
-    const diff = await diffWorktree(wt, base);
     let ledgerId: string | null = null;
-    if (diff !== '') {
-      ledgerId = ctx.ids.ledger(task.id, attemptNo);
-      await createLedger(ctx, task, ledgerId, diff);
+    let diff = '';
+    let dirs: GitDirs | null = null;
+    try {
+      const place = await worktreePlace(ctx, task.workstream, wt);
+      dirs = place.dirs;
+      const why = [tampered, place.tampered].filter((t) => t !== null).join('; ');
+      if (why !== '') return await fail(ctx, id, `${why}${await resetOrSay(dirs, base)}`);
+      diff = await diffWorktree(dirs, base);
+      const bytes = Buffer.byteLength(diff, 'utf8');
+      if (bytes > ctx.plan.patch_rules.max_bytes) {
+        // Not stored: a patch over the limit never reaches the database (it could be any size).
+        return await fail(ctx, id, `patch refused: it is ${bytes} bytes, over patch_rules.max_bytes (${ctx.plan.patch_rules.max_bytes})${await resetOrSay(dirs, base)}`);
+      }
+      if (diff !== '') {
+        ledgerId = ctx.ids.ledger(task.id, attemptNo);
+        await createLedger(ctx, task, ledgerId, diff);
+      }
+      await resetWorktree(dirs, base);
+    } catch (err) {
+      const reason = badInputReason(err); // a database error still stops the run
+      const reset = dirs === null ? '' : await resetOrSay(dirs, base);
+      if (ledgerId !== null) return continueValidation(ctx, task, wt, ledgerId, diff, attemptNo); // stored: the pipeline decides
+      return await fail(ctx, id, `cannot make the patch: ${reason}${reset}`);
     }
-    await resetWorktree(wt, base);
     return await continueValidation(ctx, task, wt, ledgerId, diff, attemptNo);
   } finally {
     await ctx.actors.send('uet_worker', uet, { type: 'task_completed', task_id: id });
@@ -171,6 +234,16 @@ export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: st
   const metadata = { diff_sha256: diffSha256(stored?.diff ?? diff) };
   await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run }, metadata });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
+}
+
+/** Resets the worktree to `base`; a reset git refuses is said (appended to a failure reason), never the engine's end. */
+async function resetOrSay(dirs: GitDirs, base: string): Promise<string> {
+  try {
+    await resetWorktree(dirs, base);
+    return '';
+  } catch (err) {
+    return `; resetting the worktree failed too: ${badInputReason(err)}`;
+  }
 }
 
 async function fail(ctx: RunContext, id: string, error: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { runGit } from './run-git.js';
+import { runGit, type GitPlace } from './run-git.js';
 import { worktreeRoot } from './worktree-root.js';
 
 /** Options shared by `applyCheck` and `applyPatch`. */
@@ -26,8 +26,8 @@ export function applyArgs(options: ApplyOptions): string[] {
  * itself refuses (`.git/…`, outside the tree) gives `ok: false`; `dir` not being a worktree is a
  * `GitCommandError`.
  */
-export async function applyCheck(dir: string, diff: string, options: ApplyOptions = {}): Promise<ApplyCheckResult> {
-  const root = await worktreeRoot(dir);
+export async function applyCheck(dir: GitPlace, diff: string, options: ApplyOptions = {}): Promise<ApplyCheckResult> {
+  const root = typeof dir === 'string' ? await worktreeRoot(dir) : dir;
   const [apply, ...rest] = applyArgs(options);
   const out = await runGit(root, [apply!, '--check', ...rest], { input: diff, okExitCodes: [1, 128] });
   return out.exitCode === 0 ? { ok: true, reason: null } : { ok: false, reason: out.stderr.trim() };

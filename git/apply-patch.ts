@@ -1,6 +1,6 @@
 import { applyArgs, type ApplyOptions } from './apply-check.js';
 import { PatchApplyError } from './errors.js';
-import { runGit } from './run-git.js';
+import { runGit, type GitPlace } from './run-git.js';
 import { worktreeRoot } from './worktree-root.js';
 
 /**
@@ -8,8 +8,8 @@ import { worktreeRoot } from './worktree-root.js';
  * `dir`, all or nothing. A patch that does not apply is a `PatchApplyError` (with git's reason)
  * and leaves the tree untouched.
  */
-export async function applyPatch(dir: string, diff: string, options: ApplyOptions = {}): Promise<void> {
-  const root = await worktreeRoot(dir);
+export async function applyPatch(dir: GitPlace, diff: string, options: ApplyOptions = {}): Promise<void> {
+  const root = typeof dir === 'string' ? await worktreeRoot(dir) : dir;
   const out = await runGit(root, applyArgs(options), { input: diff, okExitCodes: [1, 128] });
-  if (out.exitCode !== 0) throw new PatchApplyError(root, out.stderr.trim());
+  if (out.exitCode !== 0) throw new PatchApplyError(await worktreeRoot(root), out.stderr.trim());
 }

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffEncodingError } from './errors.js';
 import { parseDiffPaths } from './parse-diff-paths.js';
-import { assertRefArgument, runGit } from './run-git.js';
+import { assertRefArgument, runGit, type GitPlace } from './run-git.js';
 import { worktreeRoot } from './worktree-root.js';
 
-/** The `git diff` options of a patch: binary data included, renames found, fixed a/ b/ prefixes, no external or coloured diff. */
-export const PATCH_DIFF_ARGS: readonly string[] = ['--binary', '--find-renames', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/'];
+/** The `git diff` options of a patch: binary data included, renames found, fixed a/ b/ prefixes, no external diff, no textconv, no colour. */
+export const PATCH_DIFF_ARGS: readonly string[] = ['--binary', '--find-renames', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
 
 /**
  * Everything the worktree containing `worktree` changed against `base` (default HEAD) as one
@@ -21,9 +21,9 @@ export const PATCH_DIFF_ARGS: readonly string[] = ['--binary', '--find-renames',
  * A file whose text diff is not UTF-8 (the diff must fit a text column) is diffed again as
  * binary, the rest stays text; `DiffEncodingError` when even that fails.
  */
-export async function diffWorktree(worktree: string, base = 'HEAD'): Promise<string> {
+export async function diffWorktree(worktree: GitPlace, base = 'HEAD'): Promise<string> {
   assertRefArgument('base', base);
-  const root = await worktreeRoot(worktree);
+  const root = typeof worktree === 'string' ? await worktreeRoot(worktree) : worktree;
   const scratch = await mkdtemp(join(tmpdir(), 'gantry-diff-'));
   try {
     const index = join(scratch, 'index');
@@ -52,7 +52,7 @@ export async function diffWorktree(worktree: string, base = 'HEAD'): Promise<str
       const paths = parseDiffPaths(section.toString('latin1')).map((p) => `:(literal)${p}`);
       const again = await runGit(root, ['-c', `core.attributesFile=${attributes}`, ...diffArgs, ...paths], { env });
       const binary = decodeUtf8(again.stdoutBytes);
-      if (binary === null || paths.length === 0 || !binary.startsWith('diff --git ')) throw new DiffEncodingError(root, base);
+      if (binary === null || paths.length === 0 || !binary.startsWith('diff --git ')) throw new DiffEncodingError(await worktreeRoot(root), base);
       parts.push(binary);
     }
     return parts.join('');

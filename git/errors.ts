@@ -95,3 +95,27 @@ export class BranchLockedError extends GitError {
     super(`branch ${branch} of ${repo} is locked by ${who}; waited ${waitedMs} ms. Retry when it is done, or delete ${lockFile} if that process is gone`);
   }
 }
+
+/** A git command ran longer than its timeout and was killed with its process group. */
+export class GitTimeoutError extends GitError {
+  override readonly name = 'GitTimeoutError';
+  constructor(readonly dir: string, readonly args: readonly string[], readonly timeoutMs: number) {
+    super(`git ${args.join(' ')} (in ${dir}) did not finish within ${timeoutMs} ms and was killed`);
+  }
+}
+
+/** A task's working copy whose git metadata is not what Gantry made (its `.git` file, its git dir, its HEAD). */
+export class WorktreeTamperedError extends GitError {
+  override readonly name = 'WorktreeTamperedError';
+  constructor(readonly worktree: string, readonly problem: string) {
+    super(`the git metadata of ${worktree} was changed by the task: ${problem}`);
+  }
+}
+
+/** The target branch moved by something other than the engine (a commit or reset made outside the ledger). */
+export class TargetBranchMovedError extends GitError {
+  override readonly name = 'TargetBranchMovedError';
+  constructor(readonly repo: string, readonly branch: string, readonly expected: string, readonly actual: string) {
+    super(`branch ${branch} of ${repo} moved outside Gantry: the engine left it at ${expected}, it is now at ${actual}; not merging over it (look at what ${expected}..${actual} holds, then reset the branch or start a new run)`);
+  }
+}

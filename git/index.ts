@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './git-env.js';
 export * from './run-git.js';
 export * from './worktree-root.js';
 export * from './init-repo.js';
@@ -23,3 +24,8 @@ export * from './commit-all.js';
 export * from './merge-branch.js';
 export * from './branch-lock.js';
 export * from './revert-commit.js';
+export * from './worktree-git-dirs.js';
+export * from './resolve-links.js';
+export * from './resulting-tree.js';
+export * from './target-record.js';
+export * from './git-metadata-guard.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { newEventId, PersistedActors, TransitionLog } from '../actors/index.js';
 import { runIds } from '../engine/index.js';
-import { addWorktree, BranchLockedError, branchExists, GitError, isClean, processAlive, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
+import { addWorktree, advanceTargetHead, BranchLockedError, branchExists, GitError, isClean, processAlive, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { EntityNotFoundError, getRunSource, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
@@ -194,7 +194,13 @@ export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest):
       if (!co) throw refuse(req.ledgerId, `commit ${sha} is on none of the branches ${candidates.join(', ')}`);
       try {
         if (co.branch !== req.plan.run.target_branch) await refuseWhileEngineLive(db, req, runId, ws, co.branch, (req.clock ?? Date.now)());
-        return await locked(db, req, { rec, sha, ws }, co);
+        const target = req.plan.run.target_branch;
+        const before = co.branch === target ? await revParse(req.plan.run.repository, `refs/heads/${target}`) : null;
+        const result = await locked(db, req, { rec, sha, ws }, co);
+        // Gantry moved the target branch itself: its record moves along, so the engine's next merge does not take
+        // the revert for a foreign commit (git/target-record.ts).
+        if (before !== null) await advanceTargetHead(req.plan.run.repository, target, before, await revParse(req.plan.run.repository, `refs/heads/${target}`));
+        return result;
       } finally {
         await co.release();
       }

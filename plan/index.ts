@@ -11,3 +11,4 @@ export * from './plan-graphs.js';
 export * from './plan-order.js';
 export * from './path-matcher.js';
 export * from './phase-policy.js';
+export * from './plan-limits.js';

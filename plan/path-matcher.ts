@@ -20,16 +20,27 @@ function normalizePath(path: string): string {
  * a `/` matches the file's name at any depth, as in `.gitignore` (`.env*` matches `config/.env.local`, `*.pem`
  * matches `a/b/key.pem`); a pattern with a `/` matches from the repository root (`.git/**` is the top `.git`).
  * The matcher does not judge a path's safety: reject absolute and `..` paths first (see `patchPathProblem`).
+ * Case-sensitive by default; `nocase` (what {@link forbiddenMatcher} uses) ignores case and compares NFC forms.
  */
-export function pathMatcher(patterns: readonly string[]): PathPredicate {
+export function pathMatcher(patterns: readonly string[], opts: { readonly nocase?: boolean } = {}): PathPredicate {
+  const options = { ...OPTIONS, nocase: opts.nocase ?? false };
   const anchored = patterns.filter((p) => p.includes('/'));
   const anyDepth = patterns.filter((p) => !p.includes('/'));
-  const byPath = anchored.length ? picomatch(anchored, OPTIONS) : null;
-  const byName = anyDepth.length ? picomatch(anyDepth, { ...OPTIONS, basename: true }) : null;
+  const byPath = anchored.length ? picomatch(anchored, options) : null;
+  const byName = anyDepth.length ? picomatch(anyDepth, { ...options, basename: true }) : null;
   return (path) => {
-    const p = normalizePath(path);
+    const p = opts.nocase ? normalizePath(path).normalize('NFC') : normalizePath(path);
     return (byPath !== null && byPath(p)) || (byName !== null && byName(p));
   };
+}
+
+/**
+ * The matcher of `patch_rules.forbidden`: {@link pathMatcher} ignoring case (and Unicode normalisation), so that
+ * `key.PEM` is forbidden by the glob `*.pem` — on a case-insensitive file system, or to a tool that reads it, it is the
+ * same file. Allowed paths stay case-sensitive: allowing less is the safe side.
+ */
+export function forbiddenMatcher(patterns: readonly string[]): PathPredicate {
+  return pathMatcher(patterns, { nocase: true });
 }
 
 /**

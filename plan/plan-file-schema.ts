@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
+import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
 
 // The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
 // schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
@@ -32,9 +33,9 @@ const branchSchema = z
 
 /** Breaker settings as written: every field optional, merged over the defaults below it (SSOT §2.4). */
 const breakerOverrideSchema = z.strictObject({
-  failure_threshold: breakerConfigSchema.shape.failure_threshold.unwrap().optional(),
-  cooldown_seconds: breakerConfigSchema.shape.cooldown_seconds.unwrap().optional(),
-  success_threshold: breakerConfigSchema.shape.success_threshold.unwrap().optional(),
+  failure_threshold: bounded(breakerConfigSchema.shape.failure_threshold.unwrap(), L.dbCount).optional(),
+  cooldown_seconds: bounded(breakerConfigSchema.shape.cooldown_seconds.unwrap(), L.delaySec).optional(),
+  success_threshold: bounded(breakerConfigSchema.shape.success_threshold.unwrap(), L.dbCount).optional(),
 });
 
 /** `run:` — which run, phase, repository and target branch. */
@@ -51,25 +52,25 @@ const runSchema = z.strictObject({
 const patchRulesSchema = z.strictObject({
   allowed_paths: z.array(globSchema).default(['**']),
   forbidden: z.array(globSchema).default(['.git/**']),
-  max_bytes: z.number().int().positive().default(1_000_000),
+  max_bytes: bounded(z.number().int().positive(), L.patchBytes).default(1_000_000),
 });
 
 /** One orchestration worker pool (SSOT §1.5): `count` workers `<id>-1 … <id>-<count>`. */
 const workerPoolSchema = z.strictObject({
   id: idSchema,
-  count: z.number().int().positive().default(1),
+  count: bounded(z.number().int().positive(), L.entities).default(1),
   capabilities: z.array(capabilitySchema).default([]),
-  max_concurrent_tasks: workerInputSchema.shape.max_concurrent_tasks,
+  max_concurrent_tasks: bounded(workerInputSchema.shape.max_concurrent_tasks, L.dbCount),
   affinity: z.array(idSchema).default([]),
 });
 
 /** `workers:` — orchestration pools, UET workers, the heartbeat interval and recovery window (optional engine settings). */
 const workersSchema = z.strictObject({
   orchestration: z.array(workerPoolSchema).min(1, 'at least one orchestration pool is needed').prefault([{ id: 'agent' }]),
-  uet: z.strictObject({ count: z.number().int().positive().default(1) }).prefault({}),
-  heartbeat_interval_sec: z.number().positive().default(60),
+  uet: z.strictObject({ count: bounded(z.number().int().positive(), L.entities).default(1) }).prefault({}),
+  heartbeat_interval_sec: bounded(z.number().positive(), L.heartbeatSec).default(60),
   // SSOT §1.5: an unresponsive worker is shut down after this window (default 300 s); tests shorten it.
-  recovery_timeout_sec: z.number().positive().default(300),
+  recovery_timeout_sec: bounded(z.number().positive(), L.delaySec).default(300),
 });
 
 /** `circuit_breakers:` — a default and per-tool overrides, both over the SSOT defaults. */
@@ -80,8 +81,8 @@ const circuitBreakersSchema = z.strictObject({
 
 /** `retry:` (optional engine setting) — exponential backoff between task attempts. */
 const retrySchema = z.strictObject({
-  backoff_base_ms: z.number().int().positive().default(DEFAULT_BACKOFF.base_ms),
-  backoff_cap_ms: z.number().int().positive().default(DEFAULT_BACKOFF.cap_ms),
+  backoff_base_ms: bounded(z.number().int().positive(), L.delayMs).default(DEFAULT_BACKOFF.base_ms),
+  backoff_cap_ms: bounded(z.number().int().positive(), L.delayMs).default(DEFAULT_BACKOFF.cap_ms),
 });
 
 /** One test gate of a workstream (SSOT §2.3). */
@@ -89,7 +90,7 @@ const gateSchema = z.strictObject({
   id: idSchema,
   type: testGateInputSchema.shape.gate_type,
   command: commandSchema,
-  timeout_sec: testGateInputSchema.shape.timeout_sec,
+  timeout_sec: bounded(testGateInputSchema.shape.timeout_sec, L.timeoutSec),
   expect_exit: testGateInputSchema.shape.expected_exit,
   depends_on: z.array(idSchema).default([]),
 });
@@ -103,8 +104,8 @@ const taskSchema = z.strictObject({
   gates: z.array(idSchema).default([]),
   requires: z.array(capabilitySchema).default([]),
   critical: taskInputSchema.shape.is_critical,
-  max_retries: taskInputSchema.shape.max_retries,
-  timeout_sec: taskInputSchema.shape.timeout_sec,
+  max_retries: bounded(taskInputSchema.shape.max_retries, L.dbCount),
+  timeout_sec: bounded(taskInputSchema.shape.timeout_sec, L.timeoutSec),
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
   env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
 });

@@ -31,6 +31,11 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** The reason a bound gives (plan/plan-limits.ts) in parentheses, or nothing for zod's own "Too big/small" text. */
+function why(message: string): string {
+  return message === '' || /^too (big|small)/i.test(message) ? '' : ` (${message})`;
+}
+
 /** The value at `path` in the raw document, or undefined. */
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v = data;
@@ -112,11 +117,11 @@ function convert(issue: Issue, data: unknown, root: AnySchema, base: readonly Pr
       return at(`invalid key '${key}': ${issue.issues.map((i) => i.message).join('; ')}`);
     }
     case 'too_small': {
-      if (issue.origin === 'number') return at(`expected a number ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}, got ${describe(value)}`);
+      if (issue.origin === 'number') return at(`expected a number ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}${why(issue.message)}, got ${describe(value)}`);
       return at(issue.message.startsWith('Too small') ? `expected at least ${String(issue.minimum)} item(s)` : issue.message);
     }
     case 'too_big':
-      return at(issue.origin === 'number' ? `expected a number ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}, got ${describe(value)}` : issue.message);
+      return at(issue.origin === 'number' ? `expected a number ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}${why(issue.message)}, got ${describe(value)}` : issue.message);
     case 'invalid_format':
       return at(typeof value === 'string' ? `${JSON.stringify(value)} is not valid: ${issue.message}` : issue.message);
     default:
