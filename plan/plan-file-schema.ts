@@ -84,6 +84,29 @@ const retrySchema = z.strictObject({
   backoff_cap_ms: z.number().int().positive().default(DEFAULT_BACKOFF.cap_ms),
 });
 
+/** A path the sandbox exposes: absolute, `~/…` (the home folder) or relative to the plan file's folder. */
+const sandboxPathSchema = z.string().min(1, 'a sandbox path must not be empty').refine((p) => !p.includes('\0'), 'a sandbox path must not contain NUL');
+
+/** `auto` (bubblewrap where it works, else unsandboxed with a warning), `required` (refuse without it), `none`. */
+const sandboxModeSchema = z.enum(['auto', 'required', 'none']);
+
+/**
+ * `sandbox:` (an addition to plan.md) — run-wide, or per task over the run-wide one: a mode, or an object with a mode,
+ * network access and extra writable / read-only paths. Every field is optional (see `normalizePlan` for the merge).
+ */
+const sandboxSchema = z.union(
+  [
+    sandboxModeSchema,
+    z.strictObject({
+      mode: sandboxModeSchema.optional(),
+      network: z.boolean().optional(),
+      read_write: z.array(sandboxPathSchema).optional(),
+      read_only: z.array(sandboxPathSchema).optional(),
+    }),
+  ],
+  { error: 'expected auto | required | none, or an object { mode, network, read_write, read_only }' },
+);
+
 /** One test gate of a workstream (SSOT §2.3). */
 const gateSchema = z.strictObject({
   id: idSchema,
@@ -107,6 +130,7 @@ const taskSchema = z.strictObject({
   timeout_sec: taskInputSchema.shape.timeout_sec,
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
   env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
+  sandbox: sandboxSchema.optional(),
 });
 
 /** One workstream (SSOT §1.3). */
@@ -127,6 +151,7 @@ export const planFileSchema = z.strictObject({
   workers: workersSchema.prefault({}),
   circuit_breakers: circuitBreakersSchema.prefault({}),
   retry: retrySchema.prefault({}),
+  sandbox: sandboxSchema.default('auto'),
   workstreams: z.array(workstreamSchema).min(1, 'a plan needs at least one workstream'),
 });
 
@@ -140,5 +165,7 @@ export type PlanFileWorkstream = PlanFile['workstreams'][number];
 export type PlanFileTask = PlanFileWorkstream['tasks'][number];
 /** One gate of a `PlanFile`. */
 export type PlanFileGate = PlanFileWorkstream['gates'][number];
+/** A `sandbox:` value as written (a mode or an object). */
+export type SandboxSetting = z.output<typeof sandboxSchema>;
 /** Breaker fields as written in a `PlanFile` (each optional). */
 export type BreakerOverride = z.output<typeof breakerOverrideSchema>;
