@@ -30,3 +30,4 @@ export * from './run-status.js';
 export * from './run-plan.js';
 export * from './repair-run.js';
 export * from './resume-run.js';
+export * from './task-sandbox.js';
