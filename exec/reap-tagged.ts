@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ATTEMPT_ENV, ProcessReapError } from './errors.js';
 
@@ -34,28 +34,26 @@ function tagOf(environ: Buffer): string | null {
  * an {@link ATTEMPT_ENV} value the selector matches; this process excluded. Zombies have an empty environment and
  * never match; processes of other users are unreadable and skipped. Without `/proc` (not Linux) there are none.
  */
-export function taggedPids(selector: TagSelector): number[] {
+export async function taggedPids(selector: TagSelector): Promise<number[]> {
   let entries: string[];
   try {
-    entries = readdirSync('/proc');
+    entries = await readdir('/proc');
   } catch {
     return [];
   }
+  // Read asynchronously (the engine's heartbeats go on meanwhile), a bounded number of files at a time.
+  const candidates = entries.filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
   const pids: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${entry}/environ`);
-    } catch {
-      continue; // gone meanwhile, or not ours to read
-    }
-    const tag = tagOf(environ);
-    if (tag !== null && matches(selector, tag)) pids.push(pid);
+  for (let i = 0; i < candidates.length; i += 64) {
+    await Promise.all(
+      candidates.slice(i, i + 64).map(async (entry) => {
+        const environ = await readFile(`/proc/${entry}/environ`).catch(() => null); // gone meanwhile, or not ours to read
+        const tag = environ === null ? null : tagOf(environ);
+        if (tag !== null && matches(selector, tag)) pids.push(Number(entry));
+      }),
+    );
   }
-  return pids;
+  return pids.sort((a, b) => a - b);
 }
 
 /**
@@ -68,7 +66,7 @@ export function taggedPids(selector: TagSelector): number[] {
 export async function reapTagged(selector: TagSelector): Promise<number[]> {
   const killed: number[] = [];
   for (let round = 0; round < MAX_REAP_ROUNDS; round++) {
-    const pids = taggedPids(selector);
+    const pids = await taggedPids(selector);
     if (pids.length === 0) return killed;
     for (const pid of pids) {
       try {
@@ -80,7 +78,7 @@ export async function reapTagged(selector: TagSelector): Promise<number[]> {
     }
     await sleep(Math.min(5 * (round + 1), 50)); // SIGKILL is delivered asynchronously
   }
-  const left = taggedPids(selector);
+  const left = await taggedPids(selector);
   if (left.length > 0) throw new ProcessReapError(describe(selector), left);
   return killed;
 }

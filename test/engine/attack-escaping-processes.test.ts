@@ -48,7 +48,7 @@ describe.each(testDatabases())('attack: processes that outlive their task (%s)',
       ],
     });
     expect(status.state).toBe('succeeded');
-    expect(taggedPids({ prefix: `${run}/` })).toEqual([]);
+    expect(await taggedPids({ prefix: `${run}/` })).toEqual([]);
     expect(pidsOf('sleep 1.3[78]')).toEqual([]);
     await sleep(1500); // had a child survived, it would have written by now
     const patches = await suite.db.db.selectFrom('patches').select(['id', 'diff']).where('run_id', '=', run).orderBy('id').execute();

@@ -25,7 +25,7 @@ describe('attempt tags: nothing of an attempt outlives it (no sandbox)', () => {
     const r = await runProcess({ command: ESCAPE, cwd: dir, attemptTag: tag });
     expect(r.exitCode).toBe(0);
     expect(r.strays.length).toBeGreaterThanOrEqual(2);
-    expect(taggedPids({ tag })).toEqual([]);
+    expect(await taggedPids({ tag })).toEqual([]);
     for (const pid of r.strays) expect(isAlive(pid)).toBe(false);
     await sleep(900); // past the moment the setsid child would have written
     expect(existsSync(join(dir, 'sneaked.txt'))).toBe(false);
@@ -53,7 +53,7 @@ describe('attempt tags: nothing of an attempt outlives it (no sandbox)', () => {
   it('reads the tag only as a whole variable', async () => {
     const r = await runProcess({ command: 'setsid sleep 1000 & echo $!', cwd: dir, env: { [`X_${ATTEMPT_ENV}`]: `reap-test-${process.pid}/fake` } });
     const pid = Number(r.stdout.trim());
-    expect(taggedPids({ prefix: `reap-test-${process.pid}/fake` })).toEqual([]);
+    expect(await taggedPids({ prefix: `reap-test-${process.pid}/fake` })).toEqual([]);
     process.kill(pid, 'SIGKILL');
     expect(await waitUntilGone(pid)).toBe(true);
   });
