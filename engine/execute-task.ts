@@ -1,4 +1,5 @@
-import { revParse } from '../git/index.js';
+import { reapTagged } from '../exec/index.js';
+import { isClean, revParse } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { waitForBreaker } from './breaker-gate.js';
@@ -8,11 +9,20 @@ import { resumeValidation } from './resume-validation.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
+import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree } from './worktree.js';
 
-/** One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or undone. */
+/**
+ * One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or
+ * undone. Starts from a worktree where nothing else runs and nothing is left: a process of a lost attempt still
+ * running there (a killed worker's, found by its tag) is killed and whatever it wrote is reset, so that it never
+ * becomes part of this attempt's patch.
+ */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
+  const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+  if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree`);
+  if (!(await isClean(wt))) await resetWorktree(wt); // no attempt runs here now: anything uncommitted is foreign
   const base = await revParse(wt, 'HEAD');
   await dispatchTask(ctx, task, wt);
   const state = (await ctx.actors.load('task', id)).state;

@@ -45,7 +45,10 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
   // No process of a lost attempt may run beside its retry: every process of the run still alive on this machine is
   // killed, except the attempts of live `gantry worker` processes (they go on).
   const live: string[] = [];
-  for (const t of tasks) if (t.state === 'running' && (await remoteAlive(ctx, locals, t.worker_id))) live.push(taskTagPrefix(run, t.id.slice(prefix.length)));
+  for (const t of tasks) {
+    const planned = ctx.plan.tasks.find((p) => ctx.ids.task(p.id) === t.id);
+    if (planned && t.state === 'running' && (await remoteAlive(ctx, locals, t.worker_id))) live.push(taskTagPrefix(run, planned.workstream, planned.id));
+  }
   const stray = await reapTagged({ match: (tag) => tag.startsWith(runTagPrefix(run)) && !live.some((p) => tag.startsWith(p)), label: `run ${run}` });
   if (stray.length > 0) notes.push(`killed ${stray.length} process(es) of lost attempts: ${stray.join(', ')}`);
   for (const t of tasks.filter((x) => x.state === 'running')) {

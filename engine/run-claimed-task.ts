@@ -6,11 +6,11 @@ import { reportCall } from './breaker-gate.js';
 import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
-import { attemptTag, commandSandbox, runSandbox, taskTagPrefix } from './task-sandbox.js';
+import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
 
 /**
- * Runs one attempt's command, contained: first every process left by an earlier attempt of the task on this machine
- * is killed (a lost attempt of a killed engine or worker), then the command runs in its sandbox (or unsandboxed under
+ * Runs one attempt's command, contained: first every process left in the workstream's worktree on this machine is
+ * killed (a lost attempt of a killed engine or worker; the workstream's tasks run one at a time), then the command runs in its sandbox (or unsandboxed under
  * `sandbox: none` / `auto` without bubblewrap) with a unique attempt tag, and returns only once no process of it is
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
  * (the task then fails or retries like any failure).
@@ -18,8 +18,8 @@ import { attemptTag, commandSandbox, runSandbox, taskTagPrefix } from './task-sa
 async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string }> {
   try {
     const attemptNo = ((await ctx.actors.load('task', ctx.ids.task(task.id))).context['retry_count'] as number) + 1;
-    const left = await reapTagged({ prefix: taskTagPrefix(ctx.ids.run, task.id) });
-    if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of an earlier attempt before attempt ${attemptNo}`);
+    const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+    if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const r = await runProcess({
       signal,
       command: typeof task.command === 'string' ? task.command : [...task.command],
@@ -27,7 +27,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
       env: task.env,
       timeoutMs: task.timeout_sec * 1000,
       sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
-      attemptTag: attemptTag(ctx.ids.run, task.id, attemptNo),
+      attemptTag: attemptTag(ctx.ids.run, task.workstream, task.id, attemptNo),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);

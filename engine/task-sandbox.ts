@@ -60,14 +60,22 @@ export function runTagPrefix(runId: string): string {
   return `${runId}/`;
 }
 
-/** The tag prefix of every attempt (and gate) of one task of a run. */
-export function taskTagPrefix(runId: string, task: string): string {
-  return `${runTagPrefix(runId)}${task}#`;
+/**
+ * The tag prefix of every process run in one workstream's worktree: its tasks run one at a time there, so before an
+ * attempt any process with this prefix is a leftover (of a lost attempt of any of its tasks).
+ */
+export function workstreamTagPrefix(runId: string, ws: string): string {
+  return `${runTagPrefix(runId)}${ws}/`;
 }
 
-/** A unique tag for one attempt's command (`R/task#N/nonce`) or one of its gates (`R/task#N/gate:G/nonce`). */
-export function attemptTag(runId: string, task: string, attemptNo: number, gate?: string): string {
-  return `${taskTagPrefix(runId, task)}${attemptNo}/${gate !== undefined ? `gate:${gate}/` : ''}${randomBytes(6).toString('hex')}`;
+/** The tag prefix of every attempt (and gate) of one task of a run. */
+export function taskTagPrefix(runId: string, ws: string, task: string): string {
+  return `${workstreamTagPrefix(runId, ws)}${task}#`;
+}
+
+/** A unique tag for one attempt's command (`R/ws/task#N/nonce`) or one of its gates (`R/ws/task#N/gate:G/nonce`). */
+export function attemptTag(runId: string, ws: string, task: string, attemptNo: number, gate?: string): string {
+  return `${taskTagPrefix(runId, ws, task)}${attemptNo}/${gate !== undefined ? `gate:${gate}/` : ''}${randomBytes(6).toString('hex')}`;
 }
 
 /**
