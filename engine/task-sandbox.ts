@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { probeSandbox, SandboxUnavailableError, type SandboxSpec } from '../exec/index.js';
-import type { Plan, PlanSandbox } from '../plan/index.js';
-import { DEFAULT_BWRAP } from '../exec/index.js';
+import { DEFAULT_BWRAP, probeSandbox, SandboxUnavailableError, type SandboxSpec } from '../exec/index.js';
+import { DEFAULT_SANDBOX, type Plan, type PlanSandbox } from '../plan/index.js';
 import type { EngineOptions, RunContext } from './run-context.js';
 
 /** How commands of a run are contained on this machine, and why: recorded in the run's audit (`start` metadata). */
@@ -13,12 +12,9 @@ export interface SandboxDecision {
   readonly bwrap: string | null;
 }
 
-/** The default sandbox of a plan recorded before sandboxes existed (a resumed old run): `auto`. */
-const LEGACY: PlanSandbox = { mode: 'auto', network: true, read_write: [], read_only: [] };
-
-/** The run-wide sandbox settings of a plan (`auto` when the recorded plan predates them). */
+/** The run-wide sandbox settings of a plan (the default, `auto`, when a recorded plan predates them: an old run resumed). */
 export function runSandbox(plan: Plan): PlanSandbox {
-  return plan.sandbox ?? LEGACY;
+  return plan.sandbox ?? DEFAULT_SANDBOX;
 }
 
 /**

@@ -5,7 +5,7 @@ import { type BreakerConfig, breakerConfigSchema, GATE_PRIORITY } from '../machi
 import type { PlanIssue } from './errors.js';
 import type { Plan, PlanFormat, PlanGate, PlanSandbox, PlanTask, PlanWorkstream, WorkerPool } from './plan.js';
 import { toolOf } from './plan-file-index.js';
-import type { BreakerOverride, PlanFile, SandboxSetting } from './plan-file-schema.js';
+import { DEFAULT_SANDBOX, type BreakerOverride, type PlanFile, type SandboxSetting } from './plan-file-schema.js';
 
 /** What normalization needs besides the validated file. */
 export interface NormalizeContext {
@@ -42,9 +42,6 @@ export function mergeSandbox(base: PlanSandbox, setting: SandboxSetting | undefi
     read_only: [...new Set([...base.read_only, ...(setting.read_only ?? []).map((p) => sandboxPath(p, baseDir))])],
   };
 }
-
-/** The run-wide default sandbox: `auto`, network on, no extra paths. */
-export const DEFAULT_SANDBOX: PlanSandbox = { mode: 'auto', network: true, read_write: [], read_only: [] };
 
 /**
  * The `Plan` of a validated plan file: repository made absolute, run id generated when absent, breaker settings

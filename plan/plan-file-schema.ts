@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
+import type { PlanSandbox } from './plan.js';
 
 // The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
 // schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
@@ -86,6 +87,9 @@ const retrySchema = z.strictObject({
 
 /** A path the sandbox exposes: absolute, `~/…` (the home folder) or relative to the plan file's folder. */
 const sandboxPathSchema = z.string().min(1, 'a sandbox path must not be empty').refine((p) => !p.includes('\0'), 'a sandbox path must not contain NUL');
+
+/** The run-wide default sandbox: `auto`, network on, no extra paths (issue 11). */
+export const DEFAULT_SANDBOX: PlanSandbox = { mode: 'auto', network: true, read_write: [], read_only: [] };
 
 /** `auto` (bubblewrap where it works, else unsandboxed with a warning), `required` (refuse without it), `none`. */
 const sandboxModeSchema = z.enum(['auto', 'required', 'none']);
