@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
-import { restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
+import { reapTagged } from '../exec/index.js';
+import { isClean, restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { waitForBreaker } from './breaker-gate.js';
@@ -9,13 +10,22 @@ import { resumeValidation } from './resume-validation.js';
 import { checkStop, isTerminal, type RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
 import { validateTask } from './validate-task.js';
+import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
-/** One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or undone. */
+/**
+ * One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or
+ * undone. Starts from a worktree where nothing else runs and nothing is left: a process of a lost attempt still
+ * running there (a killed worker's, found by its tag) is killed and whatever it wrote is reset, so that it never
+ * becomes part of this attempt's patch.
+ */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
+  const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+  if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree`);
   // Addressed explicitly, never through the worktree's own `.git` (a task may have rewritten it; put back here).
   const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs;
+  if (!(await isClean(dirs))) await resetWorktree(dirs); // no attempt runs here now: anything uncommitted is foreign
   const base = await revParse(dirs, 'HEAD');
   // The git metadata that could make git run code (config, hooks, attributes): whatever the task changes there is
   // put back after it and fails it (git/git-metadata-guard.ts).

@@ -1,5 +1,7 @@
+import { reapTagged } from '../exec/index.js';
 import { heartbeatTimeoutOf, type SendEventOf } from '../machines/index.js';
 import { localWorkerIds, type RunContext } from './run-context.js';
+import { runTagPrefix, taskTagPrefix } from './task-sandbox.js';
 
 /** Whether a `gantry worker` process's worker is still alive (busy or idle with a fresh heartbeat): its task goes on. */
 async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerId: unknown): Promise<boolean> {
@@ -25,7 +27,9 @@ export const LOST_EXIT_CODE = -1;
  * - task `retrying` with a past `retry_at` → `retry_delay_elapsed` (a future one is waited out by the driver);
  * - ledger entries mid-pipeline and tasks `validating` are continued by the driver (`resumeValidation`), and
  *   workstreams `validating` are merged by `deriveWorkstream`.
- * Also rebuilds the context's ledger index from the database. Returns one line per repair.
+ * Before any of it, every process of the run still alive on this machine (found by its attempt tag) is killed, except
+ * those of attempts on live `gantry worker` processes. Also rebuilds the context's ledger index from the database.
+ * Returns one line per repair.
  */
 export async function repairRun(ctx: RunContext): Promise<string[]> {
   const notes: string[] = [];
@@ -38,6 +42,15 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
   }
   const locals = new Set(localWorkerIds(ctx));
   const tasks = await ctx.db.selectFrom('tasks').select(['id', 'state', 'worker_id', 'version']).where('run_id', '=', run).orderBy('id').execute();
+  // No process of a lost attempt may run beside its retry: every process of the run still alive on this machine is
+  // killed, except the attempts of live `gantry worker` processes (they go on).
+  const live: string[] = [];
+  for (const t of tasks) {
+    const planned = ctx.plan.tasks.find((p) => ctx.ids.task(p.id) === t.id);
+    if (planned && t.state === 'running' && (await remoteAlive(ctx, locals, t.worker_id))) live.push(taskTagPrefix(run, planned.workstream, planned.id));
+  }
+  const stray = await reapTagged({ match: (tag) => tag.startsWith(runTagPrefix(run)) && !live.some((p) => tag.startsWith(p)), label: `run ${run}` });
+  if (stray.length > 0) notes.push(`killed ${stray.length} process(es) of lost attempts: ${stray.join(', ')}`);
   for (const t of tasks.filter((x) => x.state === 'running')) {
     if (await remoteAlive(ctx, locals, t.worker_id)) continue;
     const jitter = Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));

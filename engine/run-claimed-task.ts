@@ -1,4 +1,4 @@
-import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
+import { ExecError, ProcessSpawnError, reapTagged, runProcess, type ProcessResult } from '../exec/index.js';
 import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
@@ -6,20 +6,34 @@ import { reportCall } from './breaker-gate.js';
 import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
+import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
 
-/** Runs a command and turns a spawn failure into a failed result (the task then fails or retries like any failure). */
+/**
+ * Runs one attempt's command, contained: first every process left in the workstream's worktree on this machine is
+ * killed (a lost attempt of a killed engine or worker; the workstream's tasks run one at a time), then the command runs in its sandbox (or unsandboxed under
+ * `sandbox: none` / `auto` without bubblewrap) with a unique attempt tag, and returns only once no process of it is
+ * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
+ * (the task then fails or retries like any failure).
+ */
 async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string }> {
   try {
-    return await runProcess({
+    const attemptNo = ((await ctx.actors.load('task', ctx.ids.task(task.id))).context['retry_count'] as number) + 1;
+    const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+    if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
+    const r = await runProcess({
       signal,
       command: typeof task.command === 'string' ? task.command : [...task.command],
       cwd,
       env: task.env,
       timeoutMs: task.timeout_sec * 1000,
+      sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
+      attemptTag: attemptTag(ctx.ids.run, task.workstream, task.id, attemptNo),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
+    if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
+    return r;
   } catch (err) {
-    if (err instanceof ProcessSpawnError) return { spawnError: err.message };
+    if (err instanceof ExecError) return { spawnError: err.message };
     throw err;
   }
 }

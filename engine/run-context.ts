@@ -37,6 +37,17 @@ export interface EngineOptions {
    * `<stateDir>/audit-key.pem` (created, mode 0600, on first use); false takes no checkpoint.
    */
   readonly auditKey?: string | false;
+  /**
+   * The bubblewrap program of the task sandbox: a path, or a name looked up on `sandboxPath`; default `bwrap`.
+   * Tests point it elsewhere to play a machine without bubblewrap.
+   */
+  readonly bwrap?: string;
+  /** The `PATH` the bubblewrap program is looked up on; default this process's `PATH`. */
+  readonly sandboxPath?: string;
+  /** Further paths the sandbox hides from tasks and gates besides the repository and the state directory (a database folder). */
+  readonly sandboxHide?: readonly string[];
+  /** Receives the sandbox warning of a run that runs unsandboxed under `sandbox: auto`; default: standard error. */
+  readonly onWarning?: (line: string) => void;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */

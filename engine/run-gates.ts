@@ -1,10 +1,11 @@
-import { runProcess, ProcessSpawnError } from '../exec/index.js';
+import { ExecError, runProcess } from '../exec/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanGate, PlanTask } from '../plan/index.js';
 import { recordGateOutput, type GateOutput } from '../persistence/index.js';
 import { stateMap } from './entity-facts.js';
 import type { RunContext } from './run-context.js';
 import { sleep } from './sleep.js';
+import { attemptTag, commandSandbox, runSandbox } from './task-sandbox.js';
 
 /** The outcome of a task's gates: state per plan gate id (what the task checks) and per gate entity id (the ledger). */
 export interface GateOutcome {
@@ -25,22 +26,25 @@ interface GateRun {
 }
 
 /**
- * Runs one gate command, its output capped at {@link GATE_OUTPUT_MAX_BYTES} per stream; a spawn failure counts as
+ * Runs one gate command of a task's attempt in the task's sandbox (its own tag: nothing of it outlives it), its output
+ * capped at {@link GATE_OUTPUT_MAX_BYTES} per stream; a spawn failure (or an unavailable required sandbox) counts as
  * exit code 127 (as a shell reports a missing program), its message as the gate's stderr.
  */
-async function runGateCommand(ctx: RunContext, gate: PlanGate, cwd: string): Promise<GateRun> {
+async function runGateCommand(ctx: RunContext, task: PlanTask, attemptNo: number, gate: PlanGate, cwd: string): Promise<GateRun> {
   try {
     const r = await runProcess({
       command: typeof gate.command === 'string' ? gate.command : [...gate.command],
       cwd,
       timeoutMs: gate.timeout_sec * 1000,
       maxOutputBytes: GATE_OUTPUT_MAX_BYTES,
+      sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
+      attemptTag: attemptTag(ctx.ids.run, task.workstream, task.id, attemptNo, gate.id),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     const output = { stdout: r.stdout, stderr: r.stderr, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated };
     return { exitCode: r.exitCode ?? -1, timedOut: r.timedOut, durationMs: Math.round(r.durationMs), output };
   } catch (err) {
-    if (!(err instanceof ProcessSpawnError)) throw err;
+    if (!(err instanceof ExecError)) throw err;
     return { exitCode: 127, timedOut: false, durationMs: 0, output: { stdout: '', stderr: err.message, stdoutTruncated: false, stderrTruncated: false } };
   }
 }
@@ -91,7 +95,7 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
     }
     if (!states.every((s) => s === 'PASSED')) continue;
     await ctx.actors.send('test_gate', eid(g), { type: 'start', dependencies });
-    const r = await runGateCommand(ctx, gate, cwd);
+    const r = await runGateCommand(ctx, task, attemptNo, gate, cwd);
     if (r.timedOut) await sendTimeout(ctx, eid(g));
     else if (r.exitCode === gate.expect_exit) await ctx.actors.send('test_gate', eid(g), { type: 'command_succeeded', exit_code: r.exitCode, duration_ms: r.durationMs });
     else await ctx.actors.send('test_gate', eid(g), { type: 'command_failed', exit_code: r.exitCode, duration_ms: r.durationMs });

@@ -13,6 +13,8 @@ import { ensurePhase } from './insert-patch.js';
 import { ChangeSignal } from './change-signal.js';
 import { Mutex } from './mutex.js';
 import { engineMarkerPath, heartbeatMs, type EngineOptions, type RunContext } from './run-context.js';
+import { SandboxUnavailableError } from '../exec/index.js';
+import { checkRunSandbox, type SandboxDecision } from './task-sandbox.js';
 
 /** Checks what must hold before anything is written: the repository and target branch exist, the run id is new. */
 async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
@@ -52,8 +54,17 @@ export function workerInput(ctx: Pick<RunContext, 'plan' | 'options' | 'ids'>, p
  * (`skip`, `tasks_created` or `dependency_unmet`). Worktrees are created later, when a workstream's first task runs.
  * The run's source (plan, plan file, state directory, this engine's host and pid) is recorded in `run_sources` first.
  * With `localWorkers: false` the plan's pool workers are not created: `gantry worker` processes bring their own.
+ * First of all the sandbox is checked (`checkRunSandbox`): a plan that requires bubblewrap where it does not work is
+ * refused with `RunSetupError` (saying how to install it); the decision goes into the metadata of the run's `start`.
  */
 export async function startRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, opts: { resume?: boolean } = {}): Promise<RunContext> {
+  let sandbox: SandboxDecision;
+  try {
+    sandbox = await checkRunSandbox(options, plan);
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw new RunSetupError(`run ${plan.run.id}: ${err.message}`, { cause: err });
+    throw err;
+  }
   if (!opts.resume) {
     await preflight(actors, plan);
     // What the run starts from: a merge refuses a target branch that moved otherwise (git/target-record.ts).
@@ -122,8 +133,10 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
     if ((await state('uet_worker', ids.uetWorker(n))) === 'SPAWNING') setup.push(actors.send('uet_worker', ids.uetWorker(n), { type: 'spawn_complete' }));
   }
   await Promise.all(setup);
-  // The recorded plan's hash goes into the run's start audit row: `audit verify` recomputes it (issue 11).
-  if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' }, { metadata: { plan_sha256: planSha256(source.plan) } });
+  // The audit says how this run's commands were contained (the warning of `sandbox: auto` without bubblewrap too),
+  // and the recorded plan's hash, which `audit verify` recomputes (issue 11).
+  const metadata = { sandbox: sandbox.sandbox, sandbox_reason: sandbox.reason, plan_sha256: planSha256(source.plan) };
+  if ((await state('run', run_id)) === 'pending') await actors.send('run', run_id, { type: 'start' }, { metadata });
   for (const wsId of ctx.order.workstreams) {
     const ws = plan.workstreams.find((w) => w.id === wsId)!;
     const id = ids.workstream(ws.id);

@@ -56,3 +56,22 @@ function describe(reason: SpawnFailureReason, code: string | null): string {
       return `spawn failed (${code ?? 'unknown error'})`;
   }
 }
+
+/** Processes of an attempt (found by their {@link ATTEMPT_ENV} tag) were still alive after every round of SIGKILL. */
+export class ProcessReapError extends ExecError {
+  override readonly name = 'ProcessReapError';
+  constructor(readonly selector: string, readonly survivors: readonly number[], options?: { cause?: unknown }) {
+    super(`processes tagged ${selector} still alive after repeated SIGKILL: ${survivors.join(', ')}`, options);
+  }
+}
+
+/** The sandbox cannot be used: `bwrap` is missing or does not work on this machine. */
+export class SandboxUnavailableError extends ExecError {
+  override readonly name = 'SandboxUnavailableError';
+  constructor(readonly program: string, readonly reason: string) {
+    super(`the task sandbox (bubblewrap) is unavailable: ${reason}; install it with \`apt-get install bubblewrap\` (Debian/Ubuntu) or \`dnf install bubblewrap\`, or set \`sandbox: none\` in the plan`);
+  }
+}
+
+/** Name of the environment variable that tags every process of one attempt (see `reapTagged`). */
+export const ATTEMPT_ENV = 'GANTRY_ATTEMPT';

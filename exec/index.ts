@@ -3,3 +3,6 @@ export * from './output-capture.js';
 export * from './kill-process-group.js';
 export * from './run-process.js';
 export * from './effective-exit-code.js';
+export * from './reap-tagged.js';
+export * from './sandbox.js';
+export * from './probe-sandbox.js';

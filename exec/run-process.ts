@@ -2,8 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { InvalidProcessOptionsError, ProcessSpawnError, type SpawnFailureReason } from './errors.js';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { ATTEMPT_ENV } from './errors.js';
 import { killProcessGroup } from './kill-process-group.js';
 import { OutputCapture } from './output-capture.js';
+import { findProgram } from './probe-sandbox.js';
+import { reapTagged } from './reap-tagged.js';
+import { bwrapArgv, type SandboxSpec } from './sandbox.js';
 
 /** Default cap on the bytes kept per output stream (1 MiB). */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -32,6 +37,14 @@ export interface RunProcessOptions {
   readonly killGraceMs?: number;
   /** How long to wait for pipe EOF after the leader exited and the group was killed (default 250 ms). */
   readonly pipeDrainMs?: number;
+  /** Run inside this bubblewrap sandbox (see `bwrapArgv`); default none. */
+  readonly sandbox?: SandboxSpec;
+  /**
+   * Tags every process of the command with `GANTRY_ATTEMPT=<tag>` (make it unique per attempt): once the leader has
+   * exited, every process still carrying the tag — one that left the group by `setsid` or a double fork — is killed
+   * (`reapTagged`) before the result is returned, so nothing of the command outlives it. Default none.
+   */
+  readonly attemptTag?: string;
 }
 
 /** How a process ended and what it printed. */
@@ -56,6 +69,8 @@ export interface ProcessResult {
   readonly durationMs: number;
   /** Pid of the leader (also the process group id), or null when aborted before the start. */
   readonly pid: number | null;
+  /** Pids of tagged processes that were still alive after the leader and its group ended, and were killed. */
+  readonly strays: readonly number[];
 }
 
 /**
@@ -67,6 +82,9 @@ export interface ProcessResult {
  *   its group (background children) gets SIGKILL: a group never outlives its leader.
  * - Pipes are read to EOF for at most `pipeDrainMs` after the leader's exit; a process that
  *   left the group (`setsid`) and still holds them cannot make this hang.
+ * - With `attemptTag`, processes that left the group (`setsid`, double fork) are found by their environment tag and
+ *   killed before the result is returned; with `sandbox`, the command runs in bubblewrap (its PID namespace ends
+ *   every process of it when the leader exits).
  * - An argv command whose program cannot be started rejects with `ProcessSpawnError`
  *   (no result: nothing ran); a string command's missing program is the shell's exit code 127.
  *   A missing `cwd` is a `ProcessSpawnError` in both forms.
@@ -77,9 +95,24 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const start = performance.now();
   if (options.signal?.aborted) return notStarted(start);
   const env = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
+  if (options.attemptTag !== undefined) env[ATTEMPT_ENV] = options.attemptTag;
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(file, args, { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  return supervise(child, { ...limits, file, cwd: options.cwd, signal: options.signal, start });
+  let [spawnFile, spawnArgs] = [file, args];
+  if (options.sandbox) {
+    // Inside the sandbox a missing program is bwrap's own exit code: find out before, as spawn would.
+    if (typeof options.command !== 'string') await assertProgram(file, options.cwd, env['PATH'] ?? '');
+    [spawnFile, spawnArgs] = [options.sandbox.bwrap, bwrapArgv(options.sandbox, file, args, options.cwd)];
+  }
+  const child = spawn(spawnFile, spawnArgs, { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return supervise(child, { ...limits, file, cwd: options.cwd, signal: options.signal, start, attemptTag: options.attemptTag ?? null });
+}
+
+/** Rejects with `ProcessSpawnError` when `file` cannot be found (on `path`, or relative to `cwd`) or `cwd` is missing. */
+async function assertProgram(file: string, cwd: string, path: string): Promise<void> {
+  const cwdIsDir = await stat(cwd).then((st) => st.isDirectory(), () => false);
+  if (!cwdIsDir) throw new ProcessSpawnError(file, cwd, 'cwd-not-found', 'ENOENT');
+  const found = file.includes('/') ? findProgram(isAbsolute(file) ? file : resolvePath(cwd, file)) : findProgram(file, path);
+  if (found === null) throw new ProcessSpawnError(file, cwd, 'program-not-found', 'ENOENT');
 }
 
 interface Limits {
@@ -94,6 +127,7 @@ interface Supervision extends Limits {
   readonly cwd: string;
   readonly signal: AbortSignal | undefined;
   readonly start: number;
+  readonly attemptTag: string | null;
 }
 
 function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> {
@@ -108,6 +142,8 @@ function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> 
     let cancelled = false;
     let settled = false;
     let spawnFailed = false;
+    let reaped = s.attemptTag === null;
+    let strays: readonly number[] = [];
 
     const later = (ms: number, fn: () => void): void => {
       const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
@@ -135,7 +171,7 @@ function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> 
       }
     };
     const finish = (): void => {
-      if (settled || exit === null || spawnFailed) return;
+      if (settled || exit === null || spawnFailed || !reaped) return;
       settled = true;
       cleanup();
       const o = out.result();
@@ -144,7 +180,7 @@ function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> 
         exitCode: exit.code, signal: exit.signal, timedOut, cancelled,
         stdout: o.text, stderr: e.text, stdoutTruncated: o.truncated, stderrTruncated: e.truncated,
         stdoutDroppedBytes: o.droppedBytes, stderrDroppedBytes: e.droppedBytes,
-        durationMs: performance.now() - s.start, pid,
+        durationMs: performance.now() - s.start, pid, strays,
       });
     };
     const stop = (): void => {
@@ -187,6 +223,14 @@ function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> 
       for (const t of timers) clearTimeout(t);
       timers.clear();
       signalGroup('SIGKILL'); // leftovers of the group (background children) die with their leader
+      if (s.attemptTag !== null) {
+        // …and so do those that left the group (setsid, double fork): found by their tag, killed until none is left.
+        reapTagged({ tag: s.attemptTag }).then((pids) => {
+          strays = pids;
+          reaped = true;
+          finish();
+        }, fail);
+      }
       if (openPipes === 0) return finish();
       later(s.pipeDrainMs, () => {
         child.stdout?.destroy();
@@ -211,7 +255,7 @@ function notStarted(start: number): ProcessResult {
   return {
     exitCode: null, signal: null, timedOut: false, cancelled: true,
     stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false,
-    stdoutDroppedBytes: 0, stderrDroppedBytes: 0, durationMs: performance.now() - start, pid: null,
+    stdoutDroppedBytes: 0, stderrDroppedBytes: 0, durationMs: performance.now() - start, pid: null, strays: [],
   };
 }
 

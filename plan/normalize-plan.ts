@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
 import { type BreakerConfig, breakerConfigSchema, GATE_PRIORITY } from '../machines/index.js';
 import type { PlanIssue } from './errors.js';
-import type { Plan, PlanFormat, PlanGate, PlanTask, PlanWorkstream, WorkerPool } from './plan.js';
+import type { Plan, PlanFormat, PlanGate, PlanSandbox, PlanTask, PlanWorkstream, WorkerPool } from './plan.js';
 import { toolOf } from './plan-file-index.js';
-import type { BreakerOverride, PlanFile } from './plan-file-schema.js';
+import { DEFAULT_SANDBOX, type BreakerOverride, type PlanFile, type SandboxSetting } from './plan-file-schema.js';
 
 /** What normalization needs besides the validated file. */
 export interface NormalizeContext {
@@ -23,6 +24,25 @@ function written(o: BreakerOverride): Partial<BreakerConfig> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
+/** A sandbox path made absolute: `~` and `~/…` from the home folder, a relative one from the plan file's folder. */
+function sandboxPath(p: string, baseDir: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return resolve(baseDir, p);
+}
+
+/** `setting` over `base`: a mode replaces the mode; an object's fields replace, its path lists add to the base's. */
+export function mergeSandbox(base: PlanSandbox, setting: SandboxSetting | undefined, baseDir: string): PlanSandbox {
+  if (setting === undefined) return base;
+  if (typeof setting === 'string') return { ...base, mode: setting };
+  return {
+    mode: setting.mode ?? base.mode,
+    network: setting.network ?? base.network,
+    read_write: [...new Set([...base.read_write, ...(setting.read_write ?? []).map((p) => sandboxPath(p, baseDir))])],
+    read_only: [...new Set([...base.read_only, ...(setting.read_only ?? []).map((p) => sandboxPath(p, baseDir))])],
+  };
+}
+
 /**
  * The `Plan` of a validated plan file: repository made absolute, run id generated when absent, breaker settings
  * merged (SSOT defaults ← `circuit_breakers.default` ← `circuit_breakers.tools[tool]`), every task given its
@@ -32,6 +52,7 @@ function written(o: BreakerOverride): Partial<BreakerConfig> {
 export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
   const defaults: BreakerConfig = { ...breakerConfigSchema.parse({}), ...written(file.circuit_breakers.default) };
   const breakerOf = (tool: string): BreakerConfig => ({ ...defaults, ...written(file.circuit_breakers.tools[tool] ?? {}) });
+  const sandbox = mergeSandbox(DEFAULT_SANDBOX, file.sandbox, ctx.baseDir);
 
   const workstreams: PlanWorkstream[] = file.workstreams.map((ws) => {
     const gates: PlanGate[] = ws.gates.map((g) => ({
@@ -60,6 +81,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
         timeout_sec: t.timeout_sec,
         expect_exit: t.expect_exit,
         env: t.env,
+        sandbox: mergeSandbox(sandbox, t.sandbox, ctx.baseDir),
       };
     });
     return {
@@ -95,6 +117,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
     workers: { orchestration, uet: file.workers.uet, heartbeat_interval_sec: file.workers.heartbeat_interval_sec, recovery_timeout_sec: file.workers.recovery_timeout_sec },
     circuit_breakers: { default: defaults, tools: Object.fromEntries(toolIds.map((t) => [t, breakerOf(t)])) },
     retry: file.retry,
+    sandbox,
     workstreams,
     tasks,
     warnings: ctx.warnings,

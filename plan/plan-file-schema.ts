@@ -3,6 +3,7 @@ import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGa
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
 import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
+import type { PlanSandbox } from './plan.js';
 
 // The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
 // schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
@@ -85,6 +86,32 @@ const retrySchema = z.strictObject({
   backoff_cap_ms: bounded(z.number().int().positive(), L.delayMs).default(DEFAULT_BACKOFF.cap_ms),
 });
 
+/** A path the sandbox exposes: absolute, `~/…` (the home folder) or relative to the plan file's folder. */
+const sandboxPathSchema = z.string().min(1, 'a sandbox path must not be empty').refine((p) => !p.includes('\0'), 'a sandbox path must not contain NUL');
+
+/** The run-wide default sandbox: `auto`, network on, no extra paths (issue 11). */
+export const DEFAULT_SANDBOX: PlanSandbox = { mode: 'auto', network: true, read_write: [], read_only: [] };
+
+/** `auto` (bubblewrap where it works, else unsandboxed with a warning), `required` (refuse without it), `none`. */
+const sandboxModeSchema = z.enum(['auto', 'required', 'none']);
+
+/**
+ * `sandbox:` (an addition to plan.md) — run-wide, or per task over the run-wide one: a mode, or an object with a mode,
+ * network access and extra writable / read-only paths. Every field is optional (see `normalizePlan` for the merge).
+ */
+const sandboxSchema = z.union(
+  [
+    sandboxModeSchema,
+    z.strictObject({
+      mode: sandboxModeSchema.optional(),
+      network: z.boolean().optional(),
+      read_write: z.array(sandboxPathSchema).optional(),
+      read_only: z.array(sandboxPathSchema).optional(),
+    }),
+  ],
+  { error: 'expected auto | required | none, or an object { mode, network, read_write, read_only }' },
+);
+
 /** One test gate of a workstream (SSOT §2.3). */
 const gateSchema = z.strictObject({
   id: idSchema,
@@ -108,6 +135,7 @@ const taskSchema = z.strictObject({
   timeout_sec: bounded(taskInputSchema.shape.timeout_sec, L.timeoutSec),
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
   env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
+  sandbox: sandboxSchema.optional(),
 });
 
 /** One workstream (SSOT §1.3). */
@@ -128,6 +156,7 @@ export const planFileSchema = z.strictObject({
   workers: workersSchema.prefault({}),
   circuit_breakers: circuitBreakersSchema.prefault({}),
   retry: retrySchema.prefault({}),
+  sandbox: sandboxSchema.default('auto'),
   workstreams: z.array(workstreamSchema).min(1, 'a plan needs at least one workstream'),
 });
 
@@ -141,5 +170,7 @@ export type PlanFileWorkstream = PlanFile['workstreams'][number];
 export type PlanFileTask = PlanFileWorkstream['tasks'][number];
 /** One gate of a `PlanFile`. */
 export type PlanFileGate = PlanFileWorkstream['gates'][number];
+/** A `sandbox:` value as written (a mode or an object). */
+export type SandboxSetting = z.output<typeof sandboxSchema>;
 /** Breaker fields as written in a `PlanFile` (each optional). */
 export type BreakerOverride = z.output<typeof breakerOverrideSchema>;

@@ -79,6 +79,21 @@ export interface RetryPolicy {
   readonly backoff_cap_ms: number;
 }
 
+/** How the engine contains a task or gate command: `auto` (bubblewrap where it works), `required`, `none`. */
+export type SandboxMode = 'auto' | 'required' | 'none';
+
+/** The sandbox settings of a normalized plan (run-wide) or task (merged over the run-wide ones). */
+export interface PlanSandbox {
+  /** Default `auto`: bubblewrap where it works, else unsandboxed with a warning recorded in the run's audit. */
+  readonly mode: SandboxMode;
+  /** Network access inside the sandbox (default true). */
+  readonly network: boolean;
+  /** Extra writable paths, absolute (default none). */
+  readonly read_write: readonly string[];
+  /** Extra read-only paths, absolute (default none; everything not hidden is read-only anyway). */
+  readonly read_only: readonly string[];
+}
+
 /** One test gate (SSOT §2.3). */
 export interface PlanGate {
   readonly id: string;
@@ -122,6 +137,8 @@ export interface PlanTask {
   readonly expect_exit: readonly number[];
   /** Extra environment variables (values as strings). */
   readonly env: Readonly<Record<string, string>>;
+  /** Derived: the run-wide sandbox with the task's own `sandbox:` over it (fields replace, path lists add up). */
+  readonly sandbox: PlanSandbox;
 }
 
 /** One workstream (SSOT §1.3). */
@@ -153,6 +170,8 @@ export interface Plan {
   readonly workers: PlanWorkers;
   readonly circuit_breakers: PlanCircuitBreakers;
   readonly retry: RetryPolicy;
+  /** Run-wide sandbox of tasks and gates (default mode `auto`, network on, no extra paths). */
+  readonly sandbox: PlanSandbox;
   readonly workstreams: readonly PlanWorkstream[];
   /** Derived: every task of every workstream, in file order. */
   readonly tasks: readonly PlanTask[];

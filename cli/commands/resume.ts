@@ -1,4 +1,4 @@
-import { readRunSource, resumeRun, RunSourceNotFoundError } from '../../engine/index.js';
+import { readRunSource, resumeRun, RunSetupError, RunSourceNotFoundError } from '../../engine/index.js';
 import { formatPlanIssue, loadPlan, PlanError, type Plan } from '../../plan/index.js';
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
@@ -52,6 +52,12 @@ export const resumeCommand: Command = {
       ctx.io.err(`gantry resume: the plan is for run ${plan.run.id}, not ${runId}`);
       return EXIT.badInput;
     }
-    return driveWithProgress(ctx, (actors, handle, options) => resumeRun(actors, handle.db, plan, { ...options, localWorkers: !external }, (note) => ctx.io.err(`repaired: ${note}`)));
+    try {
+      return await driveWithProgress(ctx, (actors, handle, options) => resumeRun(actors, handle.db, plan, { ...options, localWorkers: !external }, (note) => ctx.io.err(`repaired: ${note}`)));
+    } catch (err) {
+      if (!(err instanceof RunSetupError)) throw err;
+      ctx.io.err(`gantry resume: ${err.message}`); // a required sandbox that does not work on this machine
+      return EXIT.badInput;
+    }
   },
 };

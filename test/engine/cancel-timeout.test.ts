@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PersistedActors } from '../../actors/index.js';
@@ -6,6 +6,13 @@ import { runPlan } from '../../engine/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { testDatabases } from '../support/test-database.js';
 import { engineSuite, runSandboxPlan, writeCmd } from './engine-fixtures.js';
+
+/** A folder beside the repository that sandboxed tasks may write their markers into (the plan lists it in `read_write`). */
+async function marksDir(dir: string): Promise<string> {
+  const marks = join(dir, 'marks');
+  await mkdir(marks, { recursive: true });
+  return marks;
+}
 
 /** Whether process `pid` still runs: it exists and is not a zombie (killed, waiting for PID 1 to reap it). */
 async function alive(pid: number): Promise<boolean> {
@@ -39,6 +46,8 @@ describe.each(testDatabases())('user cancel and timeouts (%s)', (kind) => {
     const command = `sleep 60 & echo $! >> ${pids}; (sleep 60 & echo $! >> ${pids}; wait) & wait`;
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'tree' },
+      // Unsandboxed: the recorded pids must be the host's (in the sandbox's PID namespace they would be its own).
+      sandbox: 'none',
       workstreams: [{ id: 'w', tasks: [{ id: 'hang', tool: 'sh', command, timeout_sec: 1, max_retries: 0 }] }],
     });
     expect(status.state).toBe('failed');
@@ -54,12 +63,13 @@ describe.each(testDatabases())('user cancel and timeouts (%s)', (kind) => {
   it('a pending task the user cancels (user_cancelled, EXT-2) never runs; its dependent is cancelled, its workstream too', async () => {
     const box = await sandbox();
     const file = join(box.dir, 'plan.json');
-    const marker = join(box.dir, 'ran-second');
+    const marker = join(await marksDir(box.dir), 'ran-second');
     await writeFile(
       file,
       JSON.stringify({
         retry: { backoff_base_ms: 10, backoff_cap_ms: 40 },
         run: { id: 'ucancel', phase: 'PH-1', repository: './repo', target_branch: 'main' },
+        sandbox: { read_write: [join(box.dir, 'marks')] },
         workstreams: [
           {
             id: 'w',
@@ -104,12 +114,14 @@ describe.each(testDatabases())('user cancel and timeouts (%s)', (kind) => {
     // one that is queued, whichever it is.
     const box = await sandbox();
     const file = join(box.dir, 'plan-queued.json');
-    const marker = (name: string): string => join(box.dir, `ran-${name}`);
+    const marks = await marksDir(box.dir);
+    const marker = (name: string): string => join(marks, `ran-${name}`);
     await writeFile(
       file,
       JSON.stringify({
         retry: { backoff_base_ms: 10, backoff_cap_ms: 40 },
         run: { id: 'qcancel', phase: 'PH-1', repository: './repo', target_branch: 'main' },
+        sandbox: { read_write: [marks] },
         workers: { orchestration: [{ id: 'solo', count: 1 }] },
         workstreams: [
           { id: 'a', tasks: [{ id: 'one', tool: 'sh', command: `touch ${marker('one')}; sleep 3; echo 1 > src/one.js` }] },
@@ -151,12 +163,13 @@ describe.each(testDatabases())('user cancel and timeouts (%s)', (kind) => {
   it('a blocked workstream the user cancels (EXT-1) never runs: its tasks are cancelled, the rest of the run goes on', async () => {
     const box = await sandbox();
     const file = join(box.dir, 'plan-ws.json');
-    const marker = join(box.dir, 'ran-later');
+    const marker = join(await marksDir(box.dir), 'ran-later');
     await writeFile(
       file,
       JSON.stringify({
         retry: { backoff_base_ms: 10, backoff_cap_ms: 40 },
         run: { id: 'wcancel', phase: 'PH-1', repository: './repo', target_branch: 'main' },
+        sandbox: { read_write: [join(box.dir, 'marks')] },
         workstreams: [
           { id: 'core', tasks: [{ id: 'c', tool: 'sh', command: 'sleep 2; echo 1 > src/c.js' }] },
           { id: 'later', depends_on: ['core'], tasks: [{ id: 'l', tool: 'sh', command: `touch ${marker}; echo 2 > src/l.js` }] },

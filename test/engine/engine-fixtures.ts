@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PersistedActors } from '../../actors/index.js';
-import { runPlan, type RunStatus } from '../../engine/index.js';
+import { runPlan, type EngineOptions, type RunStatus } from '../../engine/index.js';
 import { commitAll, initRepo } from '../../git/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -40,14 +40,14 @@ export function slowWriteCmd(file: string, content: string, ms: number): string[
   return [node!, flag!, `${code};setTimeout(()=>{}, ${ms})`];
 }
 
-/** Writes `plan` (an object, JSON) into the sandbox and runs it with fresh actors on `db`; fast retry settings. */
-export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan: Record<string, unknown>): Promise<{ status: RunStatus; actors: PersistedActors }> {
+/** Writes `plan` (an object, JSON) into the sandbox and runs it with fresh actors on `db`; fast retry settings; `options` over the test defaults. */
+export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan: Record<string, unknown>, options: Partial<EngineOptions> = {}): Promise<{ status: RunStatus; actors: PersistedActors }> {
   const file = join(box.dir, 'plan.json');
   const full = { retry: { backoff_base_ms: 10, backoff_cap_ms: 40 }, ...plan, run: { phase: 'PH-1', repository: './repo', target_branch: 'main', ...(plan['run'] as object) } };
   await writeFile(file, JSON.stringify(full, null, 2));
   const loaded = await loadPlan(file);
   const actors = new PersistedActors({ db: db.db });
-  const status = await runPlan(actors, db.db, loaded, { stateDir: box.stateDir, heartbeatIntervalMs: 200, killGraceMs: 200 });
+  const status = await runPlan(actors, db.db, loaded, { stateDir: box.stateDir, heartbeatIntervalMs: 200, killGraceMs: 200, ...options });
   await actors.close();
   return { status, actors };
 }

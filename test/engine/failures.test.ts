@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PersistedActors, replayAudit, verifyAudit } from '../../actors/index.js';
@@ -68,9 +68,11 @@ describe.each(testDatabases())('engine failures (%s)', (kind) => {
 
   it('a task that fails once succeeds on retry; an OPEN breaker makes it wait for the cooldown, then half-opens and closes', async () => {
     const box = await sandbox();
-    const marker = join(box.dir, 'tried-once');
+    await mkdir(join(box.dir, 'marks'));
+    const marker = join(box.dir, 'marks', 'tried-once');
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'retry-ok' },
+      sandbox: { read_write: [join(box.dir, 'marks')] },
       circuit_breakers: { tools: { sh: { failure_threshold: 1, cooldown_seconds: 0.05 } } },
       workstreams: [
         {

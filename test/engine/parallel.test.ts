@@ -51,6 +51,7 @@ describe.each(testDatabases())('parallel workstreams (%s)', (kind) => {
   it('runs tasks of different workstreams at the same time, bounded by the pools (count × max_concurrent_tasks), each claimed once', async () => {
     const { status } = await runSandboxPlan(box, db, {
       run: { id: 'par' },
+      sandbox: { read_write: [rv] }, // the rendezvous folder, outside the worktrees
       patch_rules: { allowed_paths: ['src/**'] },
       workers: { orchestration: [{ id: 'agent', count: 2, capabilities: ['node'] }], uet: { count: 2 } },
       workstreams: [

@@ -34,6 +34,7 @@ function plan(log: string, wsCount: number, perWs: number, ms: number, extra: Re
     retry: { backoff_base_ms: 10, backoff_cap_ms: 40 },
     workers: { orchestration: [{ id: 'agent', count: 1, capabilities: ['node'] }], heartbeat_interval_sec: 0.5, recovery_timeout_sec: 2 },
     workstreams,
+    sandbox: { read_write: [log] }, // the execution log lives outside the repository
     ...extra,
   };
 }
