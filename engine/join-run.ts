@@ -108,7 +108,7 @@ export async function joinRun(actors: PersistedActors, db: Kysely<Database>, sou
     const id = remoteWorkerId(ctx.ids.run, pool.id, name);
     let state = await stateOf(actors, id);
     if (state === null) {
-      await actors.create('worker', id, workerInput(ctx, pool), { links: { run_id: ctx.ids.run, pool_id: pool.id } });
+      await actors.create('worker', id, workerInput(ctx, pool), { links: { run_id: ctx.ids.run, phase_id: plan.run.phase, pool_id: pool.id } });
       state = 'initializing';
     }
     if (state === 'initializing') await actors.send('worker', id, { type: 'registration_complete', capabilities: [...pool.capabilities] });

@@ -75,16 +75,17 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   };
   await ensurePhase(db, plan.run.phase, plan.run.phase_policy); // SSOT §2.2: the phase row holds the policy
   // Every entity of the run in one batched creation (one transaction): links point at rows created before them.
-  const items: CreateItem[] = [{ entityType: 'run', id: run_id, links: { phase_id: plan.run.phase } }];
-  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) items.push({ entityType: 'circuit_breaker', id: ids.breaker(tool), input: { ...cfg } });
+  const phase_id = plan.run.phase;
+  const items: CreateItem[] = [{ entityType: 'run', id: run_id, links: { phase_id } }];
+  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) items.push({ entityType: 'circuit_breaker', id: ids.breaker(tool), input: { ...cfg }, links: { run_id, phase_id } });
   const pools = options.localWorkers === false ? [] : plan.workers.orchestration;
   for (const pool of pools) {
-    for (const w of pool.worker_ids) items.push({ entityType: 'worker', id: ids.worker(w), input: workerInput(ctx, pool), links: { run_id, pool_id: pool.id } });
+    for (const w of pool.worker_ids) items.push({ entityType: 'worker', id: ids.worker(w), input: workerInput(ctx, pool), links: { run_id, phase_id, pool_id: pool.id } });
   }
-  for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id } });
+  for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id, phase_id } });
   for (const ws of plan.workstreams) {
     const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical };
-    items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id } });
+    items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id, phase_id } });
     for (const t of ws.tasks) {
       items.push({
         entityType: 'task',
@@ -99,7 +100,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
           expected_exit: [...t.expect_exit],
           backoff: { base_ms: plan.retry.backoff_base_ms, cap_ms: plan.retry.backoff_cap_ms },
         },
-        links: { run_id, workstream_id: ids.workstream(ws.id) },
+        links: { run_id, workstream_id: ids.workstream(ws.id), phase_id },
       });
     }
   }

@@ -166,7 +166,7 @@ export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: st
   const id = ctx.ids.task(task.id);
   const hasPatch = await ctx.db.selectFrom('patches').select('id').where('id', '=', ledgerId).executeTakeFirst();
   if (!hasPatch) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
-  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId, required_gates: [...task.gates] }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run } });
+  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId, required_gates: [...task.gates] }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run, phase_id: ctx.plan.run.phase } });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
 }
 
