@@ -1,7 +1,7 @@
 import { revParse } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
-import { waitForBreaker } from './breaker-gate.js';
+import { releaseTrial, waitForBreaker } from './breaker-gate.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
@@ -50,6 +50,14 @@ async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promis
  * between attempts when the run was asked to stop. Returns the task's final state.
  */
 export async function executeTask(ctx: RunContext, task: PlanTask): Promise<string> {
+  try {
+    return await driveTask(ctx, task);
+  } finally {
+    releaseTrial(ctx, task); // a HALF_OPEN trial this task held ends with it (SSOT §2.4)
+  }
+}
+
+async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
   if (isTerminal('task', view.state)) return view.state;
@@ -66,6 +74,7 @@ export async function executeTask(ctx: RunContext, task: PlanTask): Promise<stri
     if (state === 'retrying') await waitForRetry(ctx, task, id);
     checkStop(ctx);
     state = await attempt(ctx, task, wt);
+    releaseTrial(ctx, task); // the attempt's call reported (or was dropped): the next waiting task may be the trial
   }
 }
 
