@@ -2,6 +2,7 @@ import { revParse } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { releaseTrial, waitForBreaker } from './breaker-gate.js';
+import { refreshBlockers } from './task-blockers.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
@@ -64,7 +65,7 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   if (view.state === 'validating') return resumeValidation(ctx, task);
   // The worktree exists before the task is claimable: a `gantry worker` process runs the command in it.
   const wt = await ensureWorktree(ctx, task.workstream);
-  if (view.state === 'pending') {
+  if (view.state === 'pending' || view.state === 'blocked') {
     await waitForBreaker(ctx, task);
     await schedule(ctx, task);
   }
@@ -78,7 +79,7 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   }
 }
 
-/** `pending` → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */
+/** `pending` (or `blocked`, via `dependency_satisfied`) → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */
 async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   const id = ctx.ids.task(task.id);
   const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
@@ -89,5 +90,7 @@ async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   if (ws.state !== 'ready' && ws.state !== 'executing') {
     return void (await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` }));
   }
+  // A task blocked while its dependencies ran goes back to pending now they are satisfied (SSOT §1.4).
+  await refreshBlockers(ctx, task);
   await ctx.actors.send('task', id, { type: 'scheduler_assigned', dependencies, gates: {} });
 }
