@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { CreateItem, PersistedActors } from '../actors/index.js';
 import { revParse } from '../git/index.js';
-import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
+import { EntityNotFoundError, taskRetryLinks, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
@@ -29,10 +29,13 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
   throw new RunSetupError(`run ${plan.run.id} already exists (use a new run id)`);
 }
 
-/** The context one run's steps share, in the engine or in a `gantry worker` process (no entity is touched). */
-export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): RunContext {
+/**
+ * The context one run's steps share, in the engine or in a `gantry worker` process (no entity is touched); `retries`
+ * (retried task → its retry, see `taskRetryLinks`) makes a reset task's retry the task the engine drives; default none.
+ */
+export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  return { plan, order: planOrder(plan), ids: runIds(plan.run.id), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
 }
 
 /** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
@@ -54,7 +57,8 @@ export function workerInput(ctx: Pick<RunContext, 'plan' | 'options' | 'ids'>, p
  */
 export async function startRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, opts: { resume?: boolean } = {}): Promise<RunContext> {
   if (!opts.resume) await preflight(actors, plan);
-  const ctx = createRunContext(actors, db, plan, options);
+  // A resumed run drives the retries an operator created for ended tasks (`override reset-task`, SSOT §8.2.3).
+  const ctx = createRunContext(actors, db, plan, options, opts.resume ? await taskRetryLinks(db, plan.run.id) : undefined);
   const ids = ctx.ids;
   const run_id = ids.run;
   const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };

@@ -22,3 +22,4 @@ export * from './columns-from-context.js';
 export * from './run-sources.js';
 export * from './run-workload.js';
 export * from './record-gate-output.js';
+export * from './task-retries.js';
