@@ -24,8 +24,12 @@ async function sendAt(ctx: RunContext, id: string, event: { type: string } & Rec
  */
 export async function beatUetWorkers(ctx: RunContext): Promise<void> {
   for (const id of uetWorkerIds(ctx)) {
-    const v = await ctx.actors.load('uet_worker', id);
-    if (accepts('uet_worker', v.snapshot, { type: 'heartbeat', now: Date.now() })) await sendAt(ctx, id, { type: 'heartbeat' }, v.version, 'heartbeat');
+    // Re-asked when a task was assigned or released meanwhile: the watchdog right after must see this beat.
+    for (let tries = 0; tries < 8; tries++) {
+      const v = await ctx.actors.load('uet_worker', id);
+      if (!accepts('uet_worker', v.snapshot, { type: 'heartbeat', now: Date.now() })) break;
+      if (await sendAt(ctx, id, { type: 'heartbeat' }, v.version, 'heartbeat')) break;
+    }
   }
 }
 
