@@ -28,12 +28,13 @@ export async function startRunPulse(ctx: RunContext, onNote: (note: string) => v
   const tick = async (): Promise<void> => {
     await touchRunEngine(ctx.db, ctx.ids.run, new Date());
     for (const id of locals) await beatWorker(ctx, id);
-    // SSOT §2.1: the engine's UET workers beat like its orchestration workers; the watchdog judges at the time before
-    // this beat, so a slow tick on a loaded machine never makes a worker this engine beats look lost.
+    for (const note of await watchWorkers(ctx, Date.now())) onNote(note);
+    // SSOT §2.1: the engine's UET workers beat like its orchestration workers (after their watchdog, which must follow
+    // their beats closely); the UET watchdog judges at the time before this beat, so a slow tick on a loaded machine
+    // never makes a worker this engine beats look lost.
     const beatAt = Date.now();
     await beatUetWorkers(ctx);
     for (const note of await watchUetWorkers(ctx, beatAt)) onNote(note);
-    for (const note of await watchWorkers(ctx, Date.now())) onNote(note);
     // A notice, not the pulse's job: its query failing never counts as a missed tick.
     const waiting = await workerless.check(ctx, Date.now()).catch(() => null);
     if (waiting) onNote(waiting);

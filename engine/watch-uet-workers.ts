@@ -23,14 +23,16 @@ async function sendAt(ctx: RunContext, id: string, event: { type: string } & Rec
  * as the engine's pulse beats its orchestration workers: a live engine's UET workers never look stuck.
  */
 export async function beatUetWorkers(ctx: RunContext): Promise<void> {
-  for (const id of uetWorkerIds(ctx)) {
+  // All at once (one commit round for all): the pulse's tick stays short, so the orchestration workers' next beat is
+  // not delayed by these.
+  await Promise.all(uetWorkerIds(ctx).map(async (id) => {
     // Re-asked when a task was assigned or released meanwhile: the watchdog right after must see this beat.
     for (let tries = 0; tries < 8; tries++) {
       const v = await ctx.actors.load('uet_worker', id);
       if (!accepts('uet_worker', v.snapshot, { type: 'heartbeat', now: Date.now() })) break;
       if (await sendAt(ctx, id, { type: 'heartbeat' }, v.version, 'heartbeat')) break;
     }
-  }
+  }));
 }
 
 /**
