@@ -15,8 +15,9 @@ export function loadedEntity(record: EntityRecord): LoadedEntity {
     lastHash: record.lastHash,
     machineVersion: record.machineVersion,
     updatedAt: record.updatedAt.getTime(),
-    runId: str(record.columns.run_id),
-    workstreamId: str(record.columns.workstream_id),
+    // SSOT §7.1 context: a run's own events carry its id as run_id, a workstream's its id as workstream_id.
+    runId: record.entityType === 'run' ? record.id : str(record.columns.run_id),
+    workstreamId: record.entityType === 'workstream' ? record.id : str(record.columns.workstream_id),
     phaseId: str(record.columns.phase_id),
   };
 }

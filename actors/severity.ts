@@ -16,7 +16,9 @@ export function severityOf(t: { entityType: string; from: string | null; to: str
   if (t.entityType === 'uet_worker' && t.trigger === 'crashed') return 'error';
   if (isFailureState(t.entityType, t.to)) return 'error';
   if (t.to === 'retrying' || t.trigger === 'retry_apply' || t.trigger === 'heartbeat_recovered' || t.to === 'HALF_OPEN') return 'warning';
-  if (t.trigger === 'dependency_failed' || t.trigger === 'spawn_failed') return 'warning';
+  // SSOT §7.2.2: a worker that failed to spawn is a failure (error); a dependency that failed cancels as a warning.
+  if (t.trigger === 'spawn_failed') return 'error';
+  if (t.trigger === 'dependency_failed') return 'warning';
   return 'info';
 }
 

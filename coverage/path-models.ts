@@ -107,7 +107,7 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
   },
   patch_ledger: {
     entityType: 'patch_ledger',
-    input: { now: T0, patch_id: 'patch-1' },
+    input: { now: T0, patch_id: 'patch-1', required_gates: ['unit'] },
     counters: ['apply_attempts'],
     events: [
       { type: 'validation_passed', dt: 1, format: true, scope: true, constraints: true },
@@ -120,7 +120,7 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'tests_passed', dt: 5, gates: { unit: 'PASSED' } },
       { type: 'tests_failed', dt: 5, reason: 'gate unit FAILED', failed_gates: ['unit'] },
       { type: 'auto_quarantine', dt: 5, reason: 'apply failed 3 times' },
-      { type: 'drop', dt: 6 },
+      { type: 'drop', dt: 6, operator: 'alice' },
       { type: 'commit_succeeded', dt: 6, commit_sha: 'abc1234' },
       { type: 'rollback', dt: 7, reason: 'regression', compensation_succeeded: true },
     ],

@@ -14,14 +14,23 @@ export interface RunIds {
   branch(ws: string): string;
 }
 
-/** Ids of run `runId`: run `R`, workstream `R.ws`, task `R.task`, gate `R.task.gate.aN`, ledger `R.task.pN`, … */
-export function runIds(runId: string): RunIds {
+/**
+ * Ids of run `runId`: run `R`, workstream `R.ws`, task `R.task`, gate `R.task.gate.aN`, ledger `R.task.pN`, … A plan
+ * task reset by an operator after it ended (SSOT §8.2.3) lives on as its newest retry: `retries` maps each retried
+ * task entity to its retry (default none), followed to the end, and the retry's gates and ledgers are named after it.
+ */
+export function runIds(runId: string, retries: ReadonlyMap<string, string> = new Map()): RunIds {
+  const task = (t: string): string => {
+    let id = `${runId}.${t}`;
+    for (let hops = 0; retries.has(id) && hops < 1000; hops++) id = retries.get(id)!;
+    return id;
+  };
   return {
     run: runId,
     workstream: (ws) => `${runId}.${ws}`,
-    task: (t) => `${runId}.${t}`,
-    gate: (t, g, a) => `${runId}.${t}.${g}.a${a}`,
-    ledger: (t, a) => `${runId}.${t}.p${a}`,
+    task,
+    gate: (t, g, a) => `${task(t)}.${g}.a${a}`,
+    ledger: (t, a) => `${task(t)}.p${a}`,
     worker: (w) => `${runId}.${w}`,
     uetWorker: (n) => `${runId}.uet-${n}`,
     breaker: (tool) => `${runId}.${tool}`,

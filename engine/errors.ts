@@ -23,6 +23,13 @@ export class NoEligibleWorkerError extends EngineError {
   }
 }
 
+/** Every UET worker of the run was terminated (heartbeat lost, SSOT §2.1): no patch can be validated. */
+export class NoLiveUetWorkerError extends EngineError {
+  constructor(readonly runId: string) {
+    super(`run ${runId}: every UET worker is TERMINATED (heartbeat lost), none is left to validate a patch`);
+  }
+}
+
 /** A run that `gantry status` was asked about does not exist. */
 export class RunNotFoundError extends EngineError {
   constructor(readonly runId: string | null) {

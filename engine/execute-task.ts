@@ -3,7 +3,8 @@ import { reapTagged } from '../exec/index.js';
 import { isClean, restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
-import { waitForBreaker } from './breaker-gate.js';
+import { releaseTrial, waitForBreaker } from './breaker-gate.js';
+import { refreshBlockers } from './task-blockers.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
@@ -68,13 +69,21 @@ async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promis
  * between attempts when the run was asked to stop. Returns the task's final state.
  */
 export async function executeTask(ctx: RunContext, task: PlanTask): Promise<string> {
+  try {
+    return await driveTask(ctx, task);
+  } finally {
+    releaseTrial(ctx, task); // a HALF_OPEN trial this task held ends with it (SSOT §2.4)
+  }
+}
+
+async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
   if (isTerminal('task', view.state)) return view.state;
   if (view.state === 'validating') return resumeValidation(ctx, task);
   // The worktree exists before the task is claimable: a `gantry worker` process runs the command in it.
   const wt = await ensureWorktree(ctx, task.workstream);
-  if (view.state === 'pending') {
+  if (view.state === 'pending' || view.state === 'blocked') {
     await waitForBreaker(ctx, task);
     await schedule(ctx, task);
   }
@@ -84,10 +93,11 @@ export async function executeTask(ctx: RunContext, task: PlanTask): Promise<stri
     if (state === 'retrying') await waitForRetry(ctx, task, id);
     checkStop(ctx);
     state = await attempt(ctx, task, wt);
+    releaseTrial(ctx, task); // the attempt's call reported (or was dropped): the next waiting task may be the trial
   }
 }
 
-/** `pending` → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */
+/** `pending` (or `blocked`, via `dependency_satisfied`) → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */
 async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   const id = ctx.ids.task(task.id);
   const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
@@ -98,5 +108,7 @@ async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   if (ws.state !== 'ready' && ws.state !== 'executing') {
     return void (await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` }));
   }
+  // A task blocked while its dependencies ran goes back to pending now they are satisfied (SSOT §1.4).
+  await refreshBlockers(ctx, task);
   await ctx.actors.send('task', id, { type: 'scheduler_assigned', dependencies, gates: {} });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
-import { EntityNotFoundError, OptimisticLockError, type Database, type RunSourceRecord } from '../persistence/index.js';
+import { EntityNotFoundError, OptimisticLockError, taskRetryLinks, type Database, type RunSourceRecord } from '../persistence/index.js';
 import type { Plan, PlanTask, WorkerPool } from '../plan/index.js';
 import { engineMarkerPath, type EngineOptions, type RunContext } from './run-context.js';
 import { drawJitter } from './run-claimed-task.js';
@@ -101,14 +101,14 @@ async function stateOf(actors: PersistedActors, id: string): Promise<string | nu
 export async function joinRun(actors: PersistedActors, db: Kysely<Database>, source: RunSourceRecord, name: string, opts: { pools?: readonly string[]; options?: Partial<EngineOptions>; onNote?: (line: string) => void } = {}): Promise<JoinedRun | null> {
   if (!(await sameEngineMarker(source))) return null;
   const plan = source.plan as unknown as Plan;
-  const ctx = createRunContext(actors, db, plan, { ...opts.options, stateDir: source.stateDir });
+  const ctx = createRunContext(actors, db, plan, { ...opts.options, stateDir: source.stateDir }, await taskRetryLinks(db, plan.run.id));
   const workers: JoinedWorker[] = [];
   for (const pool of plan.workers.orchestration) {
     if (opts.pools && opts.pools.length > 0 && !opts.pools.includes(pool.id)) continue;
     const id = remoteWorkerId(ctx.ids.run, pool.id, name);
     let state = await stateOf(actors, id);
     if (state === null) {
-      await actors.create('worker', id, workerInput(ctx, pool), { links: { run_id: ctx.ids.run, pool_id: pool.id } });
+      await actors.create('worker', id, workerInput(ctx, pool), { links: { run_id: ctx.ids.run, phase_id: plan.run.phase, pool_id: pool.id } });
       state = 'initializing';
     }
     if (state === 'initializing') await actors.send('worker', id, { type: 'registration_complete', capabilities: [...pool.capabilities] });

@@ -1,6 +1,6 @@
 import type { PlanTask } from '../plan/index.js';
-import { NoEligibleWorkerError } from './errors.js';
-import type { RunContext } from './run-context.js';
+import { NoEligibleWorkerError, NoLiveUetWorkerError } from './errors.js';
+import { isTerminal, type RunContext } from './run-context.js';
 
 /** A worker chosen for a task: its entity id and capabilities. */
 export interface ChosenWorker {
@@ -45,17 +45,26 @@ export async function tryPickWorker(ctx: RunContext, task: PlanTask): Promise<Ch
   return null;
 }
 
-/** Takes the slot of a free UET worker (one task at a time, SSOT §2.1), waiting while all are busy; returns its id. */
+/**
+ * Takes the slot of a free UET worker (one task at a time, SSOT §2.1), waiting while all are busy; returns its id.
+ * A TERMINATED worker (its heartbeat was lost) is passed over; `NoLiveUetWorkerError` when all are.
+ */
 export async function pickUetWorker(ctx: RunContext): Promise<string> {
   for (;;) {
     const seen = ctx.changes.version;
+    let terminated = 0;
     for (let i = 0; i < ctx.plan.workers.uet.count; i++) {
       const id = ctx.ids.uetWorker(((ctx.cursors.uet + i) % ctx.plan.workers.uet.count) + 1);
       if ((ctx.slots.get(id) ?? 0) > 0) continue;
+      if (isTerminal('uet_worker', (await ctx.actors.load('uet_worker', id)).state)) {
+        terminated++;
+        continue;
+      }
       ctx.slots.set(id, 1);
       ctx.cursors.uet = (ctx.cursors.uet + i + 1) % ctx.plan.workers.uet.count;
       return id;
     }
+    if (terminated === ctx.plan.workers.uet.count) throw new NoLiveUetWorkerError(ctx.ids.run);
     await ctx.changes.wait(seen, SLOT_WAIT_MS); // woken when a slot is given back
   }
 }

@@ -2,7 +2,7 @@ import { ExecError, ProcessSpawnError, reapTagged, runProcess, type ProcessResul
 import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
-import { reportCall } from './breaker-gate.js';
+import { callRefusal, reportCall } from './breaker-gate.js';
 import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
@@ -71,6 +71,12 @@ function watchAttempt(ctx: RunContext, taskId: string, version: number, controll
   return () => clearInterval(timer);
 }
 
+/** {@link runTool} while {@link watchAttempt} looks whether the attempt was decided elsewhere. */
+async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | { spawnError: string }> {
+  const stopWatching = watchAttempt(ctx, taskId, version, controller);
+  return runTool(ctx, task, wt, controller.signal).finally(stopWatching);
+}
+
 /**
  * Runs a task that `workerId` has just claimed (the claim moved it `queued → running` with the worker's id): the
  * worker takes it (`task_assigned`, SSOT §1.5.6), its workstream starts executing if it was `ready`, the command runs
@@ -86,6 +92,7 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
   const wsId = ctx.ids.workstream(task.workstream);
   let ok = false;
   let dropped = false;
+  let rejected = false;
   let error: string | undefined;
   try {
     await heartbeatIfStale(ctx, workerId, heartbeatMs(ctx)); // the can-assign rule wants a fresh heartbeat (R-6)
@@ -102,10 +109,15 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
     }
     const controller = new AbortController();
-    const stopWatching = watchAttempt(ctx, id, claimVersion, controller);
-    const result = await runTool(ctx, task, wt, controller.signal).finally(stopWatching);
+    // SSOT §2.4: an OPEN breaker (or a HALF_OPEN one whose trial is another task's) rejects the call at once: the
+    // attempt fails with the reason, the tool never runs, and the breaker hears nothing (no call was made).
+    const refusal = await callRefusal(ctx, task);
+    const result = refusal !== null ? { refusal } : await runWatched(ctx, task, wt, id, claimVersion, controller);
     let outcome: SendEventOf<'task'>;
-    if ('spawnError' in result) {
+    if ('refusal' in result) {
+      rejected = true;
+      outcome = { type: 'execution_failed', error: result.refusal, jitter: drawJitter(ctx) };
+    } else if ('spawnError' in result) {
       error = result.spawnError;
       outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx) };
     } else if (result.timedOut) {
@@ -126,7 +138,7 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     // declared lost meanwhile no longer holds the task: nothing to release.
     await sendIfStill(ctx, 'worker', workerId, { type: 'task_completed', task_id: id });
   }
-  if (dropped) return false;
+  if (dropped || rejected) return false;
   await reportCall(ctx, task, ok, error);
   return ok;
 }

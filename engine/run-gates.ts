@@ -74,7 +74,7 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
   const order = (ctx.order.gates[ws.id] ?? []).filter((g) => task.gates.includes(g));
   const gateOf = (g: string) => ws.gates.find((x) => x.id === g)!;
   const eid = (g: string) => ctx.ids.gate(task.id, g, attemptNo);
-  const links = { run_id: ctx.ids.run, workstream_id: ctx.ids.workstream(ws.id), task_id: ctx.ids.task(task.id) };
+  const links = { run_id: ctx.ids.run, workstream_id: ctx.ids.workstream(ws.id), phase_id: ctx.plan.run.phase, task_id: ctx.ids.task(task.id) };
   const existing = new Set(
     (await ctx.db.selectFrom('test_gates').select('id').where('id', 'in', order.length > 0 ? order.map(eid) : ['']).execute()).map((r) => r.id),
   );

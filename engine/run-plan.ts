@@ -12,6 +12,7 @@ import { startRun } from './start-run.js';
 import { runStatus, type RunStatus } from './run-status.js';
 import { dropWorktree } from './worktree.js';
 import { startRunPulse } from './run-pulse.js';
+import { refreshBlockers } from './task-blockers.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import { touchRunEngine } from '../persistence/index.js';
 import { checkpointRunEnd } from './checkpoint-run-end.js';
@@ -66,7 +67,9 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
         if (isTerminal('workstream', state) || state === 'validating') return 'stop';
         if (state !== 'ready' && state !== 'executing') return 'wait';
         const deps = await Promise.all(task.depends_on.map((d) => ctx.actors.load('task', ctx.ids.task(d))));
-        return deps.every((d) => isTerminal('task', d.state)) ? 'go' : 'wait';
+        if (deps.every((d) => isTerminal('task', d.state))) return 'go';
+        await refreshBlockers(ctx, task); // SSOT §3.1 rule 2: blocked while a dependency is not satisfied
+        return 'wait';
       });
       if (go === 'stop') return;
       if (go === 'go') break;

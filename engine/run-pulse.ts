@@ -1,6 +1,7 @@
 import { touchRunEngine } from '../persistence/index.js';
 import { heartbeatMs, localWorkerIds, type RunContext } from './run-context.js';
 import { beatWorker, watchWorkers } from './watch-workers.js';
+import { beatUetWorkers, watchUetWorkers } from './watch-uet-workers.js';
 import { WorkerlessNotice } from './workerless-notice.js';
 
 /** Consecutive failed ticks after which the pulse gives up and halts the run. */
@@ -13,8 +14,8 @@ export interface RunPulse {
 
 /**
  * The engine's pulse while it drives a run, every heartbeat interval (SSOT §1.5): marks the engine alive in
- * `run_sources` (workers only join runs whose engine is alive), beats for the engine's own workers, and runs the
- * worker watchdog ({@link watchWorkers}); with `--external-workers` it says when tasks wait and no worker is alive
+ * `run_sources` (workers only join runs whose engine is alive), beats for the engine's own workers (orchestration and UET), and runs
+ * the worker watchdogs ({@link watchWorkers}, {@link watchUetWorkers}); with `--external-workers` it says when tasks wait and no worker is alive
  * ({@link WorkerlessNotice}). What it finds goes to `onNote`. The first tick runs before this resolves, so the engine's workers are fresh
  * when the first task is claimed. A failed tick is retried at the next interval; after three in a row the pulse gives
  * up: it sets `ctx.halt` so the lanes stop at their next step with that error (the run stays resumable), and `stop()`
@@ -28,6 +29,12 @@ export async function startRunPulse(ctx: RunContext, onNote: (note: string) => v
     await touchRunEngine(ctx.db, ctx.ids.run, new Date());
     for (const id of locals) await beatWorker(ctx, id);
     for (const note of await watchWorkers(ctx, Date.now())) onNote(note);
+    // SSOT §2.1: the engine's UET workers beat like its orchestration workers (after their watchdog, which must follow
+    // their beats closely); the UET watchdog judges at the time before this beat, so a slow tick on a loaded machine
+    // never makes a worker this engine beats look lost.
+    const beatAt = Date.now();
+    await beatUetWorkers(ctx);
+    for (const note of await watchUetWorkers(ctx, beatAt)) onNote(note);
     // A notice, not the pulse's job: its query failing never counts as a missed tick.
     const waiting = await workerless.check(ctx, Date.now()).catch(() => null);
     if (waiting) onNote(waiting);

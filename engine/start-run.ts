@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { planSha256, type CreateItem, type PersistedActors } from '../actors/index.js';
 import type { EntityType } from '../machines/index.js';
 import { recordTargetHead, revParse } from '../git/index.js';
-import { EntityNotFoundError, upsertRunSource, type Database } from '../persistence/index.js';
+import { EntityNotFoundError, taskRetryLinks, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
@@ -32,10 +32,13 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
   throw new RunSetupError(`run ${plan.run.id} already exists (use a new run id)`);
 }
 
-/** The context one run's steps share, in the engine or in a `gantry worker` process (no entity is touched). */
-export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions): RunContext {
+/**
+ * The context one run's steps share, in the engine or in a `gantry worker` process (no entity is touched); `retries`
+ * (retried task → its retry, see `taskRetryLinks`) makes a reset task's retry the task the engine drives; default none.
+ */
+export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  return { plan, order: planOrder(plan), ids: runIds(plan.run.id), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
 }
 
 /** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
@@ -70,7 +73,8 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
     // What the run starts from: a merge refuses a target branch that moved otherwise (git/target-record.ts).
     await recordTargetHead(plan.run.repository, plan.run.target_branch);
   }
-  const ctx = createRunContext(actors, db, plan, options);
+  // A resumed run drives the retries an operator created for ended tasks (`override reset-task`, SSOT §8.2.3).
+  const ctx = createRunContext(actors, db, plan, options, opts.resume ? await taskRetryLinks(db, plan.run.id) : undefined);
   const ids = ctx.ids;
   const run_id = ids.run;
   const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
@@ -91,16 +95,17 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   };
   await ensurePhase(db, plan.run.phase, plan.run.phase_policy); // SSOT §2.2: the phase row holds the policy
   // Every entity of the run in one batched creation (one transaction): links point at rows created before them.
-  const items: CreateItem[] = [{ entityType: 'run', id: run_id, links: { phase_id: plan.run.phase } }];
-  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) items.push({ entityType: 'circuit_breaker', id: ids.breaker(tool), input: { ...cfg } });
+  const phase_id = plan.run.phase;
+  const items: CreateItem[] = [{ entityType: 'run', id: run_id, links: { phase_id } }];
+  for (const [tool, cfg] of Object.entries(plan.circuit_breakers.tools)) items.push({ entityType: 'circuit_breaker', id: ids.breaker(tool), input: { ...cfg }, links: { run_id, phase_id } });
   const pools = options.localWorkers === false ? [] : plan.workers.orchestration;
   for (const pool of pools) {
-    for (const w of pool.worker_ids) items.push({ entityType: 'worker', id: ids.worker(w), input: workerInput(ctx, pool), links: { run_id, pool_id: pool.id } });
+    for (const w of pool.worker_ids) items.push({ entityType: 'worker', id: ids.worker(w), input: workerInput(ctx, pool), links: { run_id, phase_id, pool_id: pool.id } });
   }
-  for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id } });
+  for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id, phase_id } });
   for (const ws of plan.workstreams) {
     const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical };
-    items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id } });
+    items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id, phase_id } });
     for (const t of ws.tasks) {
       items.push({
         entityType: 'task',
@@ -115,7 +120,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
           expected_exit: [...t.expect_exit],
           backoff: { base_ms: plan.retry.backoff_base_ms, cap_ms: plan.retry.backoff_cap_ms },
         },
-        links: { run_id, workstream_id: ids.workstream(ws.id) },
+        links: { run_id, workstream_id: ids.workstream(ws.id), phase_id },
       });
     }
   }

@@ -153,7 +153,7 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
         await resetWorktree(wt);
         return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
       }
-      await ctx.actors.send('patch_ledger', lid, { type: 'tests_passed', gates: gates.byEntityId });
+      await ctx.actors.send('patch_ledger', lid, { type: 'tests_passed', gates: gates.byPlanId });
     } else if (s === 'verified') {
       const sha = (await ownCommit(ctx, task, wt)) ?? (await commitPatch(ctx, task, wtPath, diff));
       await ctx.actors.send('patch_ledger', lid, { type: 'commit_succeeded', commit_sha: sha });
@@ -232,7 +232,7 @@ export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: st
   if (!stored) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
   // The diff's hash goes into the ledger's creation audit row: `audit verify` recomputes it (issue 11).
   const metadata = { diff_sha256: diffSha256(stored?.diff ?? diff) };
-  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run }, metadata });
+  await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId, required_gates: [...task.gates] }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run, phase_id: ctx.plan.run.phase }, metadata });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
 }
 

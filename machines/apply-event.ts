@@ -71,3 +71,13 @@ export function applyEvent(entityType: EntityType | string, snapshot: AnyMachine
   if (next === snapshot) throw rejection(entry, snapshot, event, entityId);
   return { snapshot: next, from: String(snapshot.value), to: String(next.value) };
 }
+
+/**
+ * Whether the entity's machine, in the persisted snapshot `persisted`, takes `event` (an edge or an in-state update
+ * whose guards hold): the engine asks this instead of restating a guard or catching a refusal. Pure.
+ */
+export function accepts(entityType: EntityType | string, persisted: unknown, event: { type: string } & Record<string, unknown>): boolean {
+  const entry = entryOf(entityType);
+  const snapshot = restoreSnapshot(entityType, persisted);
+  return entry.machine.transition(snapshot, event, scopeFor(entry.machine)) !== snapshot;
+}

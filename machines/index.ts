@@ -33,7 +33,9 @@ export {
   type WorkerState,
 } from './worker-machine.js';
 export {
+  UET_MISSED_HEARTBEATS,
   UET_WORKER_STATES,
+  uetHeartbeatLost,
   uetWorkerEventSchemas,
   uetWorkerInputSchema,
   uetWorkerMachine,
@@ -81,7 +83,7 @@ export {
   type CircuitBreakerState,
 } from './circuit-breaker-machine.js';
 export { edgesOf, ENTITY_TYPES, machineCatalog, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
-export { applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
+export { accepts, applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
 export { entityTypeOf, parseEvent, parseEventOf, parseInput, parseInputOf } from './validate-payload.js';
 export { FAILURE_TAG, stateKinds, type StateKinds } from './state-kinds.js';
 export type { ContextOf, EntityTypes, EventOf, EventTypeOf, InputOf, MachineOf, SendEventOf, StateOf } from './entity-types.js';

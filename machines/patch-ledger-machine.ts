@@ -27,7 +27,7 @@ export const patchLedgerEventSchemas = {
   tests_passed: z.object({ type: z.literal('tests_passed'), ...base, gates: stateMapSchema }),
   tests_failed: z.object({ type: z.literal('tests_failed'), ...mustReason, failed_gates: z.array(z.string()).min(1) }),
   auto_quarantine: z.object({ type: z.literal('auto_quarantine'), ...mustReason }),
-  drop: z.object({ type: z.literal('drop'), ...base }),
+  drop: z.object({ type: z.literal('drop'), ...base, operator: z.string().min(1).max(200).optional() }),
   commit_succeeded: z.object({ type: z.literal('commit_succeeded'), ...base, commit_sha: z.string().regex(/^[0-9a-f]{7,64}$/) }),
   rollback: z.object({ type: z.literal('rollback'), ...mustReason, compensation_succeeded: z.boolean() }),
 } as const;
@@ -36,7 +36,12 @@ export const patchLedgerEventSchemas = {
 export type PatchLedgerEvent = z.infer<(typeof patchLedgerEventSchemas)[keyof typeof patchLedgerEventSchemas]>;
 
 /** Input that creates a Patch ledger entry. */
-export const patchLedgerInputSchema = z.object({ now: nowSchema, patch_id: z.string().min(1) });
+export const patchLedgerInputSchema = z.object({
+  now: nowSchema,
+  patch_id: z.string().min(1),
+  /** SSOT §2.2: the test gates this patch must pass (plan gate ids of its task); default none. */
+  required_gates: z.array(z.string().min(1)).default([]),
+});
 /** Input that creates a Patch ledger entry. */
 export type PatchLedgerInput = z.input<typeof patchLedgerInputSchema>;
 
@@ -52,6 +57,8 @@ export interface ValidationFlags {
 export interface PatchLedgerContext {
   created_at: number;
   patch_id: string;
+  /** SSOT §2.2: the gates `tests_passed` must report, each PASSED (fixed at creation). */
+  required_gates: string[];
   validation: ValidationFlags;
   apply_attempts: number;
   quarantine_reason: string | null;
@@ -76,8 +83,13 @@ export const patchLedgerMachine = setup({
     reasonGiven: ({ event }) => reasonOf(event) !== undefined,
     /** SSOT §2.2: the phase policy allows the patch. */
     policyAllows: ({ event }) => event.type === 'accepted' && event.policy_allowed,
-    /** SSOT §2.2: every required test gate PASSED. */
-    allGatesPassed: ({ event }) => event.type === 'tests_passed' && Object.values(event.gates).every((s) => s === 'PASSED'),
+    /** SSOT §2.2: every required test gate is reported and PASSED, and so is every other gate reported. */
+    allGatesPassed: ({ context, event }) =>
+      event.type === 'tests_passed' &&
+      (context.required_gates ?? []).every((g) => event.gates[g] === 'PASSED') &&
+      Object.values(event.gates).every((s) => s === 'PASSED'),
+    /** SSOT §2.2: dropping a patch that failed to apply is an operator's decision (the event names the operator). */
+    operatorDecided: ({ event }) => event.type === 'drop' && typeof event.operator === 'string' && event.operator.length > 0,
     /** SSOT §2.2: the reason names the failed gates. */
     failedGatesNamed: ({ event }) => event.type === 'tests_failed' && event.failed_gates.length > 0 && reasonOf(event) !== undefined,
     /** SSOT §2.2.7: apply attempts exhausted (3), reason given. */
@@ -116,6 +128,7 @@ export const patchLedgerMachine = setup({
     return {
       created_at: i.now,
       patch_id: i.patch_id,
+      required_gates: [...i.required_gates],
       validation: { format: false, scope: false, constraints: false, tests: false },
       apply_attempts: 0,
       quarantine_reason: null,
@@ -160,7 +173,7 @@ export const patchLedgerMachine = setup({
       entry: { type: 'enter', params: { state: 'apply_failed' } },
       on: {
         auto_quarantine: { target: 'quarantined', guard: 'attemptsExhausted', actions: 'quarantine', meta: ssot('§2.2, §2.2.7') },
-        drop: { target: 'dropped', meta: ssot('§2.2') },
+        drop: { target: 'dropped', guard: 'operatorDecided', meta: ssot('§2.2') },
         retry_apply: { target: 'queued', guard: 'attemptsRemain', meta: ext('EXT-3', '§8.1.2, §2.2.7') },
       },
     },

@@ -44,9 +44,9 @@ function facts(event: RunEvent): ChildFact[] {
   return 'workstreams' in event ? event.workstreams : [];
 }
 
-/** SSOT §3.3: every workstream completed or skipped. */
+/** SSOT §3.3: the run's workstreams are given (a run has at least one) and every one is completed or skipped. */
 function allDone(event: RunEvent): boolean {
-  return facts(event).every((w) => WS_SUCCESS.includes(w.state));
+  return facts(event).length > 0 && facts(event).every((w) => WS_SUCCESS.includes(w.state));
 }
 
 /** The Run machine (SSOT §1.2, R-1, R-2). */
@@ -58,7 +58,7 @@ export const runMachine = setup({
     /** SSOT §3.3: a critical workstream failed. */
     criticalWorkstreamFailed: ({ event }) => facts(event).some((w) => w.critical && w.state === 'failed'),
     /** every workstream is terminal and the success condition does not hold. */
-    workstreamsSettled: ({ event }) => facts(event).every((w) => WS_TERMINAL.includes(w.state)) && !allDone(event),
+    workstreamsSettled: ({ event }) => facts(event).length > 0 && facts(event).every((w) => WS_TERMINAL.includes(w.state)) && !allDone(event),
   },
   actions: {
     markStarted: assign({ started_at: ({ event }) => event.now }),

@@ -41,6 +41,17 @@ export interface UetWorkerContext {
   last_error: string | null;
 }
 
+/** SSOT §2.1: heartbeats a UET worker may miss; one more silent interval and it is terminated ("heartbeat lost"). */
+export const UET_MISSED_HEARTBEATS = 2;
+
+/**
+ * Whether a UET worker has missed {@link UET_MISSED_HEARTBEATS} heartbeats of `intervalMs` by `now` (SSOT §2.1):
+ * then it ends `TERMINATED` — `crashed` from BUSY, `shutdown_requested` from IDLE — with reason "heartbeat lost".
+ */
+export function uetHeartbeatLost(ctx: Pick<UetWorkerContext, 'last_heartbeat'>, now: number, intervalMs: number): boolean {
+  return ctx.last_heartbeat === null || now - ctx.last_heartbeat > UET_MISSED_HEARTBEATS * intervalMs;
+}
+
 /** The UET worker machine (SSOT §2.1). */
 export const uetWorkerMachine = setup({
   types: {} as { context: UetWorkerContext; events: UetWorkerEvent; input: UetWorkerInput },

@@ -3,6 +3,7 @@ import { migration0001Init } from './0001-init.js';
 import { migration0002Operators } from './0002-operators.js';
 import { migration0003RunSources } from './0003-run-sources.js';
 import { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
+import { migration0005PhaseLinks } from './0005-phase-links.js';
 
 /** Every migration by name, in order; append-only — never edit a released one, add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -10,9 +11,11 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_operators': migration0002Operators,
   '0003_run_sources': migration0003RunSources,
   '0004_audit_checkpoints': migration0004AuditCheckpoints,
+  '0005_phase_links': migration0005PhaseLinks,
 };
 
 export { migration0001Init } from './0001-init.js';
 export { migration0002Operators } from './0002-operators.js';
 export { migration0003RunSources } from './0003-run-sources.js';
 export { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
+export { migration0005PhaseLinks } from './0005-phase-links.js';

@@ -29,6 +29,7 @@ export class GantryMetrics {
   private readonly seen = new Set<bigint>();
   private polling: Promise<void> | null = null;
   private readonly transitions: Counter<'entity_type' | 'from_state' | 'to_state'>;
+  private readonly updates: Counter<'entity_type' | 'state' | 'trigger'>;
   private readonly durations: Histogram<'entity_type' | 'state'>;
   private readonly overrides: Counter<'entity_type' | 'operator'>;
 
@@ -37,7 +38,10 @@ export class GantryMetrics {
     private readonly thresholds: StuckThresholds = DEFAULT_STUCK_THRESHOLDS,
   ) {
     const registers = [this.registry];
-    this.transitions = new Counter({ name: 'state_transitions_total', help: 'Committed state transitions (audit rows after creation)', labelNames: ['entity_type', 'from_state', 'to_state'], registers });
+    this.transitions = new Counter({ name: 'state_transitions_total', help: 'Committed state transitions (audit rows after creation that changed the state)', labelNames: ['entity_type', 'from_state', 'to_state'], registers });
+    // In-state updates (heartbeats, breaker counters, R-5 assignments) are no transitions: counted apart, so that rates
+    // over state_transitions_total (the failure-rate alert, SSOT §7.3.3) are not diluted by them.
+    this.updates = new Counter({ name: 'state_updates_total', help: 'Committed in-state updates (audit rows that kept the state: heartbeats, counters)', labelNames: ['entity_type', 'state', 'trigger'], registers });
     this.durations = new Histogram({ name: 'state_transition_duration_seconds', help: 'Time spent in a state before leaving it (from the audit timestamps)', labelNames: ['entity_type', 'state'], buckets: BUCKETS, registers });
     this.overrides = new Counter({ name: 'manual_state_overrides_total', help: 'Manual overrides (SSOT §5.2) by entity type and operator', labelNames: ['entity_type', 'operator'], registers });
     this.zeroEdges();
@@ -55,9 +59,11 @@ export class GantryMetrics {
    */
   private zeroEdges(): void {
     for (const [entityType, entry] of Object.entries(machineCatalog)) {
-      for (const t of entry.transitions) this.transitions.inc({ entity_type: entityType, from_state: t.from, to_state: t.to }, 0);
+      for (const t of entry.transitions) if (t.from !== t.to) this.transitions.inc({ entity_type: entityType, from_state: t.from, to_state: t.to }, 0);
     }
-    for (const rule of Object.values(OVERRIDE_RULES)) for (const from of rule.from) this.transitions.inc({ entity_type: rule.entityType, from_state: from, to_state: rule.to }, 0);
+    for (const rule of Object.values(OVERRIDE_RULES)) {
+      for (const from of rule.from) if (from !== rule.to) this.transitions.inc({ entity_type: rule.entityType, from_state: from, to_state: rule.to }, 0);
+    }
   }
 
   /** Reads the audit rows committed since the last poll (all of them the first time) into the counters and durations. */
@@ -78,8 +84,8 @@ export class GantryMetrics {
     for (const { name } of operators) for (const entity_type of OVERRIDDEN_TYPES) this.overrides.inc({ entity_type, operator: name }, 0);
     let after = this.forget();
     for (;;) {
-      const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }>`
-        SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.operator,
+      const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; trigger: string; operator: string | null; override: boolean; seconds: number | null }>`
+        SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.trigger, t.operator,
           (coalesce((t.metadata->>'override')::boolean, false) OR coalesce((t.metadata->>'manual')::boolean, false)) AS override,
           extract(epoch FROM t.transitioned_at - p.transitioned_at)::float8 AS seconds
         FROM state_transitions t
@@ -107,12 +113,14 @@ export class GantryMetrics {
 
   /**
    * Counts one audit row: an override (a forced state, `metadata.override`, or an operator's playbook transition through
-   * the machine, `metadata.manual`, e.g. rollback-patch), a transition and the time spent in the state it left.
+   * the machine, `metadata.manual`, e.g. rollback-patch), a transition (or an in-state update) and the time spent in
+   * the state it left.
    */
-  private count(r: { entity_type: string; from_state: string | null; to_state: string; operator: string | null; override: boolean; seconds: number | null }): void {
+  private count(r: { entity_type: string; from_state: string | null; to_state: string; trigger: string; operator: string | null; override: boolean; seconds: number | null }): void {
     if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
     if (r.from_state === null) return;
-    this.transitions.inc({ entity_type: r.entity_type, from_state: r.from_state, to_state: r.to_state });
+    if (r.from_state === r.to_state) this.updates.inc({ entity_type: r.entity_type, state: r.to_state, trigger: r.trigger });
+    else this.transitions.inc({ entity_type: r.entity_type, from_state: r.from_state, to_state: r.to_state });
     if (r.seconds !== null) this.durations.observe({ entity_type: r.entity_type, state: r.from_state }, Number(r.seconds));
   }
 

@@ -36,14 +36,14 @@ const B = 'boolean';
 const J = 'jsonb';
 const TS = 'timestamptz';
 
-/** Every entity table with its writable columns (SSOT §6.1–6.7, R-7); must match migration 0001 (a test compares them). */
+/** Every entity table with its writable columns (SSOT §6.1–6.7, R-7); must match migrations 0001 and 0004 (a test compares them). */
 export const ENTITY_TABLES: Readonly<Record<PersistedEntityType, EntityTableInfo>> = {
   run: { entityType: 'run', table: 'runs', columns: { phase_id: T, retry_of: T, started_at: TS, completed_at: TS } },
   workstream: {
     entityType: 'workstream',
     table: 'workstreams',
     columns: {
-      run_id: T, retry_of: T, critical: B, depends_on: J, planned_task_count: I, quarantined_ledger_ids: J,
+      run_id: T, phase_id: T, retry_of: T, critical: B, depends_on: J, planned_task_count: I, quarantined_ledger_ids: J,
       started_at: TS, completed_at: TS,
     },
   },
@@ -51,7 +51,7 @@ export const ENTITY_TABLES: Readonly<Record<PersistedEntityType, EntityTableInfo
     entityType: 'task',
     table: 'tasks',
     columns: {
-      run_id: T, workstream_id: T, retry_of: T, is_critical: B, retry_count: I, max_retries: I, timeout_sec: I,
+      run_id: T, workstream_id: T, phase_id: T, retry_of: T, is_critical: B, retry_count: I, max_retries: I, timeout_sec: I,
       worker_id: T, started_at: TS, completed_at: TS, cancelled_at: TS, retry_at: TS, deadline_at: TS, last_error: T,
       blocked_by: J, depends_on: J, required_capabilities: J, gate_dependencies: J, expected_exit: J, timeout_occurred: B,
     },
@@ -60,20 +60,20 @@ export const ENTITY_TABLES: Readonly<Record<PersistedEntityType, EntityTableInfo
     entityType: 'worker',
     table: 'workers',
     columns: {
-      run_id: T, pool_id: T, capabilities: J, max_concurrent_tasks: I, current_load: I, affinity: J, current_tasks: J,
+      run_id: T, phase_id: T, pool_id: T, capabilities: J, max_concurrent_tasks: I, current_load: I, affinity: J, current_tasks: J,
       last_heartbeat: TS, unresponsive_since: TS, shutdown_at: TS,
     },
   },
   uet_worker: {
     entityType: 'uet_worker',
     table: 'uet_workers',
-    columns: { run_id: T, affinity: J, current_task: T, last_heartbeat: TS, terminated_at: TS, crashed: B, last_error: T },
+    columns: { run_id: T, phase_id: T, affinity: J, current_task: T, last_heartbeat: TS, terminated_at: TS, crashed: B, last_error: T },
   },
   patch_ledger: {
     entityType: 'patch_ledger',
     table: 'patch_ledger_entries',
     columns: {
-      patch_id: T, task_id: T, workstream_id: T, run_id: T, retry_of: T, apply_attempts: I,
+      patch_id: T, task_id: T, workstream_id: T, run_id: T, phase_id: T, retry_of: T, apply_attempts: I,
       validation_format: B, validation_scope: B, validation_constraints: B, validation_tests: B,
       quarantine_reason: T, quarantined_at: TS, rollback_reason: T, rolled_back_at: TS, commit_sha: T, last_error: T,
       state_history: J,
@@ -83,7 +83,7 @@ export const ENTITY_TABLES: Readonly<Record<PersistedEntityType, EntityTableInfo
     entityType: 'test_gate',
     table: 'test_gates',
     columns: {
-      run_id: T, workstream_id: T, task_id: T, retry_of: T, gate_type: T, depends_on: J, expected_exit: I, timeout_sec: I,
+      run_id: T, workstream_id: T, phase_id: T, task_id: T, retry_of: T, gate_type: T, depends_on: J, expected_exit: I, timeout_sec: I,
       exit_code: I, started_at: TS, completed_at: TS, duration_ms: I, timed_out: B,
       stdout: T, stderr: T, stdout_truncated: B, stderr_truncated: B,
     },
@@ -92,7 +92,7 @@ export const ENTITY_TABLES: Readonly<Record<PersistedEntityType, EntityTableInfo
     entityType: 'circuit_breaker',
     table: 'circuit_breakers',
     columns: {
-      failure_count: I, success_count: I, failure_threshold: I, cooldown_seconds: 'double precision', success_threshold: I,
+      run_id: T, phase_id: T, failure_count: I, success_count: I, failure_threshold: I, cooldown_seconds: 'double precision', success_threshold: I,
       opened_at: TS, last_error: T,
     },
   },

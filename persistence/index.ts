@@ -24,3 +24,4 @@ export * from './run-workload.js';
 export * from './record-gate-output.js';
 export * from './audit-coverage.js';
 export * from './audit-checkpoints.js';
+export * from './task-retries.js';

@@ -52,6 +52,22 @@ describe('patch ledger checks, policy, tests, commit and rollback guards (SSOT �
     expect(refusal('patch_ledger', a, { type: 'tests_failed', now: T + 4, reason: 'x', failed_gates: [] }).kind).toBe('guard_refused');
   });
 
+  it('verifies only when every required gate is reported PASSED: an empty gates map is refused (SSOT §2.2)', () => {
+    const gated = { ...input, required_gates: ['unit', 'lint'] };
+    const a = walk('patch_ledger', gated, [ok, accept, { type: 'apply_succeeded', now: T + 3 }]);
+    expect(refusal('patch_ledger', a, { type: 'tests_passed', now: T + 4, gates: {} }).kind).toBe('guard_refused');
+    expect(refusal('patch_ledger', a, { type: 'tests_passed', now: T + 4, gates: { unit: 'PASSED' } }).kind).toBe('guard_refused');
+    expect(step('patch_ledger', a, { type: 'tests_passed', now: T + 4, gates: { unit: 'PASSED', lint: 'PASSED' } }).value).toBe('verified');
+  });
+
+  it('drops a patch that failed to apply only on an operator decision (SSOT §2.2); a quarantined one as before (EXT-4)', () => {
+    const f = walk('patch_ledger', input, [ok, accept, applyFail]);
+    expect(refusal('patch_ledger', f, { type: 'drop', now: T + 4 }).kind).toBe('guard_refused');
+    expect(step('patch_ledger', f, { type: 'drop', now: T + 4, operator: 'alice' }).value).toBe('dropped');
+    const q = walk('patch_ledger', input, [{ type: 'validation_failed', now: T + 1, reason: 'touches .git/config' }]);
+    expect(step('patch_ledger', q, { type: 'drop', now: T + 2 }).value).toBe('dropped');
+  });
+
   it('commits only with a sha, rolls back only after a successful compensation with a reason', () => {
     const v = walk('patch_ledger', input, [ok, accept, { type: 'apply_succeeded', now: T + 3 }, { type: 'tests_passed', now: T + 4, gates: {} }]);
     expect(refusal('patch_ledger', v, { type: 'commit_succeeded', now: T + 5, commit_sha: 'not-a-sha' }).kind).toBe('guard_refused');

@@ -14,6 +14,11 @@ describe('run outcome guards (SSOT §3.3, R-1, R-2)', () => {
     expect([s.value, s.context.started_at, s.context.completed_at]).toEqual(['succeeded', T + 1, T + 2]);
   });
 
+  it('neither succeeds nor settles with an empty workstream list (a run has workstreams, SSOT §3.3)', () => {
+    expect(refusal('run', running(), ev('all_workstreams_done', [])).kind).toBe('guard_refused');
+    expect(refusal('run', running(), ev('workstreams_settled', [])).kind).toBe('guard_refused');
+  });
+
   it('fails on a critical workstream failure, not a non-critical one', () => {
     expect(refusal('run', running(), ev('critical_workstream_failed', [w('a', 'failed', false)])).kind).toBe('guard_refused');
     expect(step('run', running(), ev('critical_workstream_failed', [w('a', 'failed', true), w('b', 'executing')])).value).toBe('failed');

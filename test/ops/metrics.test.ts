@@ -16,7 +16,7 @@ import { parsePrometheusText, sampleValue, type Sample } from './prometheus-text
 /** Checks the counters, gauges and durations in `samples` against what the database holds. */
 async function expectMatchesDatabase(db: Kysely<Database>, samples: readonly Sample[]): Promise<number> {
   const { rows: counts } = await sql<{ entity_type: string; from_state: string; to_state: string; n: number }>`
-    SELECT entity_type, from_state, to_state, count(*)::int AS n FROM state_transitions WHERE from_state IS NOT NULL
+    SELECT entity_type, from_state, to_state, count(*)::int AS n FROM state_transitions WHERE from_state IS NOT NULL AND from_state <> to_state
     GROUP BY 1, 2, 3`.execute(db);
   expect(counts.length).toBeGreaterThan(5);
   for (const c of counts) expect(sampleValue(samples, 'state_transitions_total', { entity_type: c.entity_type, from_state: c.from_state, to_state: c.to_state })).toBe(c.n);
@@ -90,6 +90,23 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     expect(sampleValue(after, 'manual_state_overrides_total', { entity_type: 'circuit_breaker', operator: 'alice' })).toBe(1);
     expect(sampleValue(after, 'circuit_breaker_state', { tool_id: 'codemod', state: 'CLOSED' })).toBe(1);
     expect(sampleValue(after, 'stuck_entities', { entity_type: 'task' })).toBe(0);
+  });
+
+  it('counts in-state updates (heartbeats, breaker counters) apart: the failure-rate denominator holds only state changes', async () => {
+    const actors = new PersistedActors({ db: h.db });
+    await actors.create('worker', 'beating', {});
+    await actors.send('worker', 'beating', { type: 'registration_complete', capabilities: [] });
+    for (let i = 0; i < 30; i++) await actors.send('worker', 'beating', { type: 'heartbeat' });
+    await actors.create('circuit_breaker', 'counting', { failure_threshold: 50 });
+    for (let i = 0; i < 10; i++) await actors.send('circuit_breaker', 'counting', { type: 'call_failed', error: 'down' });
+    await actors.close();
+    const samples = parsePrometheusText(await new GantryMetrics(h.db).text());
+    const changes = samples.filter((x) => x.name === 'state_transitions_total');
+    expect(changes.filter((x) => x.labels['from_state'] === x.labels['to_state'])).toEqual([]);
+    expect(sampleValue(samples, 'state_updates_total', { entity_type: 'worker', state: 'idle', trigger: 'heartbeat' })).toBeGreaterThanOrEqual(30);
+    expect(sampleValue(samples, 'state_updates_total', { entity_type: 'circuit_breaker', state: 'CLOSED', trigger: 'call_failed' })).toBeGreaterThanOrEqual(10);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM state_transitions WHERE from_state IS NOT NULL AND from_state <> to_state`.execute(h.db);
+    expect(changes.reduce((a, x) => a + x.value, 0)).toBe(rows[0]!.n);
   });
 
   // Only PostgreSQL has concurrent writers: a bigserial id taken by a transaction that commits after a higher one.
