@@ -1,4 +1,4 @@
-import { runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
+import { programNotFound, runProcess, ProcessSpawnError, type ProcessResult } from '../exec/index.js';
 import { InvalidTransitionError } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
@@ -8,7 +8,7 @@ import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
 
 /** Runs a command and turns a spawn failure into a failed result (the task then fails or retries like any failure). */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string }> {
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
   try {
     return await runProcess({
       signal,
@@ -19,7 +19,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
   } catch (err) {
-    if (err instanceof ProcessSpawnError) return { spawnError: err.message };
+    if (err instanceof ProcessSpawnError) return { spawnError: err.message, notFound: programNotFound(task.command, err) };
     throw err;
   }
 }
@@ -91,9 +91,11 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     const stopWatching = watchAttempt(ctx, id, claimVersion, controller);
     const result = await runTool(ctx, task, wt, controller.signal).finally(stopWatching);
     let outcome: { type: string } & Record<string, unknown>;
+    // A program that is not found is not retried (retryable: false): retrying cannot make it exist.
+    const notFound = 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
     if ('spawnError' in result) {
-      error = result.spawnError;
-      outcome = { type: 'execution_failed', error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+      error = notFound ? `${notFound} (${result.spawnError})` : result.spawnError;
+      outcome = { type: 'execution_failed', error: error.slice(0, 4000), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
     } else if (result.timedOut) {
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };
@@ -101,8 +103,8 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       ok = true;
       outcome = { type: 'execution_completed', exit_code: result.exitCode };
     } else {
-      error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
-      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: drawJitter(ctx) };
+      error = `${notFound ? `${notFound}; ` : ''}exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
+      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: error.slice(0, 4000), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
     }
     // Only this attempt may be decided by its outcome: the claim's version pins it (the watchdog, an override or a
     // cancel may have decided it, and a retry may be running on another worker by now).
