@@ -22,3 +22,5 @@ export * from './columns-from-context.js';
 export * from './run-sources.js';
 export * from './run-workload.js';
 export * from './record-gate-output.js';
+export * from './gantry-schema-present.js';
+export * from './closest-entity-ids.js';

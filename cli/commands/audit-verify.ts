@@ -24,6 +24,6 @@ export const auditVerifyCommand: Command = {
         ctx.io.out(`checked ${v.entities} entities, ${v.rows} rows before it`);
       }
       return v.ok ? EXIT.ok : EXIT.refused;
-    });
+    }, { existing: true });
   },
 };
