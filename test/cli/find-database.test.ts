@@ -77,7 +77,7 @@ describe.each(testDatabases())('read-only commands without a database (%s)', (ki
     }
     expect(existsSync(stateDir)).toBe(false);
     if (kind === 'postgres') expect(await schemaExists(url!, schema!)).toBe(false);
-  }, 240_000);
+  }, 480_000);
 
   it('a command that creates state still creates it; then the readers find it', async () => {
     const m = await runGantry(['db', 'migrate', ...args], env);
@@ -88,5 +88,5 @@ describe.each(testDatabases())('read-only commands without a database (%s)', (ki
     const s = await runGantry(['status', ...args], env);
     expect(s.code).toBe(2);
     expect(s.stderr).toContain('no run in the database');
-  }, 240_000);
+  }, 480_000);
 });

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
-import { runGantry } from './run-gantry.js';
+import { runGantry, type GantryResult } from './run-gantry.js';
+
+/** Runs the invocations one after the other on PGlite (one process at a time holds its state directory), at once on PostgreSQL. */
+async function runAll(kind: string, calls: readonly (() => Promise<GantryResult>)[]): Promise<GantryResult[]> {
+  if (kind !== 'pglite') return Promise.all(calls.map((c) => c()));
+  const out: GantryResult[] = [];
+  for (const c of calls) out.push(await c());
+  return out;
+}
+
 
 const NAMESPACING = 'ids are namespaced by their run: a workstream, task or worker is <run>.<name>';
 
@@ -32,7 +41,7 @@ describe.each(testDatabases())('unknown ids name the closest existing ones (%s)'
     await writeFile(join(box.dir, 'plan.json'), JSON.stringify(plan));
     const r = await runGantry(['run', join(box.dir, 'plan.json'), ...args], env);
     expect(r.code, r.stderr).toBe(0);
-  }, 240_000);
+  }, 480_000);
   afterAll(async () => {
     if (schema) {
       const h = await createDatabase({ url: url! });
@@ -46,12 +55,12 @@ describe.each(testDatabases())('unknown ids name the closest existing ones (%s)'
     const add = await runGantry(['operator', 'add', 'alice', '--json', ...args], env);
     expect(add.code, add.stderr).toBe(0);
     const token = (JSON.parse(add.stdout) as { token: string }).token;
-    const [history, show, status, other, override] = await Promise.all([
-      runGantry(['history', 'task', 'leak-key', ...args], env),
-      runGantry(['entity', 'show', 'task', 'demo.leak-kye', ...args], env),
-      runGantry(['status', 'dem', ...args], env),
-      runGantry(['history', 'task', 'demo.core', ...args], env),
-      runGantry(['override', 'reset-task', 'leak-key', '--reason', 'try', '--operator', 'alice', '--token', token, ...args], env),
+    const [history, show, status, other, override] = await runAll(kind, [
+      () => runGantry(['history', 'task', 'leak-key', ...args], env),
+      () => runGantry(['entity', 'show', 'task', 'demo.leak-kye', ...args], env),
+      () => runGantry(['status', 'dem', ...args], env),
+      () => runGantry(['history', 'task', 'demo.core', ...args], env),
+      () => runGantry(['override', 'reset-task', 'leak-key', '--reason', 'try', '--operator', 'alice', '--token', token, ...args], env),
     ]);
     for (const r of [history, show, status, other, override]) {
       expect(r.code, r.stderr).toBe(2);
@@ -62,5 +71,5 @@ describe.each(testDatabases())('unknown ids name the closest existing ones (%s)'
     expect(status.stderr).toContain("run dem does not exist; did you mean 'demo'?");
     expect(other.stderr).toContain('task demo.core does not exist; but a workstream has this id');
     expect(override.stderr).toContain("task leak-key does not exist; did you mean 'demo.leak-key'?");
-  }, 240_000);
+  }, 480_000);
 });

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
-import { runGantry } from '../cli/run-gantry.js';
+import { runGantry, type GantryResult } from '../cli/run-gantry.js';
+
+/** Runs the invocations one after the other on PGlite (one process at a time holds its state directory), at once on PostgreSQL. */
+async function runAll(kind: string, calls: readonly (() => Promise<GantryResult>)[]): Promise<GantryResult[]> {
+  if (kind !== 'pglite') return Promise.all(calls.map((c) => c()));
+  const out: GantryResult[] = [];
+  for (const c of calls) out.push(await c());
+  return out;
+}
+
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
@@ -66,11 +75,11 @@ describe.each(testDatabases())('a program that is not found fails its task at on
     expect(run.stdout).toContain('task            pnf.shell: running → failed (execution_failed)');
     expect(run.stdout).not.toContain('retrying');
 
-    const [status, argv, shell, history] = await Promise.all([
-      runGantry(['status', '--json', ...args], env),
-      runGantry(['entity', 'show', 'task', 'pnf.argv', '--json', ...args], env),
-      runGantry(['entity', 'show', 'task', 'pnf.shell', '--json', ...args], env),
-      runGantry(['history', 'task', 'pnf.argv', '--json', ...args], env),
+    const [status, argv, shell, history] = await runAll(kind, [
+      () => runGantry(['status', '--json', ...args], env),
+      () => runGantry(['entity', 'show', 'task', 'pnf.argv', '--json', ...args], env),
+      () => runGantry(['entity', 'show', 'task', 'pnf.shell', '--json', ...args], env),
+      () => runGantry(['history', 'task', 'pnf.argv', '--json', ...args], env),
     ]);
     expect(status.code, status.stderr).toBe(0);
     const tasks = (JSON.parse(status.stdout) as { tasks: { id: string; state: string }[] }).tasks;
@@ -84,5 +93,5 @@ describe.each(testDatabases())('a program that is not found fails its task at on
 
     const rows = (JSON.parse(history.stdout) as { transitions: { from_state: string | null; to_state: string }[] }).transitions;
     expect(rows.map((r) => `${r.from_state ?? '∅'}→${r.to_state}`)).toEqual(['∅→pending', 'pending→queued', 'queued→running', 'running→failed']);
-  }, 240_000);
+  }, 480_000);
 });
