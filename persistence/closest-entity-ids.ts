@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { ENTITY_TABLES, PERSISTED_ENTITY_TYPES, type PersistedEntityType } from './entity-tables.js';
 
@@ -61,11 +61,11 @@ export async function closestEntityIds(db: Kysely<Database>, entityType: Persist
       .sort((a, b) => a.d - b.d || a.id.localeCompare(b.id));
     ids.push(...near.map((c) => c.id));
   }
-  const sameIdIn: PersistedEntityType[] = [];
-  for (const other of PERSISTED_ENTITY_TYPES) {
-    if (other === entityType) continue;
-    const row = await db.selectFrom(ENTITY_TABLES[other].table).select('id').where('id', '=', id).executeTakeFirst();
-    if (row) sameIdIn.push(other);
-  }
+  const others = PERSISTED_ENTITY_TYPES.filter((t) => t !== entityType);
+  const { rows } = await sql<{ entity_type: PersistedEntityType }>`${sql.join(
+    others.map((t) => sql`SELECT ${t}::text AS entity_type FROM ${sql.table(ENTITY_TABLES[t].table)} WHERE id = ${id}`),
+    sql` UNION ALL `,
+  )}`.execute(db);
+  const sameIdIn = others.filter((t) => rows.some((r) => r.entity_type === t));
   return { ids: ids.slice(0, limit), sameIdIn };
 }
