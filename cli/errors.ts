@@ -66,6 +66,36 @@ export class RefusedError extends CliError {
   }
 }
 
+/** A command that reads state found no Gantry database where it looked (exit 1); the message says where and how to point elsewhere. */
+export class NoDatabaseError extends CliError {
+  override readonly name = 'NoDatabaseError';
+  readonly exitCode = EXIT.refused;
+  constructor(
+    /** Where it looked: the PGlite data directory or the PostgreSQL URL (password hidden). */
+    readonly looked: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** An entity id that does not exist (exit 2, as plan.md's unknown entity); the message names the closest existing ids. */
+export class UnknownIdError extends CliError {
+  override readonly name = 'UnknownIdError';
+  readonly exitCode = EXIT.badInput;
+  constructor(
+    readonly entityType: string,
+    readonly id: string,
+    /** The closest existing ids, closest first. */
+    readonly candidates: readonly string[],
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /**
  * Exit codes of the library's typed errors, by `name` (so that the dispatcher need not load the library to map them):
  * an unknown entity type or an invalid payload is bad input, an invalid transition is a refusal.
@@ -82,6 +112,7 @@ const LIBRARY_EXIT_CODES: Readonly<Record<string, ExitCode>> = {
   TimeWentBackwardsError: EXIT.refused,
   ConstraintViolationError: EXIT.refused,
   DatabaseUnavailableError: EXIT.refused,
+  DatabaseNotFoundError: EXIT.refused,
   MigrationError: EXIT.refused,
 };
 

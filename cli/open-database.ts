@@ -1,17 +1,43 @@
 import { join } from 'node:path';
 import type { PersistedActors } from '../actors/index.js';
-import { createDatabase, migrateToLatest, resolveDatabaseOptions, type DatabaseHandle } from '../persistence/index.js';
+import { createDatabase, DatabaseNotFoundError, DEFAULT_STATE_DIR, migrateToLatest, resolveDatabaseOptions, type DatabaseHandle } from '../persistence/index.js';
 import type { GlobalOptions } from './command.js';
-import { UsageError } from './errors.js';
+import { NoDatabaseError, UsageError } from './errors.js';
+import { explainNotFound } from './unknown-id.js';
+
+/** How a command opens its database: `migrate` (default true) to the latest schema; `existing` (default false): read-only commands. */
+export interface OpenOptions {
+  readonly migrate?: boolean;
+  /** Create nothing: no database where the options point is a `NoDatabaseError` (exit 1) saying where it looked. */
+  readonly existing?: boolean;
+}
+
+/** The message of a `NoDatabaseError`: where the command looked, why that is no database, and how to point elsewhere. */
+function noDatabase(global: GlobalOptions, err: DatabaseNotFoundError): NoDatabaseError {
+  const how =
+    err.kind === 'pglite'
+      ? `The embedded database is looked for in <state-dir>/pgdata, --state-dir ${global.stateDir}${global.stateDir === DEFAULT_STATE_DIR ? ' (the default, relative to the current directory)' : ''}: ` +
+        'pass --state-dir DIR with the directory `gantry run` used, or --db URL (or DATABASE_URL) for PostgreSQL'
+      : 'Check --db URL / DATABASE_URL and GANTRY_DB_SCHEMA (the schema `gantry run` used); `gantry db migrate` creates the tables; ' +
+        'without --db and DATABASE_URL the embedded database under --state-dir DIR is used';
+  return new NoDatabaseError(err.target, `${err.message}; nothing was created.\n  ${how}.`, { cause: err });
+}
 
 /**
  * Opens the database the global options name (`--db URL` > `DATABASE_URL` > PGlite under `--state-dir`), in the
- * schema `GANTRY_DB_SCHEMA` when set, migrated to the latest schema unless `migrate` is false.
+ * schema `GANTRY_DB_SCHEMA` when set, migrated to the latest schema unless `migrate` is false. With `existing`, a
+ * command that only reads state creates nothing and fails with `NoDatabaseError` when there is no database there.
  */
-export async function openDatabase(global: GlobalOptions, opts: { migrate?: boolean } = {}): Promise<DatabaseHandle> {
+export async function openDatabase(global: GlobalOptions, opts: OpenOptions = {}): Promise<DatabaseHandle> {
   const schema = process.env['GANTRY_DB_SCHEMA']?.trim() || undefined;
-  const base = resolveDatabaseOptions({ db: global.db ?? undefined, stateDir: global.stateDir });
-  const handle = await createDatabase(schema ? { ...base, schema } : base);
+  const base = { ...resolveDatabaseOptions({ db: global.db ?? undefined, stateDir: global.stateDir }), ...(opts.existing ? { existing: true } : {}) };
+  let handle: DatabaseHandle;
+  try {
+    handle = await createDatabase(schema ? { ...base, schema } : base);
+  } catch (err) {
+    if (err instanceof DatabaseNotFoundError) throw noDatabase(global, err);
+    throw err;
+  }
   if (opts.migrate ?? true) {
     try {
       await migrateToLatest(handle.db);
@@ -23,24 +49,31 @@ export async function openDatabase(global: GlobalOptions, opts: { migrate?: bool
   return handle;
 }
 
-/** Runs `fn` with the opened database (see {@link openDatabase}), closing it after, whatever `fn` does. */
-export async function withDatabase<T>(global: GlobalOptions, fn: (handle: DatabaseHandle) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+/**
+ * Runs `fn` with the opened database (see {@link openDatabase}), closing it after, whatever `fn` does; an entity or
+ * run that does not exist becomes an `UnknownIdError` naming the closest existing ids.
+ */
+export async function withDatabase<T>(global: GlobalOptions, fn: (handle: DatabaseHandle) => Promise<T>, opts: OpenOptions = {}): Promise<T> {
   const handle = await openDatabase(global, opts);
   try {
     return await fn(handle);
+  } catch (err) {
+    throw await explainNotFound(handle.db, err);
   } finally {
     await handle.close();
   }
 }
 
-/** Runs `fn` with persisted actors on the opened database (JSONL under the state directory), closing both after. */
-export async function withActors<T>(global: GlobalOptions, fn: (actors: PersistedActors, handle: DatabaseHandle) => Promise<T>): Promise<T> {
+/** Runs `fn` with persisted actors on the opened database (JSONL under the state directory), closing both after; unknown ids as in {@link withDatabase}. */
+export async function withActors<T>(global: GlobalOptions, fn: (actors: PersistedActors, handle: DatabaseHandle) => Promise<T>, opts: OpenOptions = {}): Promise<T> {
   // Loaded here, not at the top: commands that only read the database (status …) never load the machines.
   const { PersistedActors } = await import('../actors/index.js');
-  const handle = await openDatabase(global);
+  const handle = await openDatabase(global, opts);
   const actors = new PersistedActors({ db: handle.db, transitionLog: join(global.stateDir, 'transitions.jsonl') });
   try {
     return await fn(actors, handle);
+  } catch (err) {
+    throw await explainNotFound(handle.db, err);
   } finally {
     await actors.close();
     await handle.close();

@@ -5,6 +5,7 @@ import type { CommandContext } from './command.js';
 import { stringOption } from './command.js';
 import { RefusedError } from './errors.js';
 import { openDatabase, withActors } from './open-database.js';
+import { explainNotFound } from './unknown-id.js';
 
 /** An error class a command turns into a refusal (exit 1). */
 type Refusal = abstract new (...args: never[]) => Error;
@@ -30,12 +31,12 @@ export async function withOperator<T>(ctx: CommandContext, refusals: readonly Re
     if (refused(err)) throw new RefusedError((err as Error).message);
     throw err;
   }
-  const handle = await openDatabase(ctx.global);
+  const handle = await openDatabase(ctx.global, { existing: true }); // no database: no operator, nothing to override
   try {
     return await fn(handle, await authenticateOperator(handle.db, creds));
   } catch (err) {
     if (refused(err)) throw new RefusedError((err as Error).message);
-    throw err;
+    throw await explainNotFound(handle.db, err);
   } finally {
     await handle.close();
   }

@@ -1,4 +1,4 @@
-import { ExecError, ProcessSpawnError, reapTagged, runProcess, type ProcessResult } from '../exec/index.js';
+import { ExecError, programNotFound, ProcessSpawnError, reapTagged, runProcess, type ProcessResult } from '../exec/index.js';
 import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
@@ -15,9 +15,9 @@ import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './t
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
  * (the task then fails or retries like any failure).
  */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string }> {
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
   try {
-    const attemptNo = ((await ctx.actors.load('task', ctx.ids.task(task.id))).context['retry_count'] as number) + 1;
+    const attemptNo = (await ctx.actors.load('task', ctx.ids.task(task.id))).context.retry_count + 1;
     const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const r = await runProcess({
@@ -33,7 +33,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
     return r;
   } catch (err) {
-    if (err instanceof ExecError) return { spawnError: err.message };
+    if (err instanceof ExecError) return { spawnError: err.message, notFound: err instanceof ProcessSpawnError ? programNotFound(task.command, err) : null };
     throw err;
   }
 }
@@ -72,7 +72,7 @@ function watchAttempt(ctx: RunContext, taskId: string, version: number, controll
 }
 
 /** {@link runTool} while {@link watchAttempt} looks whether the attempt was decided elsewhere. */
-async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | { spawnError: string }> {
+async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
   const stopWatching = watchAttempt(ctx, taskId, version, controller);
   return runTool(ctx, task, wt, controller.signal).finally(stopWatching);
 }
@@ -114,12 +114,14 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     const refusal = await callRefusal(ctx, task);
     const result = refusal !== null ? { refusal } : await runWatched(ctx, task, wt, id, claimVersion, controller);
     let outcome: SendEventOf<'task'>;
+    // A program that is not found is not retried (retryable: false): retrying cannot make it exist.
+    const notFound = 'refusal' in result ? null : 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
     if ('refusal' in result) {
       rejected = true;
       outcome = { type: 'execution_failed', error: result.refusal, jitter: drawJitter(ctx) };
     } else if ('spawnError' in result) {
-      error = result.spawnError;
-      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx) };
+      error = notFound ? `${notFound} (${result.spawnError})` : result.spawnError;
+      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
     } else if (result.timedOut) {
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };
@@ -127,8 +129,8 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       ok = true;
       outcome = { type: 'execution_completed', exit_code: result.exitCode };
     } else {
-      error = `exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
-      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: clipReason(error), jitter: drawJitter(ctx) };
+      error = `${notFound ? `${notFound}; ` : ''}exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
+      outcome = { type: 'execution_failed', exit_code: result.exitCode, error: clipReason(error), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
     }
     // Only this attempt may be decided by its outcome: the claim's version pins it (the watchdog, an override or a
     // cancel may have decided it, and a retry may be running on another worker by now).

@@ -6,3 +6,4 @@ export * from './effective-exit-code.js';
 export * from './reap-tagged.js';
 export * from './sandbox.js';
 export * from './probe-sandbox.js';
+export * from './program-not-found.js';

@@ -19,6 +19,8 @@ const failure = {
   error: errorTextSchema.optional(),
   /** Jitter draw in [0, 1] for the backoff; default 0.5. */
   jitter: z.number().min(0).max(1).optional(),
+  /** False when retrying cannot help (the program was not found): the attempt fails the task at once; default true. */
+  retryable: z.boolean().optional(),
 };
 
 /** zod schemas of the Task's events, by type. */
@@ -115,8 +117,8 @@ export const taskMachine = setup({
       event.type === 'worker_started' && context.required_capabilities.every((c) => event.worker_capabilities.includes(c)),
     /** SSOT §1.4: the exit code is in the expected set (default [0]). */
     exitCodeExpected: ({ context, event }) => event.type === 'execution_completed' && context.expected_exit.includes(event.exit_code),
-    /** SSOT §1.4.5 inv. 4: retry_count < max_retries. */
-    canRetry: ({ context }) => context.retry_count < context.max_retries,
+    /** SSOT §1.4.5 inv. 4: retry_count < max_retries; a failure marked `retryable: false` (program not found) is never retried (docs/engine-decisions.md). */
+    canRetry: ({ context, event }) => context.retry_count < context.max_retries && !('retryable' in event && event.retryable === false),
     /** SSOT §1.4: the backoff period is over (retry_at ≤ now). */
     retryDue: ({ context, event }) => context.retry_at !== null && context.retry_at <= event.now,
     /** SSOT §3.1 rules 1 and 3: every gate dependency PASSED, and the ledger entry (if any) verified or committed. */

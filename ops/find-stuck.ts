@@ -14,9 +14,12 @@ export interface StuckThresholds {
 /** The defaults of SSOT §5.1. */
 export const DEFAULT_STUCK_THRESHOLDS: StuckThresholds = { workstreamMs: 3_600_000, taskMs: 1_800_000, heartbeatMs: 120_000 };
 
+/** The classes of stuck entities `findStuck` reports, by entity type (one runbook each: docs/runbooks/stuck.md). */
+export const STUCK_ENTITY_TYPES = ['workstream', 'task', 'worker', 'uet_worker'] as const;
+
 /** One active entity watched for being stuck, with how long it has been so against what is expected. */
 export interface WatchedEntity {
-  readonly entityType: 'workstream' | 'task' | 'worker' | 'uet_worker';
+  readonly entityType: (typeof STUCK_ENTITY_TYPES)[number];
   readonly id: string;
   readonly state: string;
   readonly runId: string | null;

@@ -1,12 +1,13 @@
 /// <reference types="emscripten" preserve="true" />
 // PGlite's declarations use the Emscripten globals without referencing them (@types/emscripten is only its dev
 // dependency): this reference, kept in our .d.ts, lets a service with `skipLibCheck: false` compile against `DatabaseOptions`.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './database.js';
-import { DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { DatabaseNotFoundError, DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { gantrySchemaPresent } from './gantry-schema-present.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-statements.js';
@@ -14,8 +15,8 @@ import { acquireStateDirLock } from './state-dir-lock.js';
 
 /** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */
 export type DatabaseOptions =
-  | { readonly url: string; readonly schema?: string; readonly max?: number }
-  | { readonly stateDir?: string; readonly schema?: string }
+  | { readonly url: string; readonly schema?: string; readonly max?: number; readonly existing?: boolean }
+  | { readonly stateDir?: string; readonly schema?: string; readonly existing?: boolean }
   | { readonly pglite: PGlite; readonly schema?: string; readonly label?: string };
 
 /** An open database: the typed Kysely instance, which engine it is, and how to close it (PGlite hangs the process otherwise). */
@@ -81,7 +82,14 @@ function handle(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: strin
   };
 }
 
-async function openPostgres(url: string, schema: string | null, max: number | undefined): Promise<DatabaseHandle> {
+/** Throws `DatabaseNotFoundError` (after closing `db`) when the opened database holds no Gantry tables. */
+async function requireGantrySchema(db: Kysely<Database>, kind: 'postgres' | 'pglite', target: string, schema: string | null): Promise<void> {
+  if (await gantrySchemaPresent(db)) return;
+  await db.destroy();
+  throw new DatabaseNotFoundError(kind, target, `no Gantry tables ${schema ? `in schema "${schema}"` : 'in its default schema'}`);
+}
+
+async function openPostgres(url: string, schema: string | null, max: number | undefined, existing: boolean): Promise<DatabaseHandle> {
   const target = redactUrl(url);
   // Loaded only for PostgreSQL: commands on the embedded PGlite never load the pg driver.
   const { default: pg } = await import('pg');
@@ -95,16 +103,17 @@ async function openPostgres(url: string, schema: string | null, max: number | un
   usePreparedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await ensureSchema(db, schema);
+    if (!existing) await ensureSchema(db, schema);
     await db.executeQuery(CompiledQuery.raw('select 1'));
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw new DatabaseUnavailableError('postgres', target, { cause: error });
   }
+  if (existing) await requireGantrySchema(db, 'postgres', target, schema);
   return handle(db, 'postgres', target, schema);
 }
 
-async function openPglite(pglite: PGlite, target: string, schema: string | null, release: () => void = () => undefined): Promise<DatabaseHandle> {
+async function openPglite(pglite: PGlite, target: string, schema: string | null, release: () => void = () => undefined, existing = false): Promise<DatabaseHandle> {
   const closePglite = async () => {
     try {
       if (!pglite.closed) await pglite.close();
@@ -116,7 +125,7 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
   try {
     await pglite.waitReady;
     usePglitePreparedStatements(pglite);
-    if (schema) await pglite.query(`create schema if not exists "${schema}"`);
+    if (schema && !existing) await pglite.query(`create schema if not exists "${schema}"`);
     db = new Kysely<Database>({
       dialect: new PgliteDialect({
         pglite,
@@ -128,6 +137,14 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
     await closePglite().catch(() => undefined);
     throw new DatabaseUnavailableError('pglite', target, { cause: error });
   }
+  if (existing) {
+    try {
+      await requireGantrySchema(db, 'pglite', target, schema);
+    } catch (error) {
+      await closePglite();
+      throw error;
+    }
+  }
   return handle(db, 'pglite', target, schema, closePglite);
 }
 
@@ -135,13 +152,17 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
  * Opens the database: `{ url }` → PostgreSQL through a `pg` pool (`schema` sets `search_path`,
  * creating the schema if needed); `{ stateDir }` (default `.state`) → PGlite with its data in
  * `<stateDir>/pgdata` (locked by `<stateDir>/pgdata.lock` while open); `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
+ * `existing: true` (default false) creates nothing — no state directory, data directory or schema — and throws
+ * `DatabaseNotFoundError` when there is no Gantry database there (no data directory, or no Gantry tables).
  */
 export async function createDatabase(opts: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const schema = checkSchema(opts.schema);
-  if ('url' in opts) return openPostgres(opts.url, schema, opts.max);
+  if ('url' in opts) return openPostgres(opts.url, schema, opts.max, opts.existing === true);
   if ('pglite' in opts) return openPglite(opts.pglite, opts.label ?? 'pglite (in-memory)', schema);
   const stateDir = resolve(opts.stateDir ?? DEFAULT_STATE_DIR);
   const dataDir = join(stateDir, 'pgdata');
+  const existing = opts.existing === true;
+  if (existing && !existsSync(join(dataDir, 'PG_VERSION'))) throw new DatabaseNotFoundError('pglite', dataDir, 'no PGlite data directory there');
   let pglite: PGlite;
   let release: () => void = () => undefined;
   try {
@@ -153,7 +174,7 @@ export async function createDatabase(opts: DatabaseOptions = {}): Promise<Databa
     if (error instanceof DatabaseUnavailableError) throw error;
     throw new DatabaseUnavailableError('pglite', dataDir, { cause: error });
   }
-  return openPglite(pglite, dataDir, schema, release);
+  return openPglite(pglite, dataDir, schema, release, existing);
 }
 
 /** The database-related global options of the CLI (plan.md): `--db URL` and `--state-dir DIR`. */

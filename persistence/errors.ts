@@ -45,6 +45,17 @@ export class DatabaseUnavailableError extends PersistenceError {
   }
 }
 
+/**
+ * A command that only reads state found no Gantry database where it looked (no PGlite data directory, or no Gantry
+ * tables in the PostgreSQL schema); nothing was created.
+ */
+export class DatabaseNotFoundError extends PersistenceError {
+  override readonly name = 'DatabaseNotFoundError';
+  constructor(readonly kind: 'postgres' | 'pglite', readonly target: string, readonly detail: string) {
+    super(`no Gantry database at ${target}: ${detail}`);
+  }
+}
+
 /** A migration failed; nothing of it was applied (migrations run in one transaction). */
 export class MigrationError extends PersistenceError {
   override readonly name = 'MigrationError';

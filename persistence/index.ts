@@ -25,3 +25,5 @@ export * from './record-gate-output.js';
 export * from './audit-coverage.js';
 export * from './audit-checkpoints.js';
 export * from './task-retries.js';
+export * from './gantry-schema-present.js';
+export * from './closest-entity-ids.js';

@@ -22,6 +22,6 @@ export const auditReplayCommand: Command = {
         for (const m of r.mismatches) ctx.io.out(`  ${m.entityType} ${m.entityId}${m.seq !== null ? ` seq ${m.seq}` : ''}: ${m.problem}`);
       }
       return r.ok ? EXIT.ok : EXIT.refused;
-    });
+    }, { existing: true });
   },
 };

@@ -51,6 +51,6 @@ export const auditVerifyCommand: Command = {
       if (ctx.global.json) ctx.io.out(JSON.stringify(v));
       else for (const line of report(v)) ctx.io.out(line);
       return v.ok ? EXIT.ok : EXIT.refused;
-    });
+    }, { existing: true });
   },
 };

@@ -11,7 +11,7 @@ export const entityShowCommand: Command = {
   usage: 'entity show TYPE ID [--json]',
   async run(ctx) {
     const [type, id] = positionalArgs(ctx, ['TYPE', 'ID']) as [string, string];
-    printEntity(ctx, await withActors(ctx.global, (actors) => actors.loadUntrusted(type, id)));
+    printEntity(ctx, await withActors(ctx.global, (actors) => actors.loadUntrusted(type, id), { existing: true }));
     return EXIT.ok;
   },
 };

@@ -17,7 +17,7 @@ export const historyCommand: Command = {
   usage: 'history TYPE ID [--json]',
   async run(ctx) {
     const [type, id] = positionalArgs(ctx, ['TYPE', 'ID']) as [string, string];
-    const rows = await withActors(ctx.global, (actors) => actors.history(type, id));
+    const rows = await withActors(ctx.global, (actors) => actors.history(type, id), { existing: true });
     if (ctx.global.json) {
       ctx.io.out(
         JSON.stringify({

@@ -52,7 +52,7 @@ export const inspectCommand: Command = {
     const port = portOf(stringOption(ctx, 'port', '4600')!);
     // Loaded only for this command: the visualizer pulls in elkjs.
     const { startInspectServer } = await import('../../visualizer/index.js');
-    const handle = await openDatabase(ctx.global, { migrate: false });
+    const handle = await openDatabase(ctx.global, { migrate: false, existing: true });
     try {
       // engine.md §7.1: on PostgreSQL the live feed LISTENs on a dedicated connection to the same URL and schema.
       const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });

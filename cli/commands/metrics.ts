@@ -15,7 +15,7 @@ export const metricsCommand: Command = {
     positionalArgs(ctx, []);
     const p = stringOption(ctx, 'port', '9464')!;
     if (!/^[0-9]+$/.test(p) || Number(p) > 65535) throw new UsageError(`--port must be 0–65535, got '${p}'`, ctx.command);
-    const handle = await openDatabase(ctx.global);
+    const handle = await openDatabase(ctx.global, { existing: true });
     const server = await serveMetrics(handle.db, { port: Number(p) }).catch(async (err: unknown) => {
       await handle.close();
       throw err;

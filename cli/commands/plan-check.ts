@@ -2,6 +2,7 @@ import { formatPlanIssue, loadPlan, type Plan, PlanError, type PlanIssue, type P
 import type { Command } from '../command.js';
 import { positionalArgs } from '../command.js';
 import { EXIT } from '../errors.js';
+import { missingPrograms } from '../missing-programs.js';
 
 /** A plan error as the issues `--json` lists: a syntax or read error is one issue at the document. */
 function issuesOf(err: PlanError): readonly PlanIssue[] {
@@ -14,7 +15,7 @@ const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : '–');
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The human summary of a valid plan: run, counts, each workstream, pools, the orders, warnings. */
-function summary(name: string, plan: Plan, order: PlanOrder): string {
+function summary(name: string, plan: Plan, order: PlanOrder, warnings: readonly PlanIssue[]): string {
   const gates = plan.workstreams.reduce((n, ws) => n + ws.gates.length, 0);
   const workers = plan.workers.orchestration.reduce((n, p) => n + p.count, 0);
   const lines = [
@@ -38,7 +39,7 @@ function summary(name: string, plan: Plan, order: PlanOrder): string {
       .filter(([, g]) => g.length)
       .map(([ws, g]) => `    gates ${ws}: ${g.join(' → ')}`),
   ];
-  if (plan.warnings.length) lines.push(`  warnings (${plan.warnings.length})`, ...plan.warnings.map((w) => `    ${formatPlanIssue(w)}`));
+  if (warnings.length) lines.push(`  warnings (${warnings.length})`, ...warnings.map((w) => `    ${formatPlanIssue(w)}`));
   return lines.join('\n');
 }
 
@@ -50,7 +51,7 @@ export const planCheckCommand: Command = {
   description: [
     'Reads PLAN (.yaml, .yml or .json; other names by content), validates it as `gantry run` would, and writes',
     'nothing anywhere. A valid plan prints its run, counts, workstreams, worker pools, the topological order of',
-    'workstreams, tasks and gates, and any warnings; exit 0. An invalid one prints every error as',
+    'workstreams, tasks and gates, and any warnings (among them task and gate programs not found on PATH here); exit 0. An invalid one prints every error as',
     '`file:line:column: path: message` (e.g. `plan.yaml:12:7: workstreams[1].tasks[0].depends_on[2]: unknown task`); exit 2.',
     '',
     '--json prints {"valid":true,"file","plan","order","warnings"} or {"valid":false,"file","errors":[{"file","path",',
@@ -61,7 +62,8 @@ export const planCheckCommand: Command = {
     try {
       const plan = await loadPlan(file!);
       const order = planOrder(plan);
-      ctx.io.out(ctx.global.json ? JSON.stringify({ valid: true, file: file!, plan, order, warnings: plan.warnings }, null, 2) : summary(file!, plan, order));
+      const warnings = [...plan.warnings, ...missingPrograms(file!, plan)];
+      ctx.io.out(ctx.global.json ? JSON.stringify({ valid: true, file: file!, plan, order, warnings }, null, 2) : summary(file!, plan, order, warnings));
       return EXIT.ok;
     } catch (err) {
       if (!(err instanceof PlanError)) throw err;

@@ -14,7 +14,7 @@ export const reportFailuresCommand: Command = {
   async run(ctx) {
     positionalArgs(ctx, []);
     const since = sinceHoursOption(ctx);
-    const rows = await withDatabase(ctx.global, (handle) => failurePatterns(handle.db, since));
+    const rows = await withDatabase(ctx.global, (handle) => failurePatterns(handle.db, since), { existing: true });
     if (ctx.global.json) {
       ctx.io.out(JSON.stringify({ since: since.toISOString(), failures: rows.map((r) => ({ entity_type: r.entityType, from_state: r.fromState, to_state: r.toState, trigger: r.trigger, count: r.count, last: r.last.toISOString() })) }));
     } else {

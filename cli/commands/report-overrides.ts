@@ -14,7 +14,7 @@ export const reportOverridesCommand: Command = {
   async run(ctx) {
     positionalArgs(ctx, []);
     const since = sinceHoursOption(ctx);
-    const rows = await withDatabase(ctx.global, (handle) => recentOverrides(handle.db, since));
+    const rows = await withDatabase(ctx.global, (handle) => recentOverrides(handle.db, since), { existing: true });
     if (ctx.global.json) {
       ctx.io.out(JSON.stringify({ since: since.toISOString(), overrides: rows.map((r) => ({ entity_type: r.entityType, entity_id: r.entityId, action: r.action, from_state: r.fromState, to_state: r.toState, operator: r.operator, reason: r.reason, at: r.at.toISOString() })) }));
     } else {

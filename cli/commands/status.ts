@@ -4,6 +4,7 @@ import { runStatus, type EntityState } from '../../engine/run-status.js';
 import type { Command } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openDatabase } from '../open-database.js';
+import { explainNotFound } from '../unknown-id.js';
 
 function section(title: string, rows: readonly EntityState[]): string[] {
   if (rows.length === 0) return [];
@@ -18,7 +19,7 @@ export const statusCommand: Command = {
   async run(ctx) {
     if (ctx.positionals.length > 1) throw new UsageError(`unexpected argument '${ctx.positionals[1]}'`, ctx.command);
     const runId = ctx.positionals[0] ?? null;
-    const handle = await openDatabase(ctx.global);
+    const handle = await openDatabase(ctx.global, { existing: true });
     try {
       const s = await runStatus(handle.db, runId);
       if (ctx.global.json) ctx.io.out(JSON.stringify(s, null, 2));
@@ -30,6 +31,7 @@ export const statusCommand: Command = {
       return EXIT.ok;
     } catch (err) {
       if (!(err instanceof RunNotFoundError)) throw err;
+      if (runId !== null) throw await explainNotFound(handle.db, err);
       ctx.io.err(`gantry status: ${err.message}`);
       return EXIT.badInput;
     } finally {

@@ -31,7 +31,7 @@ export const stuckCommand: Command = {
       taskMs: seconds(ctx, 'task-sec', d.taskMs),
       heartbeatMs: seconds(ctx, 'heartbeat-sec', d.heartbeatMs),
     };
-    const stuck = await withDatabase(ctx.global, (handle) => findStuck(handle.db, t));
+    const stuck = await withDatabase(ctx.global, (handle) => findStuck(handle.db, t), { existing: true });
     if (ctx.global.json) {
       const rows = stuck.map((s) => ({ entity_type: s.entityType, id: s.id, state: s.state, run_id: s.runId, since: s.since.toISOString(), age_sec: s.ageMs / 1000, threshold_sec: s.expectedMs / 1000 }));
       ctx.io.out(JSON.stringify({ thresholds_sec: { workstream: t.workstreamMs / 1000, task: t.taskMs / 1000, heartbeat: t.heartbeatMs / 1000 }, stuck: rows }));
