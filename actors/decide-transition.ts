@@ -45,7 +45,7 @@ export interface Decision {
 }
 
 /**
- * Decides one transition purely (engine.md §3 step 1): the next snapshot through the machine (InvalidTransitionError
+ * Decides one transition purely (docs/design/engine.md §3 step 1): the next snapshot through the machine (InvalidTransitionError
  * when refused), the row's new columns, the audit row with its hash chained to the entity's last hash, and the
  * canonical JSONL event (severity and required metadata of SSOT §7.2).
  */
@@ -60,7 +60,7 @@ export function decideTransition(entity: LoadedEntity, sent: { type: string; now
   const { snapshot, from, to } = applyEvent(entity.entityType, entity.snapshot, event, entity.id);
   const before = entity.snapshot.context as Record<string, unknown>;
   const after = snapshot.context as Record<string, unknown>;
-  // The snapshot written now is the current machine's: its version goes beside it (engine.md §3).
+  // The snapshot written now is the current machine's: its version goes beside it (docs/design/engine.md §3).
   const machineVersion = entryOf(entity.entityType).version;
   const critical = after.critical === true || after.is_critical === true;
   const severity = severityOf({ entityType: entity.entityType, from, to, trigger: event.type, critical });

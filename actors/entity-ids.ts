@@ -54,7 +54,7 @@ export function ulid(now: number): string {
   return out;
 }
 
-/** A new audit event id, `evt_<ULID>` (engine.md §3), monotonic within the process. */
+/** A new audit event id, `evt_<ULID>` (docs/design/engine.md §3), monotonic within the process. */
 export function newEventId(now: number): string {
   return `evt_${ulid(now)}`;
 }

@@ -1,4 +1,4 @@
-/** An entity id outside `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (plan.md). */
+/** An entity id outside `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md). */
 export class InvalidEntityIdError extends Error {
   override readonly name = 'InvalidEntityIdError';
   constructor(readonly entityType: string, readonly id: string) {

@@ -40,7 +40,7 @@ function multipleConnections(db: Kysely<Database>): boolean {
 }
 
 /**
- * Group commit (engine.md §3): sends queued in the same tick are decided in order per entity, chained
+ * Group commit (docs/design/engine.md §3): sends queued in the same tick are decided in order per entity, chained
  * (v, v+1, …), and written in ONE transaction (one statement: guarded UPDATEs returning the audit rows it inserts). Up to
  * `maxInFlight` batches are committed at once, so deciding the next batch overlaps the database writing the
  * previous one; an entity is in at most one batch in flight, so per-entity order is the order of `send` calls.

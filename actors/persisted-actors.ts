@@ -72,7 +72,7 @@ export interface SendOptions extends SendMeta {
 }
 
 /**
- * Persisted actors (engine.md §3, §7.2): every entity an XState machine whose snapshot lives in PostgreSQL/PGlite;
+ * Persisted actors (docs/design/engine.md §3, §7.2): every entity an XState machine whose snapshot lives in PostgreSQL/PGlite;
  * every send is decided purely, committed with its audit row in one transaction (group commit across entities,
  * optimistic locking per entity), and only then logged to JSONL, told to listeners and to the `inspect` observer.
  * Typed by the machine catalog: `create`, `send`, `load`, `claim` and `subscribe` take and return each entity type's

@@ -22,7 +22,7 @@ export interface AuditReplay {
 }
 
 /**
- * Replays every entity's audit through its machine (engine.md §4): the creation row's input gives the initial
+ * Replays every entity's audit through its machine (docs/design/engine.md §4): the creation row's input gives the initial
  * snapshot, each later row's recorded event is applied and must land in its `to_state`, and the result must equal
  * the stored state and snapshot. Reports every mismatching entity (at most `limit`, default 100).
  */

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** One line of `.state/transitions.jsonl`: the canonical event form of SSOT §7.1 (engine.md §4). */
+/** One line of `.state/transitions.jsonl`: the canonical event form of SSOT §7.1 (docs/design/engine.md §4). */
 export interface CanonicalEvent {
   readonly event_id: string;
   /** ISO-8601 UTC. */

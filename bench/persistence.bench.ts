@@ -1,5 +1,5 @@
 /**
- * Benchmark: persisted transitions per second (engine.md §3) at 1, 4 and 16 concurrent clients.
+ * Benchmark: persisted transitions per second (docs/design/engine.md §3) at 1, 4 and 16 concurrent clients.
  *  - PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), in a fresh schema:
  *    ours = PersistedActors.send (zod check, pure machine step, SHA-256 chain, group commit);
  *    baseline = raw `pg`, one connection per client, the same row work per transition

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `gantry` command: runs the compiled dispatcher dist/cli/main.js (plain JavaScript, no TypeScript loader) and
-// exits with its code (plan.md: 0 ok, 1 refused, 2 bad input). dist/ is built by `npm run build`, which `npm ci`
+// exits with its code (docs/design/plan.md: 0 ok, 1 refused, 2 bad input). dist/ is built by `npm run build`, which `npm ci`
 // runs in a checkout (`prepare`) and `npm pack` before packing; bin/gantry-dev.js runs the TypeScript sources.
 let main;
 try {

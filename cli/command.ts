@@ -4,7 +4,7 @@ import { UsageError } from './errors.js';
 /** The option table node:util parseArgs takes. */
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-/** Options every command accepts (plan.md "Global options"); later issues read `db` and `stateDir`. */
+/** Options every command accepts (docs/design/plan.md "Global options"); later issues read `db` and `stateDir`. */
 export interface GlobalOptions {
   /** `--db URL`, else `DATABASE_URL`, else null (embedded PGlite under `stateDir`). */
   readonly db: string | null;
@@ -50,7 +50,7 @@ export interface Command {
   readonly options?: OptionsConfig;
   /** One line of help per own option, by option name. */
   readonly optionHelp?: Readonly<Record<string, string>>;
-  /** Runs the command and returns its exit code (plan.md); throws a `CliError` for usage errors and refusals. */
+  /** Runs the command and returns its exit code (docs/design/plan.md); throws a `CliError` for usage errors and refusals. */
   run(ctx: CommandContext): Promise<number> | number;
 }
 

@@ -1,6 +1,6 @@
-/** Exit codes of plan.md: 0 success; 1 refused or did not succeed; 2 bad input (usage, plan, unknown entity). */
+/** Exit codes of docs/design/plan.md: 0 success; 1 refused or did not succeed; 2 bad input (usage, plan, unknown entity). */
 export const EXIT = { ok: 0, refused: 1, badInput: 2 } as const;
-/** One of the exit codes of plan.md. */
+/** One of the exit codes of docs/design/plan.md. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Base of every error the command line reports itself; carries the exit code it ends the process with. */
@@ -80,7 +80,7 @@ export class NoDatabaseError extends CliError {
   }
 }
 
-/** An entity id that does not exist (exit 2, as plan.md's unknown entity); the message names the closest existing ids. */
+/** An entity id that does not exist (exit 2, as docs/design/plan.md's unknown entity); the message names the closest existing ids. */
 export class UnknownIdError extends CliError {
   override readonly name = 'UnknownIdError';
   readonly exitCode = EXIT.badInput;
@@ -121,7 +121,7 @@ export function isExpectedError(err: unknown): err is Error {
   return err instanceof CliError || (err instanceof Error && err.name in LIBRARY_EXIT_CODES);
 }
 
-/** The exit code an error ends the process with: ours carry one; the library's typed errors map per plan.md; anything else is 1. */
+/** The exit code an error ends the process with: ours carry one; the library's typed errors map per docs/design/plan.md; anything else is 1. */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof Error) return LIBRARY_EXIT_CODES[err.name] ?? EXIT.refused;

@@ -1,7 +1,7 @@
 import type { OptionsConfig } from './command.js';
 import type { CommandInfo } from './command-registry.js';
 
-/** The options every command accepts, parsed by the dispatcher (plan.md "Global options"). */
+/** The options every command accepts, parsed by the dispatcher (docs/design/plan.md "Global options"). */
 export const GLOBAL_OPTIONS = {
   db: { type: 'string' },
   'state-dir': { type: 'string' },

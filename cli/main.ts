@@ -86,7 +86,7 @@ async function dispatch(argv: readonly string[], io: Output): Promise<number> {
 
 /**
  * The `gantry` program: finds the command named by the leading words of `argv` (a file of `cli/commands/`), parses
- * its options together with the global ones, runs it and returns the exit code of plan.md (0 ok, 1 refused or not
+ * its options together with the global ones, runs it and returns the exit code of docs/design/plan.md (0 ok, 1 refused or not
  * successful, 2 bad input). Errors are reported on standard error as `gantry: message`.
  */
 export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {

@@ -55,7 +55,7 @@ export async function startRunServers(ctx: CommandContext, actors: PersistedActo
         database: { kind: handle.kind, target: handle.target },
         verifyHash: recomputeHash,
         port: ports.inspect,
-        // engine.md §7.1: the page is fed live by this process's committed transitions, not by polling.
+        // docs/design/engine.md §7.1: the page is fed live by this process's committed transitions, not by polling.
         live: liveFromCommitted((listener) => actors.subscribe(listener)),
         log: (line) => ctx.io.err(`gantry inspect: ${line}`),
       });

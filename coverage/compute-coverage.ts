@@ -52,7 +52,7 @@ export function machineCoverage(entityType: EntityType): MachineCoverage {
   };
 }
 
-/** Generated path coverage of the eight machines (engine.md §7.3): what `gantry coverage` prints. */
+/** Generated path coverage of the eight machines (docs/design/engine.md §7.3): what `gantry coverage` prints. */
 export function computeCoverage(): CoverageReport {
   const machines = ENTITY_TYPES.map((t) => machineCoverage(t));
   return { machines, complete: machines.every((m) => m.complete) };

@@ -1,6 +1,6 @@
 import type { EntityType } from '../machines/index.js';
 
-/** Generated path coverage of one machine (engine.md §7.3). */
+/** Generated path coverage of one machine (docs/design/engine.md §7.3). */
 export interface MachineCoverage {
   readonly entityType: EntityType;
   /** States reached by generated shortest paths. */

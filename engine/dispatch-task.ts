@@ -8,7 +8,7 @@ import { checkStop, type RunContext } from './run-context.js';
 const MAX_WAIT_MS = 50;
 
 /**
- * Gets one attempt of a `queued` task run, by whichever worker claims it first (SSOT §4.3.1, plan.md `gantry
+ * Gets one attempt of a `queued` task run, by whichever worker claims it first (SSOT §4.3.1, docs/design/plan.md `gantry
  * worker`): while the task is queued the engine offers it to a free worker of its own, claiming it with
  * `FOR UPDATE SKIP LOCKED` exactly as `gantry worker` processes do, so among all of them one gets it; claimed here,
  * the attempt runs in this process ({@link runClaimedTask}); claimed by another process, the lane waits until that

@@ -1,4 +1,4 @@
-// The engine (the `gantry/engine` entry of the package; engine.md §1–3): runs a validated plan end to end in one
+// The engine (the `gantry/engine` entry of the package; docs/design/engine.md §1–3): runs a validated plan end to end in one
 // process, every step a persisted transition of the eight machines — git worktrees per workstream, patch ledger,
 // gates, breakers, merge and archive — resumes a stopped run, and reports its status. With the plan loader, so a
 // service can go from a plan file to a finished run with this entry and the root one. A chosen list: the steps

@@ -91,7 +91,7 @@ async function stateOf(actors: PersistedActors, id: string): Promise<string | nu
 }
 
 /**
- * Joins a live run as process `name` (plan.md `gantry worker`): one worker per pool of the run's plan (or of `pools`
+ * Joins a live run as process `name` (docs/design/plan.md `gantry worker`): one worker per pool of the run's plan (or of `pools`
  * when given), created and registered with the pool's capabilities, capacity and affinity and the run's heartbeat
  * windows (SSOT §1.5), linked to the run and pool. A worker of this name that exists already is taken over unless it
  * was shut down (then that pool is left out: a shut-down worker never comes back, SSOT §8.2); one left `busy` by a

@@ -15,7 +15,7 @@ async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerI
 export const LOST_EXIT_CODE = -1;
 
 /**
- * Repairs what a crash between a commit and its effects can leave (engine.md §3 step 4), from the persisted state and
+ * Repairs what a crash between a commit and its effects can leave (docs/design/engine.md §3 step 4), from the persisted state and
  * through each machine's own edges, never by replaying a transition. Per state:
  * - task `running` on one of the engine's workers: its process died with the engine → `execution_failed` (it retries
  *   by its own edges, or fails); on a live `gantry worker` process's worker it goes on (the driver waits for it, the

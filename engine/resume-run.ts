@@ -9,7 +9,7 @@ import type { RunStatus } from './run-status.js';
 import { startRun } from './start-run.js';
 
 /**
- * Continues a run after a crash or a stop, from the persisted state (plan.md `gantry resume`): completes a setup a
+ * Continues a run after a crash or a stop, from the persisted state (docs/design/plan.md `gantry resume`): completes a setup a
  * crash interrupted (only missing entities are created), repairs what a crash between commit and effects left
  * ({@link repairRun}: lost task and gate processes, busy workers, due retries), then drives the run on; worktrees are
  * recreated or reset as they are needed, tasks continue from their persisted state. `onRepair` sees each repair.

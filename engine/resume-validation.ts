@@ -6,7 +6,7 @@ import { continueValidation, createLedger, ownCommit } from './validate-task.js'
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
 /**
- * Continues the validation of a task found `validating` after a restart (engine.md §3 step 4), from the persisted
+ * Continues the validation of a task found `validating` after a restart (docs/design/engine.md §3 step 4), from the persisted
  * state: the attempt's patch comes from `patches` (or, when the crash came before it was stored, from the worktree,
  * which still holds the tool's change); the worktree is put back where the ledger state says it was — clean for
  * created/validated/queued/apply_failed, the patch applied for applied/verified (unless the task's commit was already

@@ -24,7 +24,7 @@ export interface EngineOptions {
   readonly planFile?: string;
   /**
    * Whether the engine runs tasks on the plan's pool workers in this process; default true. With false every task
-   * waits for a `gantry worker` process to claim it (scale-out, plan.md).
+   * waits for a `gantry worker` process to claim it (scale-out, docs/design/plan.md).
    */
   readonly localWorkers?: boolean;
   /**

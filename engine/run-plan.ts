@@ -81,7 +81,7 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
 }
 
 /**
- * Drives a started (or resumed) run to its outcome in this process (engine.md §1–2): one lane per workstream, run
+ * Drives a started (or resumed) run to its outcome in this process (docs/design/engine.md §1–2): one lane per workstream, run
  * concurrently (each workstream has its own worktree; workers are taken by slot and get their task through
  * `actors.claim`), then every workstream is derived once more and the run is decided by SSOT §3.3 / R-1. Every step
  * is a persisted transition. Once the run has ended its workers are shut down; when it stops early

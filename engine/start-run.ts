@@ -52,7 +52,7 @@ export function workerInput(ctx: Pick<RunContext, 'plan' | 'options' | 'ids'>, p
 }
 
 /**
- * Starts a run of a validated plan (engine.md §1): creates the run and every entity with namespaced ids and links,
+ * Starts a run of a validated plan (docs/design/engine.md §1): creates the run and every entity with namespaced ids and links,
  * registers the workers, spawns the UET workers, sends the run `start` and each workstream's first event
  * (`skip`, `tasks_created` or `dependency_unmet`). Worktrees are created later, when a workstream's first task runs.
  * The run's source (plan, plan file, state directory, this engine's host and pid) is recorded in `run_sources` first.
@@ -79,7 +79,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   const run_id = ids.run;
   const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
   await upsertRunSource(db, { ...source, engineHost: hostname(), enginePid: process.pid }, new Date());
-  // The marker `gantry worker` processes check: the state directory they see is this engine's (engine.md §1).
+  // The marker `gantry worker` processes check: the state directory they see is this engine's (docs/design/engine.md §1).
   const marker = engineMarkerPath(ctx.stateDir, run_id);
   await mkdir(dirname(marker), { recursive: true });
   await writeFile(marker, `${JSON.stringify({ run_id, engine_host: hostname(), engine_pid: process.pid })}\n`);

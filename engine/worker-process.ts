@@ -37,7 +37,7 @@ export interface WorkerProcessSummary {
 }
 
 /**
- * A `gantry worker` process (plan.md): joins the pools of the live runs in a shared PostgreSQL database (a run is live
+ * A `gantry worker` process (docs/design/plan.md): joins the pools of the live runs in a shared PostgreSQL database (a run is live
  * while its engine's pulse is fresh, see `startRunPulse`), keeps its workers beating every heartbeat interval, claims
  * queued tasks its workers may take (capabilities, affinity, spare capacity; `FOR UPDATE SKIP LOCKED`, so the engine
  * and every other worker process never get the same task) and runs them in the run's worktrees with

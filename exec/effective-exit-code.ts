@@ -10,7 +10,7 @@ export const NOT_FOUND_EXIT_CODE = 127;
 
 /**
  * One integer for the audit log and the gate's exit-code column: the engine's timeout code
- * (SSOT §2.3, machines.md §7) for a timed-out process, the cancel code for an aborted one,
+ * (SSOT §2.3) for a timed-out process, the cancel code for an aborted one,
  * `128 + n` for a process ended by signal n, else the process's own exit code.
  */
 export function effectiveExitCode(result: Pick<ProcessResult, 'exitCode' | 'signal' | 'timedOut' | 'cancelled'>): number {

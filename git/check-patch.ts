@@ -11,7 +11,7 @@ export interface PatchRules {
   readonly maxBytes: number;
 }
 
-/** Which of the ledger's checks a violation fails (SSOT §2.2, machines.md §6). */
+/** Which of the ledger's checks a violation fails (SSOT §2.2). */
 export type PatchCheck = 'format' | 'scope' | 'constraints';
 
 /** One reason a patch fails a check. */
@@ -31,7 +31,7 @@ export interface PatchCheckResult {
 }
 
 /**
- * The ledger's format, scope and constraint checks of a patch (machines.md §6 "What the checks
+ * The ledger's format, scope and constraint checks of a patch (SSOT §2.2 "What the checks
  * mean"), all run so that every violation is reported at once. Every name a section mentions is
  * checked: both sides of a rename or copy, header and `---`/`+++` names alike, after git quoting
  * is undone.

@@ -13,7 +13,7 @@ export function isGitDirSegment(segment: string): boolean {
  * Why a repository-relative path is unsafe to write, as messages (empty when it is safe):
  * empty, control characters, a backslash (a separator on Windows, so its segments cannot be
  * judged), absolute (`/…` or a drive letter), an empty, `.` or `..` segment, or a segment that
- * is a `.git` directory (machines.md §6 constraints).
+ * is a `.git` directory (SSOT §2.2 constraints).
  */
 export function pathViolations(path: string): string[] {
   const found: string[] = [];

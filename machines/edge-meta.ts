@@ -1,4 +1,4 @@
-/** How an edge is justified: an SSOT edge, one of the extension edges of machines.md, or an in-state update that is not an edge. */
+/** How an edge is justified: an SSOT edge, one of the extension edges of docs/design/machines.md, or an in-state update that is not an edge. */
 export type EdgeTag = 'SSOT' | 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4' | 'internal';
 
 /** Metadata every transition of every machine carries in its `meta`. */
@@ -13,7 +13,7 @@ export function ssot(section: string): EdgeMeta {
   return { edge: 'SSOT', section };
 }
 
-/** Tags a transition as one of the extension edges (machines.md "Resolutions of gaps"). */
+/** Tags a transition as one of the extension edges (docs/design/machines.md "Resolutions of gaps"). */
 export function ext(id: 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4', section: string): EdgeMeta {
   return { edge: id, section };
 }

@@ -12,7 +12,7 @@ import { UET_WORKER_STATES, uetWorkerEventSchemas, uetWorkerInputSchema, uetWork
 import { WORKER_STATES, workerEventSchemas, workerInputSchema, workerMachine } from './worker-machine.js';
 import { WORKSTREAM_STATES, workstreamEventSchemas, workstreamInputSchema, workstreamMachine } from './workstream-machine.js';
 
-/** The eight entity types, in SSOT order (machines.md). */
+/** The eight entity types, in SSOT order (docs/design/machines.md). */
 export const ENTITY_TYPES = ['run', 'workstream', 'task', 'worker', 'uet_worker', 'patch_ledger', 'test_gate', 'circuit_breaker'] as const;
 /** One of the eight entity types. */
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -41,7 +41,7 @@ export interface MachineEntry {
   readonly initial: string;
   /** Final states (`type: 'final'`), which are exactly the states no transition leaves (checked on load). */
   readonly terminal: readonly string[];
-  /** Failure states: the states tagged `FAILURE_TAG` in the definition (machines.md order). */
+  /** Failure states: the states tagged `FAILURE_TAG` in the definition (docs/design/machines.md order). */
   readonly failure: readonly string[];
   /** Every trigger of every transition, edges and internal updates. */
   readonly transitions: readonly TransitionInfo[];
@@ -60,7 +60,7 @@ function guardName(g: unknown): string | null {
   return 'inline';
 }
 
-/** What a machine module declares: the machine, its states in machines.md order, its event and input schemas. */
+/** What a machine module declares: the machine, its states in docs/design/machines.md order, its event and input schemas. */
 interface MachineDefinition {
   readonly machine: AnyStateMachine;
   readonly states: readonly string[];
@@ -90,7 +90,7 @@ function describe(entityType: EntityType, def: MachineDefinition): MachineEntry 
   if (defined.length !== specStates.length || !defined.every((s) => specStates.includes(s))) {
     throw new Error(`${entityType}: definition states [${defined.join(', ')}] differ from the declared states [${specStates.join(', ')}]`);
   }
-  // Listed in machines.md order (the *_STATES constants), not definition order.
+  // Listed in docs/design/machines.md order (the *_STATES constants), not definition order.
   const states = [...specStates];
   const kinds = stateKinds(machine);
   const terminal = states.filter((s) => kinds.final.includes(s));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Entity and plan ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (plan.md). */
+/** Entity and plan ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** zod schema of an entity or plan id. */

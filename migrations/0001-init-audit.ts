@@ -41,7 +41,7 @@ export const initAuditDdl: readonly string[] = [
   // SSOT §7.3.2 queries: most common failure transitions; manual overrides in the last day.
   `CREATE INDEX ${T}_to_state_idx ON ${T} (entity_type, to_state)`,
   `CREATE INDEX ${T}_operator_idx ON ${T} (transitioned_at) WHERE operator IS NOT NULL`,
-  // SSOT §8.5, engine.md §3: the table is append-only.
+  // SSOT §8.5, docs/design/engine.md §3: the table is append-only.
   `CREATE FUNCTION ${T}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'state_transitions is append-only: % rejected (SSOT §8.5)', TG_OP

@@ -4,7 +4,7 @@
 // PostgreSQL's regex engine is slow on bounded repeats (`{0,127}`, `{64}`: ~5–7 µs a row, measured),
 // so lengths are checked with length() and the characters with an unbounded class (~0.5 µs).
 
-/** SQL condition: `column` is a global entity id (plan.md): `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
+/** SQL condition: `column` is a global entity id (docs/design/plan.md): `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`. */
 export function idFormat(column: string): string {
   return `length(${column}) <= 128 AND ${column} ~ '^[A-Za-z0-9][A-Za-z0-9._-]*$'`;
 }
@@ -42,7 +42,7 @@ export function jsonArray(table: string, column: string): string {
 }
 
 /**
- * Columns and checks every entity table has (engine.md §3): global id, state in its machine's state
+ * Columns and checks every entity table has (docs/design/engine.md §3): global id, state in its machine's state
  * set, snapshot, version ≥ 1, machine version, head of the audit hash chain, created/updated times.
  */
 export function entityBase(table: string, states: readonly string[]): string[] {

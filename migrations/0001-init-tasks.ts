@@ -55,7 +55,7 @@ export const initTasksDdl: readonly string[] = [
   'CREATE INDEX tasks_worker_id_idx ON tasks (worker_id) WHERE worker_id IS NOT NULL',
   // SSOT §4.3.1: claiming queued tasks (FOR UPDATE SKIP LOCKED) in FIFO order.
   `CREATE INDEX tasks_queued_claim_idx ON tasks (created_at, id) WHERE state = 'queued'`,
-  // Timers that survive a restart (engine.md §3): retry due times and running deadlines.
+  // Timers that survive a restart (docs/design/engine.md §3): retry due times and running deadlines.
   `CREATE INDEX tasks_retry_due_idx ON tasks (retry_at) WHERE state = 'retrying'`,
   `CREATE INDEX tasks_deadline_idx ON tasks (deadline_at) WHERE state = 'running'`,
 ];

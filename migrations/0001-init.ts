@@ -12,7 +12,7 @@ async function run(db: Kysely<any>, statements: readonly string[]): Promise<void
   for (const s of statements) await sql.raw(s).execute(db);
 }
 
-/** Migration 0001: every table of engine.md §3 with the SSOT's constraints, indexes and the audit trigger. */
+/** Migration 0001: every table of docs/design/engine.md §3 with the SSOT's constraints, indexes and the audit trigger. */
 export const migration0001Init: Migration = {
   async up(db: Kysely<any>): Promise<void> {
     await run(db, [...initRunsDdl, ...initTasksDdl, ...initWorkersDdl, ...initPatchesDdl, ...initGatesDdl, ...initAuditDdl]);

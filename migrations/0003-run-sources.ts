@@ -3,7 +3,7 @@ import type { Migration } from 'kysely';
 
 // Frozen with migration 0003 (append-only): what each run was started from, in the database, so that
 // `gantry resume` and `gantry worker` processes (possibly on another machine) find the plan without the
-// engine's state directory (engine.md §1, plan.md `gantry worker`).
+// engine's state directory (docs/design/engine.md §1, docs/design/plan.md `gantry worker`).
 
 const UP: readonly string[] = [
   `CREATE TABLE run_sources (
@@ -16,7 +16,7 @@ const UP: readonly string[] = [
     engine_heartbeat_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
-  // engine.md §7.1: live views learn of new transitions from any process by LISTEN gantry_transitions. One
+  // docs/design/engine.md §7.1: live views learn of new transitions from any process by LISTEN gantry_transitions. One
   // notification per INSERT statement (the group committer writes a whole round in one), delivered on commit;
   // the payload names the schema (several may share a database), the newest audit id and the runs touched.
   `CREATE FUNCTION state_transitions_notify() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -18,7 +18,7 @@ const OVERRIDDEN_TYPES = [...new Set([...Object.values(OVERRIDE_RULES).map((r) =
 const BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600];
 
 /**
- * Gantry's Prometheus metrics (engine.md §5), all read from the database so that they are right after a restart and
+ * Gantry's Prometheus metrics (docs/design/engine.md §5), all read from the database so that they are right after a restart and
  * follow every process's transitions: counters and durations from the audit table (polled by row id), current
  * counts per state, stuck entities and breaker states computed at each scrape.
  */

@@ -1,4 +1,4 @@
-/** The manual overrides of SSOT §5.2 implemented here (plan.md names); `rollback-patch` is a playbook, not yet here. */
+/** The manual overrides of SSOT §5.2 implemented here (docs/design/plan.md names); `rollback-patch` is a playbook, not yet here. */
 export const OVERRIDE_ACTIONS = [
   'complete-task',
   'fail-task',

@@ -174,7 +174,7 @@ async function compensate(req: RollbackRequest, rec: EntityRecord, sha: string, 
  * requires that checkout to be clean, then runs the compensation plan of SSOT §2.5.3 — `git_revert` (required),
  * the workstream's gates as regression gates on the reverted tree (`run_tests`, required), `notify` (optional) — and
  * the final clean-tree check. On success the ledger takes its `rollback` edge to `rolled_back` (severity critical,
- * engine.md §4) with the compensation record in the audit metadata, the operator and the reason, counted as a manual
+ * docs/design/engine.md §4) with the compensation record in the audit metadata, the operator and the reason, counted as a manual
  * override. Any failure undoes the revert (reset to the pre-rollback head) and throws `RollbackFailedError`, the patch
  * staying `committed`. The whole plan runs holding the target branch's lock (`withBranchLock`, shared with the
  * engine's merge): waits up to `lockWaitMs`, then is refused naming the holder.

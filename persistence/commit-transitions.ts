@@ -110,7 +110,7 @@ async function results(db: Kysely<any>, rounds: readonly (readonly Planned[])[],
 }
 
 /**
- * THE hot path (engine.md §3): persists a batch of transitions of any number of entities atomically
+ * THE hot path (docs/design/engine.md §3): persists a batch of transitions of any number of entities atomically
  * (in the caller's transaction, when `db` is one). Per round one statement: per table a guarded
  * `UPDATE … WHERE version = expected` (batched) returning the audit rows of exactly the rows it
  * moved, inserted by the same statement. A batch that fits one statement (each entity once, up to

@@ -31,7 +31,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** Default PGlite state directory (engine.md §3, plan.md `--state-dir`). */
+/** Default PGlite state directory (docs/design/engine.md §3, docs/design/plan.md `--state-dir`). */
 export const DEFAULT_STATE_DIR = '.state';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -177,7 +177,7 @@ export async function createDatabase(opts: DatabaseOptions = {}): Promise<Databa
   return openPglite(pglite, dataDir, schema, release, existing);
 }
 
-/** The database-related global options of the CLI (plan.md): `--db URL` and `--state-dir DIR`. */
+/** The database-related global options of the CLI (docs/design/plan.md): `--db URL` and `--state-dir DIR`. */
 export interface DatabaseCliOptions {
   readonly db?: string | undefined;
   readonly stateDir?: string | undefined;

@@ -9,7 +9,7 @@ export type Json<T extends object | null = Record<string, unknown>> = JSONColumn
 /** A nullable `jsonb` column. */
 export type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
 
-/** Columns every entity table has (engine.md §3). */
+/** Columns every entity table has (docs/design/engine.md §3). */
 export interface EntityBase {
   id: string;
   state: string;

@@ -1,6 +1,6 @@
 import { UnknownEntityTableError } from './errors.js';
 
-/** The eight persisted entity types (machines.md; R-7), hard-coded here because persistence must not import machines. */
+/** The eight persisted entity types (docs/design/machines.md; R-7), hard-coded here because persistence must not import machines. */
 export const PERSISTED_ENTITY_TYPES = ['run', 'workstream', 'task', 'worker', 'uet_worker', 'patch_ledger', 'test_gate', 'circuit_breaker'] as const;
 /** One persisted entity type. */
 export type PersistedEntityType = (typeof PERSISTED_ENTITY_TYPES)[number];

@@ -6,7 +6,7 @@ export class PersistenceError extends Error {
   }
 }
 
-/** A guarded `UPDATE … WHERE version = $expected` found another version (SSOT §2.2.8, engine.md §3 step 2). */
+/** A guarded `UPDATE … WHERE version = $expected` found another version (SSOT §2.2.8, docs/design/engine.md §3 step 2). */
 export class OptimisticLockError extends PersistenceError {
   override readonly name = 'OptimisticLockError';
   constructor(

@@ -19,7 +19,7 @@ function withoutNul(text: string): string {
 
 /**
  * Stores a finished gate's output in its `test_gates` row (stdout, stderr and their truncation flags, SSOT §2.3:
- * "records exit code, stdout, stderr"; machines.md §7: "output is captured with a size cap per stream, truncation
+ * "records exit code, stdout, stderr"; SSOT §2.3: "output is captured with a size cap per stream, truncation
  * marked"). NUL characters are removed (PostgreSQL text cannot store them). A plain column update, not a transition:
  * the output is not part of the gate's machine context, its version does not change. `EntityNotFoundError` when the
  * gate row does not exist.

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PersistenceError } from './errors.js';
 import { redactUrl } from './create-database.js';
 
-// engine.md §7.1: live views learn of committed transitions from any process through the NOTIFY that migration 0003's
+// docs/design/engine.md §7.1: live views learn of committed transitions from any process through the NOTIFY that migration 0003's
 // trigger sends on channel `gantry_transitions`, one per audit INSERT statement, delivered on commit.
 
 /** The NOTIFY channel of migration 0003. */

@@ -1,4 +1,4 @@
-// The plan file (plan.md, a contract): its zod schema, loading and validation with located errors, the normalized
+// The plan file (docs/design/plan.md, a contract): its zod schema, loading and validation with located errors, the normalized
 // `Plan`, dependency orders, and the glob matching of patch rules. Imports machines/ only.
 export * from './errors.js';
 export * from './plan.js';

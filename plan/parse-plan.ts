@@ -48,7 +48,7 @@ function describeTop(data: unknown): string | null {
 }
 
 /**
- * Parses and validates a plan from its text (plan.md): YAML or JSON → `planFileSchema` (structure, types, defaults,
+ * Parses and validates a plan from its text (docs/design/plan.md): YAML or JSON → `planFileSchema` (structure, types, defaults,
  * unknown keys) → the semantic checks (ids, references, cycles, capabilities) → the normalized `Plan`. Throws
  * `PlanSyntaxError` for malformed text and `PlanValidationError` with every issue found otherwise; structural issues
  * are all reported together, and the semantic checks run (and are all reported) once the structure is valid.

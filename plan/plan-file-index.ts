@@ -15,7 +15,7 @@ export function programName(command: string | readonly string[]): string {
   return posix.basename(first.replace(/^['"]|['"]$/g, ''));
 }
 
-/** The tool id of a task: `tool` as written, else the command's program name (plan.md). */
+/** The tool id of a task: `tool` as written, else the command's program name (docs/design/plan.md). */
 export function toolOf(task: PlanFileTask): string {
   return task.tool ?? programName(task.command);
 }

@@ -5,7 +5,7 @@ import { phasePolicySchema } from './phase-policy.js';
 import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
 import type { PlanSandbox } from './plan.js';
 
-// The plan file as users write it (plan.md, a contract: keep every name). Every object is strict: a key the
+// The plan file as users write it (docs/design/plan.md, a contract: keep every name). Every object is strict: a key the
 // schema does not know is an error, so a typo in a contract file is never silently ignored. Defaults of the SSOT
 // come from machines/ (task: SSOT §6.3, gate: §2.3, worker: §1.5, breaker: §2.4, backoff: machines/backoff.ts).
 
@@ -45,7 +45,7 @@ const runSchema = z.strictObject({
   phase: idSchema,
   repository: z.string().min(1, 'the repository path must not be empty'),
   target_branch: branchSchema.default('main'),
-  // Optional (an addition to plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
+  // Optional (an addition to docs/design/plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
   phase_policy: phasePolicySchema.optional(),
 });
 
@@ -96,7 +96,7 @@ export const DEFAULT_SANDBOX: PlanSandbox = { mode: 'auto', network: true, read_
 const sandboxModeSchema = z.enum(['auto', 'required', 'none']);
 
 /**
- * `sandbox:` (an addition to plan.md) — run-wide, or per task over the run-wide one: a mode, or an object with a mode,
+ * `sandbox:` (an addition to docs/design/plan.md) — run-wide, or per task over the run-wide one: a mode, or an object with a mode,
  * network access and extra writable / read-only paths. Every field is optional (see `normalizePlan` for the merge).
  */
 const sandboxSchema = z.union(
@@ -149,7 +149,7 @@ const workstreamSchema = z.strictObject({
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
 });
 
-/** zod schema of a whole plan file exactly as plan.md shows it, with every default applied; unknown keys are errors. */
+/** zod schema of a whole plan file exactly as docs/design/plan.md shows it, with every default applied; unknown keys are errors. */
 export const planFileSchema = z.strictObject({
   run: runSchema,
   patch_rules: patchRulesSchema.prefault({}),

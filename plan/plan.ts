@@ -3,7 +3,7 @@ import type { PlanIssue } from './errors.js';
 import type { PhasePolicy } from './phase-policy.js';
 
 // The normalized plan `loadPlan` returns: every default applied, every reference checked, paths resolved. Field
-// names are plan.md's (a contract); fields the loader adds are marked "derived".
+// names are docs/design/plan.md's (a contract); fields the loader adds are marked "derived".
 
 /** The two plan file formats. */
 export type PlanFormat = 'yaml' | 'json';
@@ -159,7 +159,7 @@ export interface PlanWorkstream {
   readonly tasks: readonly PlanTask[];
 }
 
-/** A validated, fully defaulted plan (plan.md), as `loadPlan` and `parsePlan` return it. */
+/** A validated, fully defaulted plan (docs/design/plan.md), as `loadPlan` and `parsePlan` return it. */
 export interface Plan {
   /** Derived: absolute path of the plan file (or the name given to `parsePlan`). */
   readonly file: string;

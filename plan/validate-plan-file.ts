@@ -13,7 +13,7 @@ export interface PlanFileFindings {
 }
 
 /**
- * The semantic checks of plan.md on a plan that passed `planFileSchema`, all of them, every problem collected:
+ * The semantic checks of docs/design/plan.md on a plan that passed `planFileSchema`, all of them, every problem collected:
  * duplicate and derived ids (`checkIds`), references, skipped dependencies, gate closure and backoff bounds
  * (`checkReferences`), dependency cycles (`checkCycles`), and that some pool can run every task (`checkCapabilities`).
  */

@@ -49,7 +49,7 @@ export function databaseError(err: unknown): InspectDatabaseError {
   return new InspectDatabaseError(`the database is unreachable: ${text}`, 'check that PostgreSQL is running and --db / DATABASE_URL is right', { cause: err });
 }
 
-/** The live feed could not start its source (engine.md §7.1); `source` names which one. */
+/** The live feed could not start its source (docs/design/engine.md §7.1); `source` names which one. */
 export class LiveFeedError extends InspectError {
   override readonly name = 'LiveFeedError';
   constructor(

@@ -11,7 +11,7 @@ import { startLiveSource, type LiveSource, type LiveSourceOptions } from './live
 import { machineViews, type MachineView } from './machine-views.js';
 
 /**
- * Options of {@link startInspectServer}. The live feed's source (engine.md §7.1) is `live` when given (the engine's
+ * Options of {@link startInspectServer}. The live feed's source (docs/design/engine.md §7.1) is `live` when given (the engine's
  * process), else `listen` (PostgreSQL LISTEN), else none (the page polls).
  */
 export interface InspectServerOptions extends LiveSourceOptions {
@@ -132,7 +132,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, q: InspectQueri
  * Serves the inspection page and its JSON API on 127.0.0.1 (never another interface), read-only: every endpoint is a
  * bounded SELECT. The page's assets are hand-written files beside this module, so it works offline. The WebSocket
  * `/live` on the same listener pushes "transitions happened" notices from the source the options choose
- * (engine.md §7.1); the page fetches the delta from `/api/changes` and polls while it has no socket.
+ * (docs/design/engine.md §7.1); the page fetches the delta from `/api/changes` and polls while it has no socket.
  */
 export async function startInspectServer(opts: InspectServerOptions): Promise<InspectServer> {
   const q = new InspectQueries(opts.db);

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 
-// engine.md §7.1: the inspection page is told "transitions happened" over a local WebSocket, then fetches the delta
+// docs/design/engine.md §7.1: the inspection page is told "transitions happened" over a local WebSocket, then fetches the delta
 // from /api/changes. We do not use @statelyai/inspect for this: its createWebSocketInspector retries forever when no
 // server listens (keeping the engine alive), its events are XState actor events (our engine decides with pure
 // transitions and persists; the committed transition is the inspection event), and @statelyai/inspect/server's page

@@ -28,7 +28,7 @@ export function liveFromCommitted(subscribe: (listener: (t: CommittedLike) => vo
     subscribe((t) => listener({ entityType: t.entityType, id: t.id, from: t.from, to: t.to, event: t.event, runId: t.canonical?.context?.run_id ?? null }));
 }
 
-/** Which source feeds the live WebSocket (engine.md §7.1). */
+/** Which source feeds the live WebSocket (docs/design/engine.md §7.1). */
 export interface LiveSourceOptions {
   /** (a) The engine's in-process subscription: used whenever given. */
   readonly live?: LiveSubscribe | null;

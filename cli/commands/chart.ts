@@ -11,7 +11,7 @@ function formatOf(value: string): Format {
   return value as Format;
 }
 
-/** `gantry chart MACHINE --format mermaid|json|svg`: one machine's diagram on standard output (plan.md). */
+/** `gantry chart MACHINE --format mermaid|json|svg`: one machine's diagram on standard output (docs/design/plan.md). */
 export const chartCommand: Command = {
   name: 'chart',
   summary: 'one machine’s diagram: --format mermaid|json|svg',

@@ -57,7 +57,7 @@ function humanReport(report: CoverageReport): string {
   ].join('\n');
 }
 
-/** `gantry coverage [--json]`: generated path coverage per machine (plan.md); exit 1 when it is not complete. */
+/** `gantry coverage [--json]`: generated path coverage per machine (docs/design/plan.md); exit 1 when it is not complete. */
 export const coverageCommand: Command = {
   name: 'coverage',
   summary: 'generated path coverage per machine: states, SSOT edges, extension edges, invalid pairs (exit 1 if incomplete)',

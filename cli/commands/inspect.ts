@@ -25,7 +25,7 @@ function untilStopped(): Promise<string> {
   });
 }
 
-/** `gantry inspect [--port 4600]`: serves the read-only inspection page on 127.0.0.1 until interrupted (engine.md §7.1). */
+/** `gantry inspect [--port 4600]`: serves the read-only inspection page on 127.0.0.1 until interrupted (docs/design/engine.md §7.1). */
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'serve the live statechart inspection page on 127.0.0.1 (read-only)',
@@ -54,7 +54,7 @@ export const inspectCommand: Command = {
     const { startInspectServer } = await import('../../visualizer/index.js');
     const handle = await openDatabase(ctx.global, { migrate: false, existing: true });
     try {
-      // engine.md §7.1: on PostgreSQL the live feed LISTENs on a dedicated connection to the same URL and schema.
+      // docs/design/engine.md §7.1: on PostgreSQL the live feed LISTENs on a dedicated connection to the same URL and schema.
       const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });
       const listen = handle.kind === 'postgres' && 'url' in where ? { url: where.url, schema: handle.schema } : null;
       const database = { kind: handle.kind, target: handle.target };

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { positionalArgs } from '../command.js';
 import { EXIT } from '../errors.js';
 
-/** One trigger of an edge in `gantry machines --json` (plan.md). */
+/** One trigger of an edge in `gantry machines --json` (docs/design/plan.md). */
 interface ListedTransition {
   from: string;
   to: string;
@@ -12,14 +12,14 @@ interface ListedTransition {
   ext: string | null;
 }
 
-/** One machine in `gantry machines --json` (plan.md). */
+/** One machine in `gantry machines --json` (docs/design/plan.md). */
 interface ListedMachine {
   entity_type: string;
   states: { name: string; terminal: boolean }[];
   transitions: ListedTransition[];
 }
 
-/** Triggers of real edges (internal in-state updates left out: plan.md's shape has no field for them), one per from/to/event. */
+/** Triggers of real edges (internal in-state updates left out: docs/design/plan.md's shape has no field for them), one per from/to/event. */
 function listedTransitions(entry: MachineEntry): ListedTransition[] {
   const seen = new Map<string, ListedTransition>();
   for (const t of entry.transitions) {
@@ -30,7 +30,7 @@ function listedTransitions(entry: MachineEntry): ListedTransition[] {
   return [...seen.values()];
 }
 
-/** The document `gantry machines --json` prints, in exactly the shape of plan.md. */
+/** The document `gantry machines --json` prints, in exactly the shape of docs/design/plan.md. */
 function listing(): { machines: ListedMachine[] } {
   return {
     machines: ENTITY_TYPES.map((type) => {
@@ -101,7 +101,7 @@ function humanReport(): string {
   ].join('\n');
 }
 
-/** `gantry machines [--json]`: the eight machines, their states and edges (plan.md). */
+/** `gantry machines [--json]`: the eight machines, their states and edges (docs/design/plan.md). */
 export const machinesCommand: Command = {
   name: 'machines',
   summary: 'the eight machines: states and edges (--json for the plan.md document)',

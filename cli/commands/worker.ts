@@ -10,7 +10,7 @@ function poolsOf(value: unknown): string[] {
   return list.flatMap((v) => String(v).split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-/** `gantry worker`: a worker process joining the pools of the runs in a shared PostgreSQL database (plan.md). */
+/** `gantry worker`: a worker process joining the pools of the runs in a shared PostgreSQL database (docs/design/plan.md). */
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'a worker process joining the pools of the runs in the database (scale-out)',

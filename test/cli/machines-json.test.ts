@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runGantry } from './run-gantry.js';
 
-/** plan.md's document, exactly: no field more, no field less. */
+/** docs/design/plan.md's document, exactly: no field more, no field less. */
 const listingSchema = z
   .object({
     machines: z.array(
@@ -27,7 +27,7 @@ const listingSchema = z
   })
   .strict();
 
-/** machines.md: states, SSOT edges and extension edges per machine. */
+/** docs/design/machines.md: states, SSOT edges and extension edges per machine. */
 const EXPECTED: Record<string, [number, number, number]> = {
   run: [5, 5, 0],
   workstream: [9, 13, 1],
@@ -40,7 +40,7 @@ const EXPECTED: Record<string, [number, number, number]> = {
 };
 
 describe('gantry machines --json', () => {
-  it('prints the eight machines in the shape of plan.md, with 51 states, 66 SSOT edges and 7 extension edges', async () => {
+  it('prints the eight machines in the shape of docs/design/plan.md, with 51 states, 66 SSOT edges and 7 extension edges', async () => {
     const { code, stdout, stderr } = await runGantry(['machines', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -70,7 +70,7 @@ describe('gantry machines --json', () => {
     expect(totals).toEqual([51, 66, 7]);
   });
 
-  it('names each extension edge after machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger', async () => {
+  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger', async () => {
     const listing = listingSchema.parse(JSON.parse((await runGantry(['--json', 'machines'])).stdout));
     const ext = listing.machines.flatMap((m) => m.transitions.filter((t) => t.ext).map((t) => `${m.entity_type}:${t.ext}:${t.from}->${t.to}`));
     expect(new Set(ext)).toEqual(

@@ -8,7 +8,7 @@ import { ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 
-// plan.md `gantry worker`, issue 4: worker processes joining runs in a shared PostgreSQL; zero double claims; a lost
+// docs/design/plan.md `gantry worker`, issue 4: worker processes joining runs in a shared PostgreSQL; zero double claims; a lost
 // worker's task fails and retries elsewhere (SSOT §1.5). Real processes, real git, real PostgreSQL.
 
 const SLOW = 240_000;

@@ -33,7 +33,7 @@ describe.each(ENTITY_TYPES)('%s matches the hand-written SSOT table', (type) => 
   });
 });
 
-describe('machines.md totals', () => {
+describe('docs/design/machines.md totals', () => {
   it('has 51 states, 66 SSOT edges and 7 extension edges', () => {
     const all = ENTITY_TYPES.map((t) => machineCatalog[t]);
     expect(all.reduce((n, e) => n + e.states.length, 0)).toBe(51);
@@ -41,7 +41,7 @@ describe('machines.md totals', () => {
     expect(all.reduce((n, e) => n + edgesOf(e, 'ext').length, 0)).toBe(7);
   });
 
-  it('per machine: the SSOT edge counts of the table in machines.md', () => {
+  it('per machine: the SSOT edge counts of the table in docs/design/machines.md', () => {
     const counts = Object.fromEntries(ENTITY_TYPES.map((t) => [t, edgesOf(machineCatalog[t], 'ssot').length]));
     expect(counts).toEqual({ run: 5, workstream: 13, task: 11, worker: 8, uet_worker: 8, patch_ledger: 12, test_gate: 5, circuit_breaker: 4 });
   });

@@ -1,5 +1,5 @@
 /**
- * The spec's machines transcribed once by hand from ../shared/spec/machines.md: states, terminal states, every
+ * The spec's machines transcribed once by hand from the design (restated in docs/design/machines.md): states, terminal states, every
  * trigger of every edge (`from to event tag`), and the SSOT's own lists of invalid edges. The machines are compared
  * against this table, so a changed machine fails loudly.
  */
@@ -12,7 +12,7 @@ export interface ConformanceMachine {
   readonly invalid: readonly string[];
 }
 
-/** machines.md, transcribed. */
+/** docs/design/machines.md, transcribed. */
 export const conformanceTable: Readonly<Record<string, ConformanceMachine>> = {
   run: {
     states: ['pending', 'running', 'succeeded', 'failed', 'canceled'],

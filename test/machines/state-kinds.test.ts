@@ -33,7 +33,7 @@ describe('state kinds derived from the machines', () => {
     for (const s of entry.states) expect(isFailureState(type, s), `${type}.${s}`).toBe(tagged.includes(s));
   });
 
-  it('marks the failure states of machines.md and the SSOT §7.2.2 severities (rolled_back yes, dropped no)', () => {
+  it('marks the failure states of docs/design/machines.md and the SSOT §7.2.2 severities (rolled_back yes, dropped no)', () => {
     expect(entityStates.failure).toEqual({
       run: ['failed'],
       workstream: ['failed'],

@@ -21,7 +21,7 @@ async function promtool(...args: string[]): Promise<string> {
 }
 
 describe('alert rules (ops/alerts.yml, SSOT §7.3.3)', () => {
-  it('has the nine rules of engine.md §5, five critical and four warning, each unit-tested firing and not firing', async () => {
+  it('has the nine rules of docs/design/engine.md §5, five critical and four warning, each unit-tested firing and not firing', async () => {
     const rules = (parse(await readFile(`${OPS}alerts.yml`, 'utf8')) as { groups: { rules: { alert: string; labels: { severity: string } }[] }[] }).groups.flatMap((g) => g.rules);
     expect(rules).toHaveLength(9);
     expect(rules.filter((r) => r.labels.severity === 'critical')).toHaveLength(5);

@@ -16,7 +16,7 @@ function waitForFile(file: string): string[] {
   return ['node', '-e', `const f=${JSON.stringify(file)};const t=setInterval(()=>{if(require('fs').existsSync(f))clearInterval(t)},50)`];
 }
 
-// engine.md §5 / SSOT §7.3.3 end to end: a real Prometheus scrapes a live `gantry run --metrics-port 0` and evaluates
+// docs/design/engine.md §5 / SSOT §7.3.3 end to end: a real Prometheus scrapes a live `gantry run --metrics-port 0` and evaluates
 // ops/alerts.yml; a breaker the run opened becomes an active GantryCircuitBreakerOpen alert.
 describe.each(testDatabases())('Prometheus scraping gantry run --metrics-port (%s)', (kind) => {
   let cli: CliDatabase;

@@ -5,7 +5,7 @@ import { insertCases, type ConstraintCase } from '../support/constraint-cases.js
 import { machineCatalog } from '../../machines/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 
-/** Checks every entity table has (engine.md §3): id format, version, snapshot, hash, created/updated order. */
+/** Checks every entity table has (docs/design/engine.md §3): id format, version, snapshot, hash, created/updated order. */
 function commonCases(type: (typeof PERSISTED_ENTITY_TYPES)[number]): ConstraintCase[] {
   const t = ENTITY_TABLES[type].table;
   const state = machineCatalog[type].initial;

@@ -47,7 +47,7 @@ describe.each(testDatabases())('migrations (%s)', (kind) => {
     expect((await migrationStatus(other.db))[0]!.executedAt).toBeNull();
   });
 
-  it('applies 0001_init and creates every table of engine.md §3', async () => {
+  it('applies 0001_init and creates every table of docs/design/engine.md §3', async () => {
     expect(await migrateToLatest(other.db)).toEqual({ applied: ['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links'] });
     const names = await tables(h);
     for (const t of TABLES) expect(names).toContain(t);

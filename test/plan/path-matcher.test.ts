@@ -5,7 +5,7 @@ describe('pathMatcher: glob matching of patch rules', () => {
   const forbidden = pathMatcher(['.git/**', '**/*.pem', '.env*']);
   const allowed = pathMatcher(['src/**', 'test/**']);
 
-  it('matches the forbidden globs of plan.md', () => {
+  it('matches the forbidden globs of the example plan of the contract', () => {
     const yes = ['.git/config', '.git/hooks/pre-commit', 'key.pem', 'certs/server.pem', 'a/b/c/.hidden.pem', '.env', '.env.local', 'config/.env.production'];
     const no = ['.gitignore', '.github/workflows/ci.yml', 'src/git/x.ts', 'key.pem.txt', 'src/env.ts', 'docs/environment.md', 'src/.envy/x'];
     for (const p of yes) expect(forbidden(p), p).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlan, planOrder } from '../../plan/index.js';
 import { FIXTURES } from './plan-fixtures.js';
 
-describe('the plan.md example', () => {
+describe('the example plan of the contract', () => {
   it('loads from YAML with every field as written and every default applied', async () => {
     const file = join(FIXTURES, 'plan-md-example.yaml');
     const plan = await loadPlan(file);
@@ -32,7 +32,7 @@ describe('the plan.md example', () => {
     expect(ws!.allowed_paths).toEqual(['src/**']);
     expect(ws!.gates).toEqual([
       { id: 'lint', workstream: 'ws-lint', type: 'LINT', priority: 'medium', command: 'npx eslint src', timeout_sec: 120, expect_exit: 0, depends_on: [] },
-      // timeout_sec and expect_exit left out in plan.md: the test gate defaults (600 s, exit 0).
+      // timeout_sec and expect_exit left out in the example plan of the contract: the test gate defaults (600 s, exit 0).
       { id: 'unit', workstream: 'ws-lint', type: 'UNIT', priority: 'high', command: ['node', '--test'], timeout_sec: 600, expect_exit: 0, depends_on: ['lint'] },
     ]);
     expect(ws!.tasks).toEqual([

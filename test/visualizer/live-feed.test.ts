@@ -7,7 +7,7 @@ import { openTestDatabase, testDatabases, uniqueSchemaName, type TestDatabase } 
 import { at } from './inspect-fixture.js';
 import { openLiveSocket, upgradeStatus } from './live-socket.js';
 
-// engine.md §7.1: the /live WebSocket of the inspection server, driven by a real client (no browser here; see
+// docs/design/engine.md §7.1: the /live WebSocket of the inspection server, driven by a real client (no browser here; see
 // live-page-*.test.ts for the page).
 
 const isTransitions = (m: LiveMessage): m is Extract<LiveMessage, { type: 'transitions' }> => m.type === 'transitions';

@@ -11,7 +11,7 @@ import { childDone, waitForLine } from '../support/spawn-child.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
-// engine.md §7.1, the PostgreSQL cases of live-page.test.ts: a run executes in a separate `gantry` process on a
+// docs/design/engine.md §7.1, the PostgreSQL cases of live-page.test.ts: a run executes in a separate `gantry` process on a
 // schema while the page (served by `gantry inspect` or by startInspectServer here, both LISTENing) shows it live.
 
 const PLAN = {

@@ -7,7 +7,7 @@ import { launchChromium, openPage, screenshot } from './browser.js';
 import { at, populate } from './inspect-fixture.js';
 import { liveEngineCases } from './live-page-engine-run.js';
 
-// engine.md §7.1: the page's live feed in Debian Chromium. Here (iii) the in-process source — the `live` option fed by
+// docs/design/engine.md §7.1: the page's live feed in Debian Chromium. Here (iii) the in-process source — the `live` option fed by
 // a real PersistedActors, as `gantry run --inspect-port` does — and the page's recovery when its server restarts;
 // on PostgreSQL also (i)/(ii), a run in a separate engine process, killed and resumed (live-page-engine-run.ts).
 

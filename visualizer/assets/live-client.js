@@ -1,4 +1,4 @@
-// Gantry inspect page: live updates (engine.md §7.1). A client of the server's /live WebSocket that reconnects by
+// Gantry inspect page: live updates (docs/design/engine.md §7.1). A client of the server's /live WebSocket that reconnects by
 // itself with exponential backoff (250 ms doubling, capped at 8 s, with jitter) — across server restarts too. Each
 // notice makes the page fetch the delta from /api/changes; while no notices can arrive (socket down, database
 // notifications interrupted, or no notification source at all) the page polls. Hand-written, served offline.
