@@ -56,11 +56,12 @@ export async function pickUetWorker(ctx: RunContext): Promise<string> {
     for (let i = 0; i < ctx.plan.workers.uet.count; i++) {
       const id = ctx.ids.uetWorker(((ctx.cursors.uet + i) % ctx.plan.workers.uet.count) + 1);
       if ((ctx.slots.get(id) ?? 0) > 0) continue;
+      ctx.slots.set(id, 1); // taken before the load below yields: another lane must not take the same slot meanwhile
       if (isTerminal('uet_worker', (await ctx.actors.load('uet_worker', id)).state)) {
+        ctx.slots.delete(id);
         terminated++;
         continue;
       }
-      ctx.slots.set(id, 1);
       ctx.cursors.uet = (ctx.cursors.uet + i + 1) % ctx.plan.workers.uet.count;
       return id;
     }
