@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,14 +25,17 @@ describe.each(testDatabases())('Prometheus scraping gantry run --metrics-port (%
   let runDone: Promise<number | null>;
   let stderr = '';
   let prom: PrometheusServer;
-  const release = () => join(box.dir, 'release');
+  // In a folder the sandboxed task may read (the rest of /tmp is private to the sandbox).
+  const release = () => join(box.dir, 'hold', 'release');
 
   beforeAll(async () => {
     cli = await cliDatabase(kind);
     box = await makeSandbox();
     const plan = join(box.dir, 'plan.json');
+    await mkdir(join(box.dir, 'hold'));
     await writeFile(plan, JSON.stringify({
       run: { id: 'pm', phase: 'PH-1', repository: './repo', target_branch: 'main' },
+      sandbox: { read_only: [join(box.dir, 'hold')] },
       workers: { orchestration: [{ id: 'agent', count: 2 }] },
       circuit_breakers: { tools: { flaky: { failure_threshold: 1, cooldown_seconds: 3600 } } },
       workstreams: [
