@@ -4,9 +4,11 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:-.state/demo}
-rm -rf "$dir/repo" "$dir/state"
-mkdir -p "$dir/repo/src"
-cp "$here/plan.yaml" "$dir/plan.yaml"
+rm -rf "$dir/repo" "$dir/state" "$dir/markers"
+mkdir -p "$dir/repo/src" "$dir/markers"
+markers=$(cd "$dir/markers" && pwd)
+# The plan's @MARKERS@: a folder outside the repository that the flaky task may write (declared in its sandbox).
+sed "s#@MARKERS@#$markers#g" "$here/plan.yaml" > "$dir/plan.yaml"
 cd "$dir/repo"
 git init --quiet --initial-branch=main
 printf 'exports.name = "demo";\n' > src/index.js
