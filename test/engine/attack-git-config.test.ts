@@ -28,7 +28,7 @@ describe.each(testDatabases())('attack: git drivers planted in the shared git co
       `echo 'export const y = 2;' > src/app.js`,
     ].join(' && ');
     const before = await readFile(join(box.repo, '.git', 'config'), 'utf8');
-    const { status } = await runSandboxPlan(box, suite.db, { run: { id: 'cfg' }, workstreams: [{ id: 'w', tasks: [{ id: 'plant', command: plant, max_retries: 0 }] }] });
+    const { status } = await runSandboxPlan(box, suite.db, { run: { id: 'cfg' }, sandbox: 'none', workstreams: [{ id: 'w', tasks: [{ id: 'plant', command: plant, max_retries: 0 }] }] });
     expect(status.state).toBe('failed');
     const task = await taskOutcome(suite.db, 'cfg.plant');
     expect(task.state).toBe('failed');
@@ -56,6 +56,7 @@ describe.each(testDatabases())('attack: git drivers planted in the shared git co
     await writeFile(join(box.repo, '.git', 'info', 'attributes'), '*.js filter=x diff=x merge=x\n*.txt filter=slow\n*.md filter=y\n');
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'pre' },
+      sandbox: 'none',
       workstreams: [{
         id: 'w',
         tasks: [

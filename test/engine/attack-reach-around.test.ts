@@ -64,6 +64,7 @@ describe.each(testDatabases())('attack: a task reaching around the ledger by abs
     const control = await suite.sandbox();
     await runSandboxPlan(control, suite.db, plan(control, 'reach-none', 'none'));
     expect((await runGit(control.repo, ['log', '--format=%s', 'main'])).stdout).toMatch(/^evil$/m);
-    expect(existsSync(join(control.repo, '.git/hooks/pre-commit'))).toBe(true);
+    // The hook it planted is put back by the git-metadata guard, which holds without the sandbox (the commit does not).
+    expect(existsSync(join(control.repo, '.git/hooks/pre-commit'))).toBe(false);
   }, 120_000);
 });

@@ -16,6 +16,7 @@ describe.each(testDatabases())('attack: a commit planted directly on the target 
     const plant = `mkdir -p ${box.repo}/secrets && echo evil > ${box.repo}/secrets/evil.txt && git -C ${box.repo} add secrets/evil.txt && git -C ${box.repo} -c user.name=evil -c user.email=evil@x commit -qm evil && echo 'export const ok = 1;' > src/ok.js`;
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'moved' },
+      sandbox: 'none',
       workstreams: [{ id: 'w', critical: true, tasks: [{ id: 't', command: plant, max_retries: 0 }] }],
     });
     const planted = await mainHead(box);
@@ -36,6 +37,7 @@ describe.each(testDatabases())('attack: a commit planted directly on the target 
     const box = await suite.sandbox();
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'own' },
+      sandbox: 'none',
       workstreams: [
         { id: 'a', tasks: [{ id: 'a1', command: writeCmd('src/a.js', '1;\n') }] },
         { id: 'b', depends_on: ['a'], tasks: [{ id: 'b1', command: writeCmd('src/b.js', '2;\n') }] },

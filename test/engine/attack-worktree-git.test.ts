@@ -28,6 +28,7 @@ describe.each(testDatabases())('attack: a task redirects its worktree\'s git met
         const run = `wt${(runNo += 1)}`;
         const { status } = await runSandboxPlan(box, suite.db, {
           run: { id: run },
+          sandbox: 'none',
           workstreams: [{
             id: 'w',
             tasks: [
