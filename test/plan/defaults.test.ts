@@ -36,6 +36,7 @@ describe('defaults of a minimal plan', () => {
       requires: [],
       critical: false,
       max_retries: 3,
+      sandbox: { mode: 'auto', network: true, read_only: [], read_write: [] },
       timeout_sec: 1800,
       expect_exit: [0],
       env: {},
