@@ -50,7 +50,7 @@ async function side(kind: TestDatabaseKind, run: string, sandbox: string, n: num
 /** Starts `gantry run`, waits until the task's background children exist, SIGKILLs the engine; returns their pids. */
 function runAndKill(s: Side, run: string, n: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
+    const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
     let out = '';
     let pids: number[] = [];
     child.stdout.on('data', (d: Buffer) => {

@@ -46,6 +46,7 @@ describe.each(testDatabases())('a circuit breaker shared by two workstreams (SSO
     const box = await suite.sandbox();
     const { status } = await runShared(box, suite.db, {
       run: { id: 'brk2' },
+      sandbox: 'none', // the calls coordinate through files beside the repository
       workers: { orchestration: [{ id: 'agent', count: 2 }] },
       circuit_breakers: { tools: { flaky: { failure_threshold: 1, cooldown_seconds: 0.2 } } },
       workstreams: [
@@ -66,6 +67,7 @@ describe.each(testDatabases())('a circuit breaker shared by two workstreams (SSO
     const box = await suite.sandbox();
     const { status } = await runShared(box, suite.db, {
       run: { id: 'brk1' },
+      sandbox: 'none', // the calls coordinate through files beside the repository
       workers: { orchestration: [{ id: 'agent', count: 1 }] },
       circuit_breakers: { tools: { flaky: { failure_threshold: 1, cooldown_seconds: 0.5 } } },
       workstreams: [

@@ -46,12 +46,12 @@ describe.each(testDatabases())('a task waiting for its dependencies is blocked (
     const box = await makeSandbox();
     try {
       const go = join(box.dir, 'go');
-      const plan = { ...crossPlan('ovr', ['sh', '-c', `while [ ! -e '${go}' ]; do sleep 0.05; done; echo 1 > src/up.js`]), run: { id: 'ovr', phase: 'PH-1', repository: box.repo, target_branch: 'main' } };
+      const plan = { ...crossPlan('ovr', ['sh', '-c', `while [ ! -e '${go}' ]; do sleep 0.05; done; echo 1 > src/up.js`]), run: { id: 'ovr', phase: 'PH-1', repository: box.repo, target_branch: 'main' }, sandbox: 'none' };
       await writeFile(join(box.dir, 'plan.json'), JSON.stringify(plan));
       const { args, env } = cli.invocation();
       // Run until `down` is blocked, then Ctrl-C: the engine stops after the current step (`up` finishes once released).
       const stopped = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/gantry.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+        const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
         let stdout = '';
         let sent = false;
         child.stdout.on('data', (d: Buffer) => {

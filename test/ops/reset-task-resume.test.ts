@@ -21,6 +21,7 @@ describe.each(testDatabases())('override reset-task of an ended task, then resum
       const fixed = join(box.dir, 'fixed');
       await writeFile(join(box.dir, 'plan.json'), JSON.stringify({
         run: { id: 'rst', phase: 'PH-1', repository: box.repo, target_branch: 'main' },
+        sandbox: 'none', // the task waits for files the test writes beside the repository
         workstreams: [
           {
             id: 'core',
@@ -36,7 +37,7 @@ describe.each(testDatabases())('override reset-task of an ended task, then resum
       const { args, env } = cli.invocation();
       // Stop the run (Ctrl-C) once `fix` failed: its workstream is still executing, the run resumable.
       const stopped = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/gantry.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+        const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
         let stdout = '';
         let sent = false;
         child.stdout.on('data', (d: Buffer) => {
