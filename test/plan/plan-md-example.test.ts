@@ -47,6 +47,7 @@ describe('the example plan of the contract', () => {
         requires: ['node'],
         critical: true,
         max_retries: 3,
+        sandbox: { mode: 'auto', network: true, read_only: [], read_write: [] },
         timeout_sec: 1800,
         expect_exit: [0],
         env: { KEY: 'value' },
