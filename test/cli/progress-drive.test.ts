@@ -87,7 +87,9 @@ describe.each(testDatabases())('gantry run on a terminal: the redrawn progress v
     const last = frameText(writes.at(-1)!).split('\n');
     expect(last[0]).toMatch(/^run view-1 {2}succeeded {2}\d\d:\d\d$/);
     expect(last[1]).toMatch(/^workers {2}0 busy \/ 0 idle \/ 1 other {3}uet {2}0 busy \/ 0 idle \/ 1 other$/);
-    expect(last.slice(2)).toEqual([
+    // The run's end takes the signed audit checkpoint (issue 11); its note shows under the workers line.
+    expect(last[2]).toMatch(/^note {2}audit checkpoint \d+: \d+ chain heads signed \(key [0-9a-f]{16}…\)$/);
+    expect(last.slice(3)).toEqual([
       'core             completed   [████████████████████] 2/2 tasks',
       '                 tasks    2 completed',
       '                 patches  2 committed',

@@ -57,7 +57,7 @@ describe.each(testDatabases())('migrations (%s)', (kind) => {
   it('is a no-op the second time, and status shows when it ran', async () => {
     expect(await migrateToLatest(h.db)).toEqual({ applied: [] });
     const status = await migrationStatus(h.db);
-    expect(status).toHaveLength(4);
+    expect(status.map((m) => m.name)).toEqual(Object.keys(migrations).sort());
     expect(status[0]!.name).toBe('0001_init');
     expect(status[0]!.executedAt).toBeInstanceOf(Date);
   });
