@@ -1,6 +1,6 @@
 import { ExecError, programNotFound, ProcessSpawnError, reapTagged, runProcess, type ProcessResult } from '../exec/index.js';
 import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
-import { OptimisticLockError } from '../persistence/index.js';
+import { OptimisticLockError, recordAttemptOutput } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { callRefusal, reportCall } from './breaker-gate.js';
 import { taskFacts } from './entity-facts.js';
@@ -16,8 +16,12 @@ import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './t
  * (the task then fails or retries like any failure).
  */
 async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
+  const taskId = ctx.ids.task(task.id);
+  const attemptNo = (await ctx.actors.load('task', taskId)).context.retry_count + 1;
+  // Issue 13: what the attempt printed is kept (capped) for `gantry logs`, before its outcome is decided.
+  const keep = (exitCode: number | null, stdout: string, stderr: string, truncated = { stdout: false, stderr: false }) =>
+    recordAttemptOutput(ctx.db, { taskId, attempt: attemptNo, runId: ctx.ids.run, exitCode, stdout, stderr, stdoutTruncated: truncated.stdout, stderrTruncated: truncated.stderr });
   try {
-    const attemptNo = (await ctx.actors.load('task', ctx.ids.task(task.id))).context.retry_count + 1;
     const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const r = await runProcess({
@@ -31,10 +35,12 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
+    await keep(r.exitCode, r.stdout, r.stderr, { stdout: r.stdoutTruncated, stderr: r.stderrTruncated });
     return r;
   } catch (err) {
-    if (err instanceof ExecError) return { spawnError: err.message, notFound: err instanceof ProcessSpawnError ? programNotFound(task.command, err) : null };
-    throw err;
+    if (!(err instanceof ExecError)) throw err;
+    await keep(null, '', err.message);
+    return { spawnError: err.message, notFound: err instanceof ProcessSpawnError ? programNotFound(task.command, err) : null };
   }
 }
 

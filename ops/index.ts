@@ -12,3 +12,5 @@ export * from './compensation-plan.js';
 export * from './rollback-patch.js';
 export * from './recover-workstream.js';
 export * from './reset-breaker-playbook.js';
+export * from './transition-reason.js';
+export * from './entity-reasons.js';

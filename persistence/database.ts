@@ -214,7 +214,21 @@ export interface AuditCheckpointsTable {
   run_id: string | null;
 }
 
-/** The typed schema of migrations 0001–0004, for `Kysely<Database>`. */
+/** `task_attempt_outputs` (migration 0007): what each task attempt printed, capped per stream. */
+export interface TaskAttemptOutputsTable {
+  task_id: string;
+  /** 1 for the first attempt (the task's retry count + 1 when it ran). */
+  attempt: number;
+  run_id: string | null;
+  exit_code: number | null;
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+  recorded_at: Timestamp;
+}
+
+/** The typed schema of the migrations, for `Kysely<Database>`. */
 export interface Database {
   phases: PhasesTable;
   runs: RunsTable;
@@ -229,4 +243,5 @@ export interface Database {
   state_transitions: StateTransitionsTable;
   run_sources: RunSourcesTable;
   audit_checkpoints: AuditCheckpointsTable;
+  task_attempt_outputs: TaskAttemptOutputsTable;
 }

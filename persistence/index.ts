@@ -27,3 +27,6 @@ export * from './audit-checkpoints.js';
 export * from './task-retries.js';
 export * from './gantry-schema-present.js';
 export * from './closest-entity-ids.js';
+export * from './attempt-output.js';
+export * from './read-entity-output.js';
+export * from './read-reason-facts.js';

@@ -82,6 +82,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
         expect_exit: t.expect_exit,
         env: t.env,
         sandbox: mergeSandbox(sandbox, t.sandbox, ctx.baseDir),
+        ...(t.expect ? { expect: t.expect } : {}),
       };
     });
     return {
@@ -92,6 +93,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       allowed_paths: ws.allowed_paths ?? file.patch_rules.allowed_paths,
       gates,
       tasks,
+      ...(ws.expect ? { expect: ws.expect } : {}),
     };
   });
   const tasks = workstreams.flatMap((ws) => ws.tasks);

@@ -112,6 +112,13 @@ const sandboxSchema = z.union(
   { error: 'expected auto | required | none, or an object { mode, network, read_write, read_only }' },
 );
 
+/**
+ * What the plan's author expects of a workstream or task (issue 13): `failure` marks one that is meant to fail (a
+ * demonstration, a known-bad change), so that summaries tell a failure by design from a surprise. Changes nothing
+ * in how it runs. Optional; absent means `success`.
+ */
+const expectSchema = z.enum(['success', 'failure'], { error: 'expected success or failure' });
+
 /** One test gate of a workstream (SSOT §2.3). */
 const gateSchema = z.strictObject({
   id: idSchema,
@@ -136,6 +143,7 @@ const taskSchema = z.strictObject({
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
   env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
   sandbox: sandboxSchema.optional(),
+  expect: expectSchema.optional(),
 });
 
 /** One workstream (SSOT §1.3). */
@@ -147,6 +155,7 @@ const workstreamSchema = z.strictObject({
   allowed_paths: z.array(globSchema).optional(),
   gates: z.array(gateSchema).default([]),
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
+  expect: expectSchema.optional(),
 });
 
 /** zod schema of a whole plan file exactly as docs/design/plan.md shows it, with every default applied; unknown keys are errors. */

@@ -139,6 +139,8 @@ export interface PlanTask {
   readonly env: Readonly<Record<string, string>>;
   /** Derived: the run-wide sandbox with the task's own `sandbox:` over it (fields replace, path lists add up). */
   readonly sandbox: PlanSandbox;
+  /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
+  readonly expect?: 'success' | 'failure';
 }
 
 /** One workstream (SSOT §1.3). */
@@ -157,6 +159,8 @@ export interface PlanWorkstream {
   readonly allowed_paths: readonly string[];
   readonly gates: readonly PlanGate[];
   readonly tasks: readonly PlanTask[];
+  /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
+  readonly expect?: 'success' | 'failure';
 }
 
 /** A validated, fully defaulted plan (docs/design/plan.md), as `loadPlan` and `parsePlan` return it. */

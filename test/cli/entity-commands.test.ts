@@ -40,7 +40,7 @@ describe.each(testDatabases())('entity, history and audit commands on %s', (kind
     expect((await gantry('db', 'migrate')).stdout).toMatch(/up to date/);
     const s = await gantry('db', 'status', '--json');
     expect(s.code).toBe(0);
-    expect(JSON.parse(s.stdout).migrations.map((m: { name: string }) => m.name)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links']);
+    expect(JSON.parse(s.stdout).migrations.map((m: { name: string }) => m.name)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links', '0007_attempt_output']);
   });
 
   it('creates, sends and shows an entity, with --json', async () => {
