@@ -1,5 +1,9 @@
 import type { CommittedTransition, PersistedActors } from '../actors/index.js';
 import { RunInterruptedError, runStatus, type EngineOptions, type RunStatus } from '../engine/index.js';
+import { isFailureState } from '../machines/index.js';
+import { entityReason } from '../ops/entity-reasons.js';
+import { explainStatus } from './explain-status.js';
+import { committedReason, runSummary } from './run-summary.js';
 import type { DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
@@ -20,26 +24,10 @@ export const driveOptionHelp: Readonly<Record<string, string>> = {
   'inspect-port': 'serve the live inspection page on 127.0.0.1:PORT while the run executes (0: any free port)',
 };
 
-/** One progress line per state change (internal transitions such as heartbeats and breaker counts are not shown). */
-export function progressLine(t: CommittedTransition): string | null {
+/** One progress line per state change (internal transitions such as heartbeats and breaker counts are not shown), with why when its state needs explaining. */
+export function progressLine(t: CommittedTransition, reason: string | null = committedReason(t)): string | null {
   if (t.from === t.to) return null;
-  return `${t.entityType.padEnd(15)} ${t.id}: ${t.from} → ${t.to} (${t.event})`;
-}
-
-/** The final summary: the run's outcome and its entities by state. */
-export function runSummary(s: RunStatus): string {
-  const count = (xs: readonly { state: string }[]) => {
-    const by = new Map<string, number>();
-    for (const x of xs) by.set(x.state, (by.get(x.state) ?? 0) + 1);
-    return [...by].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-  };
-  return [
-    `run ${s.runId}: ${s.state}`,
-    ...s.workstreams.map((w) => `  workstream ${w.id}: ${w.state}`),
-    `  tasks    ${count(s.tasks)}`,
-    `  patches  ${count(s.patches)}`,
-    `  gates    ${count(s.gates)}`,
-  ].join('\n');
+  return `${t.entityType.padEnd(15)} ${t.id}: ${t.from} → ${t.to} (${t.event})${reason ? ` — ${reason}` : ''}`;
 }
 
 /** Where the live view draws: the terminal standard output is, or null when it is not one (plain lines then). */
@@ -64,11 +52,28 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
   const toStderr = (line: string) => ctx.io.err(`gantry: ${line}`);
   if (ctx.global.json) return { stop: () => undefined, note: toStderr };
   if (terminal === null) {
+    // A task, workstream or run that failed is explained from the database (its gates' output, its failed tasks),
+    // one line after the other: the lines keep the order of the transitions.
+    let chain: Promise<void> = Promise.resolve();
     const off = actors.subscribe((t) => {
-      const line = progressLine(t);
-      if (line) ctx.io.out(line);
+      if (t.from === t.to) return;
+      const deep = (t.entityType === 'task' || t.entityType === 'workstream') && isFailureState(t.entityType, t.to);
+      chain = chain.then(async () => {
+        const reason = deep ? ((await entityReason(handle.db, t.entityType, t.id).catch((err: unknown) => {
+              toStderr(`reason of ${t.entityType} ${t.id}: ${err instanceof Error ? err.message : String(err)}`);
+              return null;
+            })) ?? committedReason(t)) : committedReason(t);
+        const line = progressLine(t, reason);
+        if (line) ctx.io.out(line);
+      });
     });
-    return { stop: off, note: toStderr };
+    return {
+      stop: async () => {
+        off();
+        await chain;
+      },
+      note: toStderr,
+    };
   }
   const screen = new ProgressScreen({
     write: terminal.write,
@@ -90,7 +95,7 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
 
 /** A followed run: stop following it; show one of the engine's notes (standard error, or under the live view). */
 interface Following {
-  readonly stop: () => void;
+  readonly stop: () => void | Promise<void>;
   readonly note: (line: string) => void;
 }
 
@@ -120,9 +125,10 @@ export async function driveWithProgress(
       const servers = await startRunServers(ctx, actors, handle, ports);
       const following = followProgress(ctx, actors, handle, terminal);
       try {
-        return await drive(actors, handle, { stateDir: ctx.global.stateDir, signal: stop.signal, onNote: following.note });
+        const status = await drive(actors, handle, { stateDir: ctx.global.stateDir, signal: stop.signal, onNote: following.note });
+        return await explainStatus(handle.db, status);
       } finally {
-        following.stop();
+        await following.stop();
         await servers.close();
       }
     });
