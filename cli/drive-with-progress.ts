@@ -3,7 +3,8 @@ import { RunInterruptedError, runStatus, type EngineOptions, type RunStatus } fr
 import { isFailureState } from '../machines/index.js';
 import { entityReason } from '../ops/entity-reasons.js';
 import { explainStatus } from './explain-status.js';
-import { committedReason, runSummary } from './run-summary.js';
+import { committedReason } from './committed-reason.js';
+import { runSummary } from './run-summary.js';
 import type { DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';

@@ -1,5 +1,6 @@
 import type { CommittedTransition } from '../actors/index.js';
 import type { RunStatus } from '../engine/index.js';
+import { committedReason } from './committed-reason.js';
 
 /** Entity kinds the progress view counts per workstream. */
 export type ProgressKind = 'task' | 'patch' | 'gate';
@@ -14,6 +15,8 @@ export interface WorkstreamProgress {
   readonly tasks: StateCounts;
   readonly patches: StateCounts;
   readonly gates: StateCounts;
+  /** Why its latest failure happened (`task leak-key failed: …`), while that entity stays in the failing state; absent otherwise. */
+  readonly reason?: string;
 }
 
 /** What {@link renderProgress} draws: plain data, no clock, no terminal. */
@@ -28,6 +31,8 @@ export interface ProgressSnapshot {
   readonly uetWorkers: StateCounts;
   /** The engine's latest notes (a worker lost, tasks waiting for workers), oldest first; default none. */
   readonly notes?: readonly string[];
+  /** Why the run ended as it did, when its state needs explaining. */
+  readonly runReason?: string;
 }
 
 interface Tracked {
@@ -60,6 +65,9 @@ export class ProgressModel {
   private readonly counts = new Map<string, Map<string, Map<string, number>>>();
   private readonly workstreamState = new Map<string, string>();
   private readonly taskWorkstream = new Map<string, string>();
+  /** Per workstream, the entity whose failure explains it last and why (a task, gate or patch before the workstream itself). */
+  private readonly wsReason = new Map<string, { readonly key: string; readonly text: string; readonly own: boolean }>();
+  private runReason: string | null = null;
 
   /** The run this model follows (the first run a transition or load named), or null before any. */
   get run(): string | null {
@@ -77,14 +85,32 @@ export class ProgressModel {
     if (runId !== this.runId) return runId;
     if (t.entityType === 'run') {
       this.runState = t.to;
+      this.runReason = committedReason(t);
       return runId;
     }
     const kind = KIND_OF[t.entityType];
     if (!kind) return runId;
     const ws = t.entityType === 'workstream' ? t.id : (t.canonical.context.workstream_id ?? null);
     this.set(`${t.entityType}:${t.id}`, kind, ws, t.to);
+    if (ws !== null && kind !== 'worker' && kind !== 'uet_worker') this.explain(ws, t, runId);
     if (kind === 'task' && ws !== null) this.taskWorkstream.set(t.id, ws);
     return runId;
+  }
+
+  /** Keeps why workstream `ws` went wrong: the latest explained child transition (its own as a last resort), dropped when that entity moves on unexplained. */
+  private explain(ws: string, t: CommittedTransition, runId: string): void {
+    const key = `${t.entityType}:${t.id}`;
+    const reason = committedReason(t);
+    const held = this.wsReason.get(ws);
+    if (reason === null) {
+      if (held?.key === key) this.wsReason.delete(ws);
+      return;
+    }
+    const own = t.entityType === 'workstream';
+    if (own && held && !held.own) return; // a child's reason says more than "a patch of the workstream was quarantined"
+    const id = t.id.startsWith(`${runId}.`) ? t.id.slice(runId.length + 1) : t.id;
+    const kind = t.entityType === 'patch_ledger' ? 'patch' : t.entityType === 'test_gate' ? 'gate' : t.entityType;
+    this.wsReason.set(ws, { key, own, text: own ? reason : `${kind} ${id} ${t.to}: ${reason}` });
   }
 
   /** Adds what a status read shows and no transition has shown yet (see the class comment). */
@@ -109,10 +135,14 @@ export class ProgressModel {
       .filter((ws) => ws !== '')
       .map((ws) => {
         const byKind = this.counts.get(ws)!;
-        return { id: ws, state: this.workstreamState.get(ws) ?? '?', tasks: plain(byKind.get('task')), patches: plain(byKind.get('patch')), gates: plain(byKind.get('gate')) };
+        const reason = this.wsReason.get(ws)?.text;
+        return { id: ws, state: this.workstreamState.get(ws) ?? '?', tasks: plain(byKind.get('task')), patches: plain(byKind.get('patch')), gates: plain(byKind.get('gate')), ...(reason ? { reason } : {}) };
       });
     const global = this.counts.get('');
-    return { runId: this.runId, runState: this.runState, elapsedMs, workstreams, workers: plain(global?.get('worker')), uetWorkers: plain(global?.get('uet_worker')) };
+    return {
+      runId: this.runId, runState: this.runState, elapsedMs, workstreams, workers: plain(global?.get('worker')), uetWorkers: plain(global?.get('uet_worker')),
+      ...(this.runReason ? { runReason: this.runReason } : {}),
+    };
   }
 
   private setIfNew(key: string, kind: Tracked['kind'], ws: string | null, state: string): void {

@@ -92,6 +92,7 @@ function workstreamLines(w: WorkstreamProgress, runId: string | null): Segment[]
       { text: `${gates.blocked} blocked`, ...opt(gates.blocked > 0 ? RED : undefined) },
       ...(open > 0 ? [{ text: `, ${open} open` }] : []),
     ],
+    ...(w.reason ? [[{ text: `${pad}why      ` }, { text: w.reason, color: RED }]] : []),
   ];
 }
 
@@ -115,7 +116,8 @@ function line(segments: readonly Segment[], width: number, o: RenderOptions): st
 /**
  * Draws the live progress view of a run (issue 4, `gantry run` on a terminal): a header with the run's state and
  * elapsed time, the workers busy/idle, then per workstream (its id without the run prefix) its state, a bar of its
- * tasks, its tasks by state, its patches by ledger state (SSOT §2.2) and its gates passed/failed/blocked (SSOT §2.3). Pure: the same snapshot and
+ * tasks, its tasks by state, its patches by ledger state (SSOT §2.2) and its gates passed/failed/blocked (SSOT §2.3);
+ * the run's reason beside its state, a workstream's latest failure with why under it (`why      task leak-key failed: …`). Pure: the same snapshot and
  * width always give the same text; every line is at most `width` characters (colour codes aside); ends with a newline.
  */
 export function renderProgress(model: ProgressSnapshot, width: number, o: RenderOptions = { color: false }): string {
@@ -130,6 +132,7 @@ export function renderProgress(model: ProgressSnapshot, width: number, o: Render
       { text: `run ${model.runId ?? '…'}  `, color: BOLD },
       { text: model.runState ?? 'starting', ...opt(colorOf(model.runState ?? '')) },
       { text: `  ${formatElapsed(model.elapsedMs)}` },
+      ...(model.runReason ? [{ text: `  ${model.runReason}`, color: RED }] : []),
     ],
     [{ text: 'workers  ' }, ...busy(model.workers, 'busy', 'idle'), { text: '   uet  ' }, ...busy(model.uetWorkers, 'BUSY', 'IDLE')],
     // Notes before the workstreams: a terminal too short for the view cuts from the bottom, and they matter more.

@@ -1,24 +1,5 @@
-import type { CommittedTransition } from '../actors/index.js';
 import { isFailureState } from '../machines/index.js';
-import { transitionReason } from '../ops/transition-reason.js';
 import type { ExplainedEntity, ExplainedStatus } from './explain-status.js';
-
-/** Why transition `t` happened, from the transition alone (ops/transition-reason.ts), or null when its state needs no explanation. */
-export function committedReason(t: CommittedTransition): string | null {
-  const m = t.canonical.metadata as Record<string, unknown>;
-  const event = m['event'] && typeof m['event'] === 'object' ? (m['event'] as Record<string, unknown>) : null;
-  return transitionReason({
-    entityType: t.entityType,
-    entityId: t.id,
-    fromState: t.from,
-    toState: t.to,
-    trigger: t.event,
-    reason: typeof m['reason'] === 'string' ? m['reason'] : null,
-    operator: t.canonical.operator,
-    severity: t.canonical.severity,
-    event,
-  });
-}
 
 /** Whether an entity of `type` in `state` failed (its machine tags the state a failure) or was cancelled. */
 function wentWrong(type: string, e: ExplainedEntity): boolean {
