@@ -3,7 +3,8 @@ import { transitionReason } from '../ops/transition-reason.js';
 
 /** Why transition `t` happened, from the transition alone (ops/transition-reason.ts), or null when its state needs no explanation. */
 export function committedReason(t: CommittedTransition): string | null {
-  const m = t.canonical.metadata as Record<string, unknown>;
+  // A transition may come without its canonical record's metadata (a hand-made one): nothing is explained then.
+  const m = (t.canonical?.metadata ?? {}) as Record<string, unknown>;
   const event = m['event'] && typeof m['event'] === 'object' ? (m['event'] as Record<string, unknown>) : null;
   return transitionReason({
     entityType: t.entityType,
@@ -12,8 +13,8 @@ export function committedReason(t: CommittedTransition): string | null {
     toState: t.to,
     trigger: t.event,
     reason: typeof m['reason'] === 'string' ? m['reason'] : null,
-    operator: t.canonical.operator,
-    severity: t.canonical.severity,
+    operator: t.canonical?.operator ?? null,
+    severity: t.canonical?.severity ?? 'info',
     event,
   });
 }

@@ -9,7 +9,9 @@ import { withActors } from '../open-database.js';
 
 function row(r: AuditRecord, reason: string | null): string {
   const who = r.operator ? `  by ${r.operator}` : '';
-  const why = reason ? `  (${reason})` : r.reason ? `  (${r.reason})` : '';
+  // The operator is on the row already: their name is not repeated before their reason.
+  const own = reason !== null && r.operator && reason.startsWith(`by ${r.operator}: `) ? reason.slice(`by ${r.operator}: `.length) : reason;
+  const why = own ? `  (${own})` : r.reason ? `  (${r.reason})` : '';
   return `${String(r.seq).padStart(4)}  ${r.transitionedAt.toISOString()}  ${(r.fromState ?? '∅').padEnd(12)} → ${r.toState.padEnd(12)}  ${r.trigger}  [${r.severity}]${who}${why}  ${r.hash.slice(0, 12)}`;
 }
 

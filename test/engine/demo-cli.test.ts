@@ -45,6 +45,11 @@ describe.each(testDatabases())('gantry run / status on the example plan (%s)', (
     expect(r.stdout).toContain('patch_ledger    demo-001.leak-key.p1: created → quarantined (validation_failed)');
     expect(r.stdout).toContain('test_gate       demo-001.try-feature.integration.a1: PENDING → BLOCKED (dependency_failed)');
     expect(r.stdout).toContain('run demo-001: failed');
+    // Issue 13: the summary says why each workstream failed and that the plan expected it (expect: failure).
+    expect(r.stdout).toContain('workstream demo-001.secrets: failed  [expected: the plan marks it expect: failure]');
+    expect(r.stdout).toContain('task leak-key failed: patch quarantined: constraints: src/server.pem: matches a forbidden glob');
+    expect(r.stdout).toContain('security FAILED: exit code 1: audit found a problem');
+    expect(r.stdout).toMatch(/^ {2}by design: every failed workstream is marked expect: failure in the plan/m);
     const tree = (await runGit(join(dir, 'repo'), ['ls-tree', '-r', '--name-only', 'main'])).stdout.trim().split('\n');
     expect(tree).toEqual(['.gitignore', 'docs/greet.md', 'package.json', 'src/greet.js', 'src/index.js', 'src/version.js', 'test/greet.test.js']);
 
