@@ -154,7 +154,8 @@ describe.each(testDatabases())('every failure says why: run, status --json, hist
     expect(JSON.parse(gate.stdout)).toMatchObject({ entity_type: 'test_gate', id: 'why.change.check.a1', attempt: 1, exit_code: 4, stdout: 'gate output line\n', stderr: 'gate says no\n', stdout_truncated: false, cap_bytes: 262144 });
     const unknown = await gantry('logs', 'boom');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("no task or gate boom; did you mean 'why.boom'?");
+    expect(unknown.stderr).toContain("no task or gate boom; did you mean 'why.boom'");
+    expect(unknown.stderr).toContain('ids are namespaced by their run');
     const noAttempt = await gantry('logs', 'why.boom', '--attempt', '2');
     expect(noAttempt.code).toBe(2);
     expect(noAttempt.stderr).toContain('has no stored output for attempt 2; attempts with output: 1');
