@@ -135,7 +135,8 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       ok = true;
       outcome = { type: 'execution_completed', exit_code: result.exitCode };
     } else {
-      error = `${notFound ? `${notFound}; ` : ''}exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000)}`.trim();
+      // NUL cannot be stored in jsonb (the audit's event): a task printing one must not stop the engine.
+      error = `${notFound ? `${notFound}; ` : ''}exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000).replaceAll('\0', '')}`.trim();
       outcome = { type: 'execution_failed', exit_code: result.exitCode, error: clipReason(error), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
     }
     // Only this attempt may be decided by its outcome: the claim's version pins it (the watchdog, an override or a
