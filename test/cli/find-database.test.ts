@@ -14,6 +14,7 @@ const READERS: readonly (readonly string[])[] = [
   ['audit', 'replay'],
   ['status'],
   ['history', 'task', 'demo.a'],
+  ['logs', 'demo.a'],
   ['entity', 'show', 'task', 'demo.a'],
   ['stuck'],
   ['report', 'failures'],
