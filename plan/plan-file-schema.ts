@@ -117,7 +117,7 @@ const sandboxSchema = z.union(
  * demonstration, a known-bad change), so that summaries tell a failure by design from a surprise. Changes nothing
  * in how it runs. Optional; absent means `success`.
  */
-const expectSchema = z.enum(['success', 'failure'], { error: 'expected success or failure' });
+const expectSchema = z.enum(['success', 'failure']);
 
 /** One test gate of a workstream (SSOT §2.3). */
 const gateSchema = z.strictObject({
