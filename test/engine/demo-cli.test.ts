@@ -68,7 +68,7 @@ describe.each(testDatabases())('gantry run / status on the example plan (%s)', (
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('run demo-001 already exists');
     expect((await runGantry(['status', 'nope', ...args], env)).code).toBe(2);
-  });
+  }, 180_000); // the demo through the real CLI: ~25 s on a quiet machine, several CLI starts after it
 
   it('a bad plan exits 2 and writes nothing', async () => {
     const bad = join(dir, 'bad.yaml');
