@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runGantry } from './run-gantry.js';
+import { ROOT, runGantry } from './run-gantry.js';
 
 describe('gantry help and usage errors', () => {
   it('--help lists every command and the global options, exit 0', async () => {
@@ -7,6 +9,11 @@ describe('gantry help and usage errors', () => {
     expect(code).toBe(0);
     for (const command of ['chart', 'coverage', 'help', 'machines']) expect(stdout).toMatch(new RegExp(`^  ${command}\\s+\\S`, 'm'));
     for (const option of ['--db URL', '--state-dir DIR', '--json']) expect(stdout).toContain(option);
+  });
+
+  it('the sources through tsx (bin/gantry-dev.js) print the same help as the compiled CLI the tests run', async () => {
+    const dev = await promisify(execFile)(process.execPath, ['bin/gantry-dev.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(dev.stdout).toBe((await runGantry(['--help'])).stdout);
   });
 
   it('help COMMAND and COMMAND --help print that command’s usage', async () => {

@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
-/** The checkout's root: tests run `bin/gantry-dev.js` (the real CLI, from the TypeScript sources, never a stale dist/) from here. */
+/** The checkout's root: tests run the CLI from here. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The real CLI the tests spawn (`node GANTRY_BIN ...args`): the sources compiled once per run by the global setup
+ * (test/support/cli-build.ts) — what a user installs, never a stale dist/, without tsx's start-up cost per call.
+ */
+export const GANTRY_BIN: string = inject('gantryCli');
 
 /** What one `gantry` invocation printed and how it exited. */
 export interface GantryResult {
@@ -11,10 +18,10 @@ export interface GantryResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/gantry-dev.js ...args` as a child process and resolves with its exit code and output (never rejects on exit codes). */
+/** Runs `node GANTRY_BIN ...args` as a child process and resolves with its exit code and output (never rejects on exit codes). */
 export function runGantry(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<GantryResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
     });

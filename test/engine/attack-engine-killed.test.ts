@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGit } from '../../git/index.js';
 import { createDatabase } from '../../persistence/index.js';
-import { ROOT, runGantry } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName, type TestDatabaseKind } from '../support/test-database.js';
 import { isAlive, waitUntilGone } from '../exec/process-liveness.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
@@ -50,7 +50,7 @@ async function side(kind: TestDatabaseKind, run: string, sandbox: string, n: num
 /** Starts `gantry run`, waits until the task's background children exist, SIGKILLs the engine; returns their pids. */
 function runAndKill(s: Side, run: string, n: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
+    const child = spawn(process.execPath, [GANTRY_BIN, 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
     let out = '';
     let pids: number[] = [];
     child.stdout.on('data', (d: Buffer) => {

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../../git/index.js';
 import { createDatabase } from '../../persistence/index.js';
-import { ROOT, runGantry } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName, type TestDatabaseKind } from '../support/test-database.js';
 import { makeSandbox, slowWriteCmd, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
@@ -49,7 +49,7 @@ async function side(kind: TestDatabaseKind): Promise<Side> {
 /** Starts `gantry run` and sends `signal` once the slow task is running; resolves with the exit code and output. */
 function runAndSignal(s: Side, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
+    const child = spawn(process.execPath, [GANTRY_BIN, 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env: s.env });
     let stdout = '';
     let stderr = '';
     let sent = false;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
-import { ROOT, runGantry } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
@@ -30,7 +30,7 @@ async function slowPlan(box: EngineSandbox, runId: string): Promise<string> {
 
 /** Runs gantry as a child process, resolving the first standard-error line matching `pattern` and the exit. */
 function startGantry(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp): { url: Promise<string>; exit: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let found: (u: string) => void;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PersistedActors } from '../../actors/index.js';
 import { loadEntity } from '../../persistence/index.js';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { cliDatabase } from '../ops/recovery-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 import { engineSuite, makeSandbox, runSandboxPlan, slowWriteCmd, writeCmd } from './engine-fixtures.js';
@@ -51,7 +51,7 @@ describe.each(testDatabases())('a task waiting for its dependencies is blocked (
       const { args, env } = cli.invocation();
       // Run until `down` is blocked, then Ctrl-C: the engine stops after the current step (`up` finishes once released).
       const stopped = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+        const child = spawn(process.execPath, [GANTRY_BIN, 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
         let stdout = '';
         let sent = false;
         child.stdout.on('data', (d: Buffer) => {

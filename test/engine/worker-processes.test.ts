@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest, type Database, type DatabaseHandle } from '../../persistence/index.js';
-import { ROOT, runGantry } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 
@@ -47,7 +47,7 @@ interface Child {
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env });
+  const proc = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEventId, PersistedActors } from '../../actors/index.js';
 import { addOperator, applyOverride, GantryMetrics } from '../../ops/index.js';
 import { createDatabase, ENTITY_TABLES, migrateToLatest, resolveDatabaseOptions, type Database, type DatabaseHandle } from '../../persistence/index.js';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { overrideFixtures } from './ops-fixtures.js';
 import { parsePrometheusText, sampleValue, type Sample } from './prometheus-text.js';
@@ -133,7 +133,7 @@ describe.each(testDatabases())('metrics read from the database (%s)', (kind) => 
     await h.close();
     const { DATABASE_URL, ...rest } = process.env;
     const args = schema ? ['--db', DATABASE_URL!, '--state-dir', stateDir] : ['--state-dir', stateDir];
-    const child: ChildProcess = spawn(process.execPath, ['bin/gantry-dev.js', 'metrics', '--port', '0', ...args], { cwd: ROOT, env: schema ? { ...rest, GANTRY_DB_SCHEMA: schema } : rest });
+    const child: ChildProcess = spawn(process.execPath, [GANTRY_BIN, 'metrics', '--port', '0', ...args], { cwd: ROOT, env: schema ? { ...rest, GANTRY_DB_SCHEMA: schema } : rest });
     let text: string;
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { revParse, runGit } from '../../git/index.js';
 import { addOperator, applyOverride, OverrideRefusedError, recoverWorkstream, rollbackPatch } from '../../ops/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { loadEntity, readHistory } from '../../persistence/index.js';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 import { auditCount, cliDatabase, type CliDatabase } from './recovery-fixtures.js';
@@ -43,7 +43,7 @@ describe.each(testDatabases())('gantry playbook recover-workstream (%s)', (kind)
     auth = ['--operator', 'ops-1', '--token', token];
     const killed = await new Promise<number | null>((resolve, reject) => {
       const { args, env } = cli.invocation();
-      const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+      const child = spawn(process.execPath, [GANTRY_BIN, 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();

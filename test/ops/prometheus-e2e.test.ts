@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { addOperator, rollbackPatch } from '../../ops/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
@@ -45,7 +45,7 @@ describe.each(testDatabases())('Prometheus scraping gantry run --metrics-port (%
       ],
     }));
     const { args, env } = cli.invocation();
-    run = spawn(process.execPath, ['bin/gantry-dev.js', 'run', plan, '--metrics-port', '0', ...args], { cwd: ROOT, env });
+    run = spawn(process.execPath, [GANTRY_BIN, 'run', plan, '--metrics-port', '0', ...args], { cwd: ROOT, env });
     runDone = new Promise((resolve, reject) => {
       run.on('error', reject);
       run.on('close', (code) => resolve(code));

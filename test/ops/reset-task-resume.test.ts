@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PersistedActors } from '../../actors/index.js';
 import { runGit } from '../../git/index.js';
 import { loadEntity } from '../../persistence/index.js';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { makeSandbox } from '../engine/engine-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 import { cliDatabase } from './recovery-fixtures.js';
@@ -37,7 +37,7 @@ describe.each(testDatabases())('override reset-task of an ended task, then resum
       const { args, env } = cli.invocation();
       // Stop the run (Ctrl-C) once `fix` failed: its workstream is still executing, the run resumable.
       const stopped = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['bin/gantry-dev.js', 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
+        const child = spawn(process.execPath, [GANTRY_BIN, 'run', join(box.dir, 'plan.json'), ...args], { cwd: ROOT, env });
         let stdout = '';
         let sent = false;
         child.stdout.on('data', (d: Buffer) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childDone } from '../support/spawn-child.js';
-import { ROOT, runGantry } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 
 /** The environment without DATABASE_URL, so that `gantry` uses PGlite under --state-dir. */
 function pgliteEnv(): NodeJS.ProcessEnv {
@@ -16,7 +16,7 @@ function pgliteEnv(): NodeJS.ProcessEnv {
 
 /** Starts `gantry inspect --port 0` and resolves with the child and the URL it printed. */
 function startInspect(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['bin/gantry-dev.js', 'inspect', '--port', '0', '--state-dir', stateDir], { cwd: ROOT, env: pgliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [GANTRY_BIN, 'inspect', '--port', '0', '--state-dir', stateDir], { cwd: ROOT, env: pgliteEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

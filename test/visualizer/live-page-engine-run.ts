@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { recomputeHash } from '../../actors/index.js';
 import { startInspectServer } from '../../visualizer/index.js';
-import { ROOT } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { makeSandbox, slowWriteCmd, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
 import { childDone, waitForLine } from '../support/spawn-child.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -41,7 +41,7 @@ async function engineSide(tdb: TestDatabase): Promise<{ box: EngineSandbox; args
 
 /** Starts `node bin/gantry-dev.js ...args` as a separate process (stdout and stderr piped). */
 function gantry(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['bin/gantry-dev.js', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const stateOf = (page: Page, type: string, id: string) => page.locator(`#tree button.entity[data-type="${type}"][data-id="${id}"] .state`);
