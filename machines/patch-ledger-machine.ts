@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { FAILURE_TAG } from './state-kinds.js';
 import { ext, ssot } from './edge-meta.js';
-import { errorTextSchema, nowSchema, REASON_MAX_LENGTH, reasonSchema, stateMapSchema } from './schema-parts.js';
+import { errorTextSchema, nowSchema, OPERATOR_NAME_PATTERN, REASON_MAX_LENGTH, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Patch ledger machine (SSOT §2.2). */
 export const PATCH_LEDGER_STATES = ['created', 'validated', 'queued', 'applied', 'apply_failed', 'verified', 'committed', 'rolled_back', 'quarantined', 'dropped'] as const;
@@ -27,7 +27,7 @@ export const patchLedgerEventSchemas = {
   tests_passed: z.object({ type: z.literal('tests_passed'), ...base, gates: stateMapSchema }),
   tests_failed: z.object({ type: z.literal('tests_failed'), ...mustReason, failed_gates: z.array(z.string()).min(1) }),
   auto_quarantine: z.object({ type: z.literal('auto_quarantine'), ...mustReason }),
-  drop: z.object({ type: z.literal('drop'), ...base, operator: z.string().min(1).max(200).optional() }),
+  drop: z.object({ type: z.literal('drop'), ...base, operator: z.string().regex(OPERATOR_NAME_PATTERN).optional() }),
   commit_succeeded: z.object({ type: z.literal('commit_succeeded'), ...base, commit_sha: z.string().regex(/^[0-9a-f]{7,64}$/) }),
   rollback: z.object({ type: z.literal('rollback'), ...mustReason, compensation_succeeded: z.boolean() }),
 } as const;

@@ -33,7 +33,7 @@ export function checkIds(ix: PlanFileIndex): void {
         if (!ID_PATTERN.test(derived)) {
           ix.error(
             ['workstreams', w, 'tasks', i, 'command'],
-            `cannot use the program name '${derived}' as the task's tool id (ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}): set 'tool' explicitly`,
+            `cannot use the program name '${derived}' as the task's tool id (ids match ${ID_PATTERN.source}): set 'tool' explicitly`,
           );
         }
       }
