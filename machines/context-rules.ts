@@ -32,9 +32,11 @@ export interface ContextRules<T extends EntityType> {
   readonly fixedAfterInitial: readonly FixedField<T>[];
   /** Array fields that only grow: each new value starts with the previous one. */
   readonly appendOnly: readonly FixedField<T>[];
+  /** Reason or error texts taken from events: at most `REASON_MAX_LENGTH` characters (the event schemas' limit). */
+  readonly reasonText: readonly (keyof ContextOf<T> & string)[];
 }
 
-const NONE = { presence: {}, fixedAtCreation: [], fixedAfterInitial: [], appendOnly: [] } as const;
+const NONE = { presence: {}, fixedAtCreation: [], fixedAfterInitial: [], appendOnly: [], reasonText: [] } as const;
 
 /**
  * The context rules of the SSOT, declared once, beside the machines they constrain, per entity type (checked against
@@ -62,6 +64,7 @@ export const contextRules: { readonly [T in EntityType]: ContextRules<T> } = {
       retry_at: { in: ['retrying'], elsewhere: 'null', section: '§1.4' },
     },
     fixedAtCreation: [{ field: 'is_critical', section: '§1.4.5 inv. 8' }],
+    reasonText: ['last_error'],
   },
   worker: {
     ...NONE,
@@ -72,6 +75,7 @@ export const contextRules: { readonly [T in EntityType]: ContextRules<T> } = {
     ...NONE,
     presence: { terminated_at: { in: ['TERMINATED'], elsewhere: 'null', section: '§2.1' } },
     fixedAfterInitial: [{ field: 'affinity', section: '§2.1' }],
+    reasonText: ['last_error'],
   },
   patch_ledger: {
     ...NONE,
@@ -85,6 +89,7 @@ export const contextRules: { readonly [T in EntityType]: ContextRules<T> } = {
       commit_sha: { in: ['committed', 'rolled_back'], elsewhere: 'null', section: '§2.2.3' },
     },
     appendOnly: [{ field: 'state_history', section: '§2.2.5' }],
+    reasonText: ['quarantine_reason', 'rollback_reason', 'last_error'],
   },
   test_gate: {
     ...NONE,
@@ -94,5 +99,5 @@ export const contextRules: { readonly [T in EntityType]: ContextRules<T> } = {
       started_at: { in: ['RUNNING', 'PASSED', 'FAILED'], elsewhere: 'null', section: '§6.6' },
     },
   },
-  circuit_breaker: { ...NONE, presence: { opened_at: { in: ['OPEN', 'HALF_OPEN'], elsewhere: 'null', section: '§2.4' } } },
+  circuit_breaker: { ...NONE, presence: { opened_at: { in: ['OPEN', 'HALF_OPEN'], elsewhere: 'null', section: '§2.4' } }, reasonText: ['last_error'] },
 };

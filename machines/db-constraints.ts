@@ -27,6 +27,8 @@ export interface EntityConstraintFacts {
   readonly fixedAfterInitial: readonly string[];
   /** JSON array columns that only grow (each value starts with the previous one). */
   readonly appendOnly: readonly string[];
+  /** Text columns holding a reason or error from an event: at most `limits.reasonMaxLength` characters. */
+  readonly reasonText: readonly string[];
 }
 
 /** Payload limits the machines' event schemas use and the database repeats as CHECKs. */
@@ -66,6 +68,7 @@ function entityFacts(entityType: EntityType): EntityConstraintFacts {
     fixedAtCreation: rules.fixedAtCreation.map((f) => f.field),
     fixedAfterInitial: rules.fixedAfterInitial.map((f) => f.field),
     appendOnly: rules.appendOnly.map((f) => f.field),
+    reasonText: [...rules.reasonText],
   };
 }
 

@@ -12,7 +12,7 @@ describe.each(ENTITY_TYPES)('context rules of %s', (type) => {
 
   it('name only context fields and machine states', () => {
     const context = initialSnapshot(type, model.input).context as Record<string, unknown>;
-    const fields = [...facts.presence.map((p) => p.column), ...facts.fixedAtCreation, ...facts.fixedAfterInitial, ...facts.appendOnly];
+    const fields = [...facts.presence.map((p) => p.column), ...facts.fixedAtCreation, ...facts.fixedAfterInitial, ...facts.appendOnly, ...facts.reasonText];
     for (const f of fields) expect(Object.keys(context), f).toContain(f);
     for (const p of facts.presence) for (const s of [...p.required, ...p.absent]) expect(machineCatalog[type].states).toContain(s);
     expect(facts.states).toEqual(machineCatalog[type].states);
