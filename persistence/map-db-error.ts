@@ -43,7 +43,9 @@ export function mapDbError(error: unknown): unknown {
   if (code === FIXED_COLUMN) return new FixedColumnViolationError(e.table ?? null, e.constraint ?? null, detail, e.column ?? null, { cause: error });
   if (code === GROWING_ARRAY) return new ConstraintViolationError('append_only', e.table ?? null, e.constraint ?? null, detail, { cause: error }, e.column ?? null);
   if (code === 'P0001' && typeof e.message === 'string' && e.message.includes('append-only')) {
-    return new ConstraintViolationError('append_only', 'state_transitions', null, e.message, { cause: error });
+    // The message starts with the table (state_transitions, audit_checkpoints).
+    const table = /^(\w+) is append-only/.exec(e.message)?.[1] ?? 'state_transitions';
+    return new ConstraintViolationError('append_only', table, null, e.message, { cause: error });
   }
   return error;
 }
