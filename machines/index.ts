@@ -5,6 +5,7 @@ export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, ty
 export type { EdgeMeta, EdgeTag } from './edge-meta.js';
 export {
   clipReason,
+  COMMIT_SHA_PATTERN,
   errorTextSchema,
   ID_MAX_LENGTH,
   ID_PATTERN,

@@ -6,6 +6,9 @@ export const ID_MAX_LENGTH = 128;
 /** Entity and plan ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md); at most {@link ID_MAX_LENGTH} characters. */
 export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${ID_MAX_LENGTH - 1}}$`);
 
+/** A git commit sha as the ledger records it: lower-case hex, 7 (abbreviated) to 64 (SHA-256) digits (SSOT §2.2.3). */
+export const COMMIT_SHA_PATTERN = /^[0-9a-f]{7,64}$/;
+
 /** Longest operator name (SSOT §5.2: overrides name their operator). */
 export const OPERATOR_NAME_MAX_LENGTH = 128;
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbConstraintFacts, ENTITY_TYPES, machineCatalog } from '../../machines/index.js';
+import { COMMIT_SHA_PATTERN, dbConstraintFacts, ENTITY_TYPES, machineCatalog, OPERATOR_NAME_MAX_LENGTH } from '../../machines/index.js';
 import { ENTITY_TABLES, type Database } from '../../persistence/index.js';
 import { currentFrozenFacts } from '../../scripts/db-facts-render.js';
 import { MACHINE_FACTS_0006 } from '../../migrations/0006-machine-facts.js';
@@ -113,5 +113,13 @@ describe.each(testDatabases())('constraints match the machines (%s)', (kind) => 
     expect(byName.get('state_transitions_reason_length'), DRIFT).toContain(`<= ${dbConstraintFacts.limits.reasonMaxLength}`);
     const names = (await triggers(h.db, 'state_transitions')).map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['state_transitions_no_update_delete', 'state_transitions_no_truncate']));
+  });
+
+  it('limits the event schemas share: commit sha lengths, operator name length', async () => {
+    const [, min, max] = /\{(\d+),(\d+)\}/.exec(COMMIT_SHA_PATTERN.source)!;
+    const ledger = new Map((await checks(h.db, 'patch_ledger_entries')).map((c) => [c.name, c.def]));
+    expect(ledger.get('patch_ledger_entries_commit_sha_format')).toMatch(new RegExp(`length\\(commit_sha\\) >= ${min}\\).*length\\(commit_sha\\) <= ${max}\\)`));
+    const operators = new Map((await checks(h.db, 'operators')).map((c) => [c.name, c.def]));
+    expect(operators.get('operators_name_format')).toContain(`{0,${OPERATOR_NAME_MAX_LENGTH - 1}}`);
   });
 });
