@@ -1,10 +1,10 @@
-import { ID_PATTERN } from '../machines/index.js';
+import { ID_FORMAT } from '../machines/index.js';
 
-/** An entity id outside `ID_PATTERN` (docs/design/plan.md). */
+/** An entity id outside `ID_FORMAT` (docs/design/plan.md). */
 export class InvalidEntityIdError extends Error {
   override readonly name = 'InvalidEntityIdError';
   constructor(readonly entityType: string, readonly id: string) {
-    super(`invalid ${entityType} id '${id}': ids match ${ID_PATTERN.source}`);
+    super(`invalid ${entityType} id '${id}': ids are ${ID_FORMAT}`);
   }
 }
 

@@ -7,6 +7,7 @@ export {
   clipReason,
   COMMIT_SHA_PATTERN,
   errorTextSchema,
+  ID_FORMAT,
   ID_MAX_LENGTH,
   ID_PATTERN,
   idSchema,
