@@ -7,6 +7,7 @@ import {
 } from '../../persistence/index.js';
 import { at, eventId, fakeHash, newEntity, transition } from '../support/audit-fixtures.js';
 import { insertOutcome, legalRow } from '../support/legal-rows.js';
+import { migration0006MachineConstraints } from '../../migrations/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 
 // The database refuses what the SSOT calls immutable (migration 0006): leaving or changing a terminal row (§8.2),
@@ -129,6 +130,25 @@ describe.each(testDatabases())('immutability triggers (%s)', (kind) => {
     expect(await refusal(h.db, row('pending', 'x'.repeat(REASON_MAX_LENGTH)))).toBeNull();
     expect(await refusal(h.db, row('PENDING', null))).toMatchObject({ kind: 'check', constraint: 'state_transitions_states_valid' });
     expect(await refusal(h.db, row('pending', 'x'.repeat(REASON_MAX_LENGTH + 1)))).toMatchObject({ kind: 'check', constraint: 'state_transitions_reason_length' });
+  });
+
+  it('migration 0006 down removes its triggers and restores the checks of 0001; up rebuilds them', async () => {
+    const names = async (db: Kysely<any>): Promise<string[]> => {
+      const { rows } = await sql<{ n: string }>`
+        SELECT conname AS n FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+        UNION ALL SELECT tgname FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+        WHERE t.relnamespace = current_schema()::regnamespace AND NOT g.tgisinternal ORDER BY 1`.execute(db);
+      return rows.map((r) => r.n);
+    };
+    const before = await names(h.db);
+    await h.db.transaction().execute(async (trx) => {
+      await migration0006MachineConstraints.down!(trx);
+      const down = await names(trx);
+      expect(down).not.toContain('tasks_terminal_final');
+      expect(down).toEqual(expect.arrayContaining(['runs_started_at_when_started', 'tasks_started_at_when_executing', 'tasks_state_valid']));
+      await migration0006MachineConstraints.up(trx);
+    });
+    expect((await names(h.db)).sort()).toEqual([...before].sort());
   });
 
   it('reason and error columns hold at most REASON_MAX_LENGTH characters', async () => {
