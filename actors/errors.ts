@@ -1,8 +1,10 @@
-/** An entity id outside `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md). */
+import { ID_FORMAT } from '../machines/index.js';
+
+/** An entity id outside `ID_FORMAT` (docs/design/plan.md). */
 export class InvalidEntityIdError extends Error {
   override readonly name = 'InvalidEntityIdError';
   constructor(readonly entityType: string, readonly id: string) {
-    super(`invalid ${entityType} id '${id}': ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}`);
+    super(`invalid ${entityType} id '${id}': ids are ${ID_FORMAT}`);
   }
 }
 

@@ -3,7 +3,19 @@
 // A chosen list: the helpers the definitions are written with (edge tags, dependency facts, schema parts) stay inside.
 export { InvalidPayloadError, InvalidTransitionError, UnknownEntityTypeError, type RejectionKind } from './errors.js';
 export type { EdgeMeta, EdgeTag } from './edge-meta.js';
-export { clipReason, errorTextSchema, ID_PATTERN, idSchema, REASON_MAX_LENGTH, type ChildFact } from './schema-parts.js';
+export {
+  clipReason,
+  COMMIT_SHA_PATTERN,
+  errorTextSchema,
+  ID_FORMAT,
+  ID_MAX_LENGTH,
+  ID_PATTERN,
+  idSchema,
+  OPERATOR_NAME_MAX_LENGTH,
+  OPERATOR_NAME_PATTERN,
+  REASON_MAX_LENGTH,
+  type ChildFact,
+} from './schema-parts.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { RUN_STATES, runEventSchemas, runInputSchema, runMachine, type RunContext, type RunEvent, type RunInput, type RunState } from './run-machine.js';
 export {
@@ -87,4 +99,13 @@ export { accepts, applyEvent, entryOf, initialSnapshot, persistSnapshot, restore
 export { entityTypeOf, parseEvent, parseEventOf, parseInput, parseInputOf } from './validate-payload.js';
 export { FAILURE_TAG, stateKinds, type StateKinds } from './state-kinds.js';
 export type { ContextOf, EntityTypes, EventOf, EventTypeOf, InputOf, MachineOf, SendEventOf, StateOf } from './entity-types.js';
+export { contextRules, TERMINAL, type ContextRules, type FixedField, type PresenceRule } from './context-rules.js';
+export {
+  dbConstraintFacts,
+  deriveDbConstraintFacts,
+  type DbConstraintFacts,
+  type EntityConstraintFacts,
+  type PayloadLimits,
+  type PresenceFact,
+} from './db-constraints.js';
 export { entityStates, isEntityType, isEventTypeOf, isFailureState, isStateOf, isTerminal } from './entity-states.js';

@@ -1,10 +1,25 @@
 import { z } from 'zod';
 
-/** Entity and plan ids: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md). */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Longest entity or plan id (characters, docs/design/plan.md). */
+export const ID_MAX_LENGTH = 128;
+
+/** The id format as messages show it: `[A-Za-z0-9][A-Za-z0-9._-]{0,127}` (docs/design/plan.md). */
+export const ID_FORMAT = `[A-Za-z0-9][A-Za-z0-9._-]{0,${ID_MAX_LENGTH - 1}}`;
+
+/** Entity and plan ids: {@link ID_FORMAT}, at most {@link ID_MAX_LENGTH} characters. */
+export const ID_PATTERN = new RegExp(`^${ID_FORMAT}$`);
+
+/** A git commit sha as the ledger records it: lower-case hex, 7 (abbreviated) to 64 (SHA-256) digits (SSOT §2.2.3). */
+export const COMMIT_SHA_PATTERN = /^[0-9a-f]{7,64}$/;
+
+/** Longest operator name (SSOT §5.2: overrides name their operator). */
+export const OPERATOR_NAME_MAX_LENGTH = 128;
+
+/** Operator names: like ids, `@` allowed too; at most {@link OPERATOR_NAME_MAX_LENGTH} characters. */
+export const OPERATOR_NAME_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,${OPERATOR_NAME_MAX_LENGTH - 1}}$`);
 
 /** zod schema of an entity or plan id. */
-export const idSchema = z.string().regex(ID_PATTERN, 'ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}');
+export const idSchema = z.string().regex(ID_PATTERN, `ids are ${ID_FORMAT}`);
 
 /** Time as it enters a machine: epoch milliseconds, carried by events and input (machines read no clock). */
 export const nowSchema = z.number().int().nonnegative();

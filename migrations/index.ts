@@ -4,6 +4,7 @@ import { migration0002Operators } from './0002-operators.js';
 import { migration0003RunSources } from './0003-run-sources.js';
 import { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
 import { migration0005PhaseLinks } from './0005-phase-links.js';
+import { migration0006MachineConstraints } from './0006-machine-constraints.js';
 import { migration0007AttemptOutput } from './0007-attempt-output.js';
 
 /** Every migration by name, in order; append-only — never edit a released one, add the next. */
@@ -13,6 +14,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_run_sources': migration0003RunSources,
   '0004_audit_checkpoints': migration0004AuditCheckpoints,
   '0005_phase_links': migration0005PhaseLinks,
+  '0006_machine_constraints': migration0006MachineConstraints,
   '0007_attempt_output': migration0007AttemptOutput,
 };
 
@@ -21,4 +23,5 @@ export { migration0002Operators } from './0002-operators.js';
 export { migration0003RunSources } from './0003-run-sources.js';
 export { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
 export { migration0005PhaseLinks } from './0005-phase-links.js';
+export { migration0006MachineConstraints } from './0006-machine-constraints.js';
 export { migration0007AttemptOutput } from './0007-attempt-output.js';

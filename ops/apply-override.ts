@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { auditHash, loadedEntity, stateColumns, TransitionLog, newEventId, type HashedAuditFields } from '../actors/index.js';
-import { entryOf, persistSnapshot } from '../machines/index.js';
+import { entryOf, persistSnapshot, REASON_MAX_LENGTH } from '../machines/index.js';
 import { commitTransition, EntityNotFoundError, loadEntity, type Database } from '../persistence/index.js';
 import { OverrideRefusedError } from './errors.js';
 import { createRetryEntity } from './create-retry-entity.js';
@@ -38,6 +38,10 @@ export interface OverrideResult {
  */
 export async function applyOverride(db: Kysely<Database>, req: OverrideRequest): Promise<OverrideResult> {
   const rule = OVERRIDE_RULES[req.action];
+  // The reason is stored in the audit row, whose reason column holds at most REASON_MAX_LENGTH characters (migration 0006).
+  if (req.reason.length > REASON_MAX_LENGTH) {
+    throw new OverrideRefusedError(req.action, rule.entityType, req.id, `the reason has ${req.reason.length} characters, at most ${REASON_MAX_LENGTH} allowed`);
+  }
   const rec = await loadEntity(db, rule.entityType, req.id);
   if (!rec) throw new EntityNotFoundError(rule.entityType, req.id);
   const entry = entryOf(rule.entityType);

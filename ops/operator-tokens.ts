@@ -1,10 +1,11 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { OPERATOR_NAME_PATTERN } from '../machines/index.js';
 import type { Database } from '../persistence/index.js';
 import { mapDbError } from '../persistence/index.js';
 import { OperatorAlreadyRevokedError, OperatorAuthError, OperatorExistsError, UnknownOperatorError } from './errors.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+const NAME = OPERATOR_NAME_PATTERN;
 
 /** scrypt (N=16384, r=8, p=1) of a token with a per-operator salt, as 64 hex digits. */
 function hashToken(token: string, saltHex: string): string {

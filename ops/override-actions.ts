@@ -1,3 +1,5 @@
+import { clipReason } from '../machines/index.js';
+
 /** The manual overrides of SSOT §5.2 implemented here (docs/design/plan.md names); `rollback-patch` is a playbook, not yet here. */
 export const OVERRIDE_ACTIONS = [
   'complete-task',
@@ -44,7 +46,7 @@ export const OVERRIDE_RULES: Readonly<Record<OverrideAction, OverrideRule>> = {
     entityType: 'task',
     from: TASK_ACTIVE,
     to: 'failed',
-    patch: (c, now, reason) => ({ ...c, ...released, completed_at: now, last_error: `manual override: ${reason}` }),
+    patch: (c, now, reason) => ({ ...c, ...released, completed_at: now, last_error: clipReason(`manual override: ${reason}`) }),
   },
   'reset-task': {
     entityType: 'task',

@@ -65,12 +65,16 @@ export class MigrationError extends PersistenceError {
   }
 }
 
-/** Which kind of table constraint a write broke. */
-export type ConstraintKind = 'check' | 'foreign_key' | 'unique' | 'not_null' | 'append_only';
+/**
+ * Which kind of table constraint a write broke: a CHECK, FK, UNIQUE or NOT NULL constraint, or one of the triggers of
+ * the SSOT's immutability rules — `terminal` (a terminal row never changes, SSOT §8.2), `fixed_column` (`is_critical`,
+ * an affinity), `append_only` (the audit log, its checkpoints, a ledger's `state_history`).
+ */
+export type ConstraintKind = 'check' | 'foreign_key' | 'unique' | 'not_null' | 'append_only' | 'terminal' | 'fixed_column';
 
-/** A write broke a table constraint (CHECK, FK, UNIQUE, NOT NULL) or the audit log's append-only trigger. */
+/** A write broke a table constraint (CHECK, FK, UNIQUE, NOT NULL) or an immutability trigger (`kind` says which). */
 export class ConstraintViolationError extends PersistenceError {
-  override readonly name = 'ConstraintViolationError';
+  override readonly name: string = 'ConstraintViolationError';
   constructor(
     readonly kind: ConstraintKind,
     readonly table: string | null,
@@ -81,6 +85,22 @@ export class ConstraintViolationError extends PersistenceError {
     readonly column: string | null = null,
   ) {
     super(`${kind} constraint ${constraint ?? (column ? `on column ${column}` : '(unnamed)')} on ${table ?? '(unknown table)'} violated: ${detail}`, options);
+  }
+}
+
+/** An UPDATE of a row in a terminal state (SSOT §8.2: terminal states are final), refused by the table's `<table>_terminal_final` trigger. */
+export class TerminalStateViolationError extends ConstraintViolationError {
+  override readonly name = 'TerminalStateViolationError';
+  constructor(table: string | null, trigger: string | null, detail: string, options?: { cause?: unknown }) {
+    super('terminal', table, trigger, detail, options);
+  }
+}
+
+/** An UPDATE that changed a fixed column (`is_critical`, SSOT §1.4.5 inv. 8; an affinity, §1.5.7, §2.1), refused by a trigger. */
+export class FixedColumnViolationError extends ConstraintViolationError {
+  override readonly name = 'FixedColumnViolationError';
+  constructor(table: string | null, trigger: string | null, detail: string, column: string | null, options?: { cause?: unknown }) {
+    super('fixed_column', table, trigger, detail, options, column);
   }
 }
 

@@ -12,6 +12,12 @@ export interface GateOutput {
   readonly stderrTruncated: boolean;
 }
 
+/**
+ * The `test_gates` columns this module writes after the gate's last transition: not part of the machine context, so
+ * the only columns of a terminal gate row that may still change (migration 0006's terminal trigger).
+ */
+export const GATE_OUTPUT_COLUMNS = ['stdout', 'stderr', 'stdout_truncated', 'stderr_truncated'] as const;
+
 /** PostgreSQL `text` cannot hold U+0000 (NUL): it is removed before storing. */
 function withoutNul(text: string): string {
   return text.includes('\0') ? text.replaceAll('\0', '') : text;

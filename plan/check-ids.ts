@@ -1,4 +1,4 @@
-import { ID_PATTERN } from '../machines/index.js';
+import { ID_FORMAT, ID_PATTERN } from '../machines/index.js';
 import { formatPlanPath } from './errors.js';
 import { type PlanFileIndex, programName } from './plan-file-index.js';
 
@@ -33,7 +33,7 @@ export function checkIds(ix: PlanFileIndex): void {
         if (!ID_PATTERN.test(derived)) {
           ix.error(
             ['workstreams', w, 'tasks', i, 'command'],
-            `cannot use the program name '${derived}' as the task's tool id (ids are [A-Za-z0-9][A-Za-z0-9._-]{0,127}): set 'tool' explicitly`,
+            `cannot use the program name '${derived}' as the task's tool id (ids are ${ID_FORMAT}): set 'tool' explicitly`,
           );
         }
       }

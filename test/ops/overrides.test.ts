@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors, replayAudit, verifyAudit } from '../../actors/index.js';
 import { addOperator, applyOverride, authenticateOperator, failurePatterns, OperatorAuthError, OVERRIDE_ACTIONS, OverrideRefusedError, recentOverrides } from '../../ops/index.js';
+import { REASON_MAX_LENGTH } from '../../machines/index.js';
 import { loadEntity, readHistory } from '../../persistence/index.js';
 import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 import { OVERRIDE_TARGETS, overrideFixtures } from './ops-fixtures.js';
@@ -74,6 +75,15 @@ describe.each(testDatabases())('manual overrides through the library (%s)', (kin
   it('an override that does not apply is refused and writes nothing', async () => {
     const ws = (await loadEntity(h.db, 'workstream', ids['fail-workstream']!))!;
     await expect(applyOverride(h.db, { action: 'validate-workstream', id: ws.id, operator: 'alice', reason: 'no', transitionLog: null })).rejects.toBeInstanceOf(OverrideRefusedError);
+    expect(await loadEntity(h.db, 'workstream', ws.id)).toEqual(ws);
+  });
+
+  it('a reason longer than REASON_MAX_LENGTH is refused before anything is written (the audit column holds no more)', async () => {
+    const ws = (await loadEntity(h.db, 'workstream', ids['fail-workstream']!))!;
+    const reason = 'x'.repeat(REASON_MAX_LENGTH + 1);
+    const e = await applyOverride(h.db, { action: 'fail-workstream', id: ws.id, operator: 'alice', reason, transitionLog: null }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OverrideRefusedError);
+    expect((e as Error).message).toContain(`at most ${REASON_MAX_LENGTH}`);
     expect(await loadEntity(h.db, 'workstream', ws.id)).toEqual(ws);
   });
 

@@ -45,7 +45,8 @@ describe.each(testDatabases())('commitTransitions encodings (%s)', (kind) => {
     const tasks = ['enc-t1', 'enc-t2', 'enc-t3'];
     const breakers = ['enc-b1', 'enc-b2', 'enc-b3'];
     await insertEntities(h.db, [
-      ...tasks.map((id) => newEntity('task', id, 'running', { worker_id: 'w1', started_at: at(1), deadline_at: at(2) })),
+      // Created critical: is_critical is fixed at creation (SSOT §1.4.5 inv. 8), the transition writes it again unchanged.
+      ...tasks.map((id) => newEntity('task', id, 'running', { worker_id: 'w1', started_at: at(1), deadline_at: at(2), is_critical: true })),
       ...breakers.map((id) => newEntity('circuit_breaker', id, 'CLOSED')),
     ]);
     expect(await commitTransitions(h.db, [retrying('enc-t1')])).toEqual([{ ok: true, version: 2 }]);

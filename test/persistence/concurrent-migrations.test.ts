@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
 import { createDatabase, MIGRATION_TABLE, migrateToLatest, type DatabaseHandle, type MigrateResult } from '../../persistence/index.js';
 import { openTestDatabase, testDatabases, uniqueSchemaName, type TestDatabase } from '../support/test-database.js';
 
@@ -16,7 +17,7 @@ async function migrationRows(h: DatabaseHandle): Promise<string[]> {
 }
 
 function appliedOnce(results: readonly MigrateResult[]): void {
-  expect(results.flatMap((r) => r.applied)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links', '0007_attempt_output']);
+  expect(results.flatMap((r) => r.applied)).toEqual(Object.keys(migrations));
   expect(results.filter((r) => r.applied.length === 0)).toHaveLength(results.length - 1);
 }
 
@@ -36,7 +37,7 @@ describe.each(testDatabases())('concurrent migrators (%s)', (kind) => {
     for (let i = 0; i < 3; i++) extra.push(h.url ? await createDatabase({ url: h.url, schema: h.schema!, max: 2 }) : h);
     const results = await Promise.all([h, ...extra].map((x) => migrateToLatest(x.db)));
     appliedOnce(results);
-    expect(await migrationRows(h)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links', '0007_attempt_output']);
+    expect(await migrationRows(h)).toEqual(Object.keys(migrations));
     const { rows } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'state_transitions'`.execute(h.db);
     expect(rows[0]!.n).toBe(1);
@@ -59,7 +60,7 @@ if (process.env['DATABASE_URL']) {
       const children = Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', CHILD, schema], { env: process.env }));
       const results = (await Promise.all(children)).map((c) => JSON.parse(c.stdout.trim().split('\n').pop()!) as MigrateResult);
       appliedOnce(results);
-      expect(await migrationRows(h)).toEqual(['0001_init', '0002_operators', '0003_run_sources', '0004_audit_checkpoints', '0005_phase_links', '0007_attempt_output']);
+      expect(await migrationRows(h)).toEqual(Object.keys(migrations));
       expect(await migrateToLatest(h.db)).toEqual({ applied: [] });
     });
   });

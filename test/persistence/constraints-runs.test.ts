@@ -23,10 +23,10 @@ describe.each(testDatabases())('runs and workstreams constraints (%s)', (kind) =
       { name: 'succeeded without completed_at', state: 'succeeded', set: { completed_at: null }, constraint: 'runs_completed_at_iff_state' },
       { name: 'failed without completed_at', state: 'failed', set: { completed_at: null }, constraint: 'runs_completed_at_iff_state' },
       { name: 'canceled without completed_at', state: 'canceled', set: { completed_at: null }, constraint: 'runs_completed_at_iff_state' },
-      { name: 'running without started_at', state: 'running', set: { started_at: null }, constraint: 'runs_started_at_when_started' },
-      { name: 'succeeded without started_at', state: 'succeeded', set: { started_at: null }, constraint: 'runs_started_at_when_started' },
-      { name: 'failed without started_at', state: 'failed', set: { started_at: null }, constraint: 'runs_started_at_when_started' },
-      { name: 'pending with started_at', state: 'pending', set: { started_at: at(1) }, constraint: 'runs_started_at_not_pending' },
+      { name: 'running without started_at', state: 'running', set: { started_at: null }, constraint: 'runs_started_at_required_in_state' },
+      { name: 'succeeded without started_at', state: 'succeeded', set: { started_at: null }, constraint: 'runs_started_at_required_in_state' },
+      { name: 'failed without started_at', state: 'failed', set: { started_at: null }, constraint: 'runs_started_at_required_in_state' },
+      { name: 'pending with started_at', state: 'pending', set: { started_at: at(1) }, constraint: 'runs_started_at_absent_in_state' },
       { name: 'started before created', state: 'running', set: { started_at: at(-5) }, constraint: 'runs_started_at_after_created_at' },
       { name: 'completed before created', state: 'canceled', set: { completed_at: at(-5) }, constraint: 'runs_completed_at_after_created_at' },
       { name: 'completed before started', state: 'succeeded', set: { started_at: at(3), completed_at: at(2) }, constraint: 'runs_completed_at_after_started_at' },
@@ -35,9 +35,10 @@ describe.each(testDatabases())('runs and workstreams constraints (%s)', (kind) =
     ]);
     updateCases(() => h, 'run', [
       { name: 'pending → running with started_at', from: 'pending', set: { state: 'running', started_at: at(1) }, constraint: 'ok' },
-      { name: 'pending → running without started_at', from: 'pending', set: { state: 'running' }, constraint: 'runs_started_at_when_started' },
+      { name: 'pending → running without started_at', from: 'pending', set: { state: 'running' }, constraint: 'runs_started_at_required_in_state' },
       { name: 'running → succeeded without completed_at', from: 'running', set: { state: 'succeeded' }, constraint: 'runs_completed_at_iff_state' },
-      { name: 'succeeded → running keeping completed_at', from: 'succeeded', set: { state: 'running' }, constraint: 'runs_completed_at_iff_state' },
+      // SSOT §8.2: a terminal row never changes (the trigger fires before the CHECKs).
+      { name: 'succeeded → running keeping completed_at', from: 'succeeded', set: { state: 'running' }, constraint: 'runs_terminal_final' },
     ]);
   });
 
