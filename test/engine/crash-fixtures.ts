@@ -163,6 +163,8 @@ export async function transitionKinds(h: DatabaseHandle, runId: string): Promise
 /** What a run ended with: states by entity (latest attempt of each gate and patch), merges and tree of the target. */
 export interface CrashOutcome {
   readonly states: Record<string, string>;
+  /** Archive files of failed or cancelled workstreams and the archive refs of their branches. */
+  readonly archives: string[];
   readonly merges: string[];
   readonly tree: string;
 }
@@ -175,8 +177,9 @@ function attemptless(id: string): { base: string; attempt: number } {
 
 /**
  * The outcome to compare: run, workstream and task states; ledger entry and gate states of each task's last attempt
- * (a task killed while it ran is retried by its own edges, so attempt numbers may differ); the target branch's merge
- * subjects (each workstream merged exactly once) and its tree (trees, not commit ids).
+ * (a task killed while it ran is retried by its own edges, so attempt numbers may differ); the archives of failed
+ * and cancelled workstreams (files and refs); the target branch's merge subjects (each workstream merged exactly once)
+ * and its tree (trees, not commit ids).
  */
 export async function crashOutcome(s: CrashSide): Promise<CrashOutcome> {
   const h = await openSide(s);
@@ -194,7 +197,10 @@ export async function crashOutcome(s: CrashSide): Promise<CrashOutcome> {
     }
     const merges = (await runGit(s.box.repo, ['log', '--merges', '--format=%s', 'main'])).stdout.trim().split('\n').filter(Boolean).map((m) => marked(m, s.runId)).sort();
     const tree = (await runGit(s.box.repo, ['rev-parse', 'main^{tree}'])).stdout.trim();
-    return { states: Object.fromEntries(Object.entries(states).sort(([a], [b]) => a.localeCompare(b))), merges, tree };
+    const files = await readdir(join(s.box.stateDir, 'archive', s.runId)).catch(() => [] as string[]);
+    const refs = (await runGit(s.box.repo, ['for-each-ref', '--format=%(refname)', 'refs/gantry/archive/'])).stdout.trim().split('\n').filter(Boolean);
+    const archives = [...files.map((f) => `file ${f}`), ...refs.map((r) => marked(r, s.runId))].sort();
+    return { states: Object.fromEntries(Object.entries(states).sort(([a], [b]) => a.localeCompare(b))), archives, merges, tree };
   } finally {
     await h.close();
   }

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { advanceTargetHead, branchLockFile, mergeBranch, revParse } from '../../git/index.js';
+import { advanceTargetHead, archiveBranch, branchLockFile, mergeBranch, removeWorktree, revParse } from '../../git/index.js';
 import { ROOT } from '../cli/run-gantry.js';
 import { testDatabases, type TestDatabaseKind } from '../support/test-database.js';
 import {
@@ -20,13 +20,13 @@ import {
 
 // Issue 12, crash-consistent resume: the crash plan (test/engine/crash-fixtures.ts) runs once uninterrupted; then, for
 // every kind of state change in that run's audit stream (machine, from-state, event) and for the points inside a
-// step (a gate's command running, a merge moving the target branch), it runs again, is SIGKILLed right after that
+// step (a gate's command running, a merge moving the target branch, an archive), it runs again, is SIGKILLed right after that
 // transition committed, and `gantry resume` must reach the same outcome: the same states, each workstream merged
 // exactly once, the same tree on main, and no worktree or branch lock left. The full matrix runs on PostgreSQL (on
 // PGlite when there is no PostgreSQL), a few points on PGlite; the table is docs/crash-matrix.md.
 
-/** How the test finishes a crash before `resume`: nothing, or what a merge cut short had already done to main. */
-type Simulate = 'none' | 'merged' | 'merged-and-recorded';
+/** How the test finishes a crash before `resume`: nothing, what a merge cut short had already done to main, or an archive cut short before its file. */
+type Simulate = 'none' | 'merged' | 'merged-and-recorded' | 'archived';
 
 /** One kill point: the progress line whose commit kills the engine, a delay after it, and a simulated step. */
 interface KillPoint {
@@ -47,6 +47,7 @@ interface PointResult {
 
 const MATRIX_FILE = join(ROOT, 'docs', 'crash-matrix.md');
 const MERGE_LINE = 'workstream      {R}.core: executing → validating (tasks_completed)';
+const ARCHIVE_LINE = 'workstream      {R}.docs: executing → cancelled (cancel)';
 const SLOW_GATE_LINE = 'test_gate       {R}.write-b.slow-b.a1: PENDING → RUNNING (start)';
 
 /** What differs between two outcomes, one line per difference. */
@@ -55,15 +56,24 @@ function differences(want: CrashOutcome, got: CrashOutcome): string[] {
   for (const k of new Set([...Object.keys(want.states), ...Object.keys(got.states)])) {
     if (want.states[k] !== got.states[k]) out.push(`${k}: ${got.states[k] ?? 'missing'} (uninterrupted: ${want.states[k] ?? 'missing'})`);
   }
+  if (JSON.stringify(want.archives) !== JSON.stringify(got.archives)) out.push(`archives: ${got.archives.join(' / ') || 'none'}`);
   if (JSON.stringify(want.merges) !== JSON.stringify(got.merges)) out.push(`merges on main: ${got.merges.join(' / ') || 'none'}`);
   if (want.tree !== got.tree) out.push('tree of main differs');
   return out;
 }
 
-/** Does to main what a merge killed half way did: merged (target moved, its record not), maybe the record too; a dead holder's lock left. */
-async function simulateMerge(s: CrashSide, how: Simulate, deadPid: number): Promise<void> {
+/**
+ * Does what a step killed half way did: a merge moved main (its record not, or the record too), a dead holder's lock
+ * left; or an archive removed the worktree and archived the branch but wrote no file.
+ */
+async function simulate(s: CrashSide, how: Simulate, deadPid: number): Promise<void> {
   if (how === 'none') return;
   const repo = s.box.repo;
+  if (how === 'archived') {
+    await removeWorktree(repo, join(s.box.stateDir, 'worktrees', s.runId, 'docs'));
+    await archiveBranch(repo, `gantry/${s.runId}/docs`);
+    return;
+  }
   const before = await revParse(repo, 'refs/heads/main');
   const after = await mergeBranch(repo, 'main', `gantry/${s.runId}/core`, `Merge workstream core of run ${s.runId} (gantry)`);
   if (how === 'merged-and-recorded') await advanceTargetHead(repo, 'main', before, after);
@@ -78,7 +88,7 @@ async function runPoint(kind: TestDatabaseKind, reference: CrashOutcome, point: 
   try {
     const run = await runUntilKilled(s, point.line, point.delayMs);
     // The killed engine's pid names the lock a merge left (any pid that is gone does).
-    if (run.killed) await simulateMerge(s, point.simulate, 2 ** 22 + 1);
+    if (run.killed) await simulate(s, point.simulate, 2 ** 22 + 1);
     const resumed = await resumeCrashRun(s);
     const got = await crashOutcome(s);
     return { point, killed: run.killed, resumeCode: resumed.code, differences: differences(reference, got), left: await leftovers(s) };
@@ -117,7 +127,8 @@ function renderMatrix(kind: TestDatabaseKind, results: readonly PointResult[]): 
     'then, for each kind of state change in its audit stream and for the points inside a step, it ran again with the',
     'real CLI, was SIGKILLed right after that transition committed (or, mid-gate, while the gate\'s command ran), and',
     '`gantry resume` continued it. "Uninterrupted outcome" means: the same run, workstream, task, patch and gate',
-    'states, each workstream merged into main exactly once, the same tree on main, and no worktree or branch lock left.',
+    'states, the same archives (files and refs), each workstream merged into main exactly once, the same tree on main,',
+    'and no worktree or branch lock left.',
     `Database: ${kind}.`,
     '',
     '| # | kill point | outcome after resume |',
@@ -149,6 +160,7 @@ describe.each(KINDS)('crash matrix (%s)', (kind) => {
         { name: 'mid-gate: the slow gate\'s command running (400 ms after its `start`)', line: SLOW_GATE_LINE, delayMs: 400, simulate: 'none' },
         { name: 'mid-merge: main moved to the merge commit, its record not, the lock left', line: MERGE_LINE, delayMs: 0, simulate: 'merged' },
         { name: 'mid-merge: main and its record moved, the lock left', line: MERGE_LINE, delayMs: 0, simulate: 'merged-and-recorded' },
+        { name: 'mid-archive: worktree removed and branch archived, no archive file yet', line: ARCHIVE_LINE, delayMs: 0, simulate: 'archived' },
       ];
     } finally {
       await dropSide(s);
@@ -158,6 +170,7 @@ describe.each(KINDS)('crash matrix (%s)', (kind) => {
   it('the uninterrupted run is the reference: core and feature merged once, docs cancelled, the run failed (R-1)', () => {
     expect(reference.states['runs:{R}']).toBe('failed');
     expect(reference.states['workstreams:{R}.docs']).toBe('cancelled');
+    expect(reference.archives).toEqual(['file docs.json', 'refs/gantry/archive/gantry/{R}/docs']);
     expect(reference.merges).toEqual(['Merge workstream core of run {R} (gantry)', 'Merge workstream feature of run {R} (gantry)']);
     expect(points.length).toBeGreaterThan(20);
   });
