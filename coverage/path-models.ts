@@ -136,6 +136,7 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'command_succeeded', dt: 5000, exit_code: 0 },
       { type: 'command_failed', dt: 5000, exit_code: 2 },
       { type: 'timeout_exceeded', dt: 60_001 },
+      { type: 'restarted', dt: 1000 },
     ],
   },
   circuit_breaker: {

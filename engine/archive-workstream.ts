@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { archiveBranch, branchExists } from '../git/index.js';
+import { archiveBranch, archivedRef, branchExists } from '../git/index.js';
 import type { RunContext } from './run-context.js';
 import { dropWorktree } from './worktree.js';
 
@@ -13,7 +13,8 @@ export async function archiveWorkstream(ctx: RunContext, ws: string): Promise<st
   await dropWorktree(ctx, ws);
   const repo = ctx.plan.run.repository;
   const branch = ctx.ids.branch(ws);
-  const archiveRef = (await branchExists(repo, branch)) ? await archiveBranch(repo, branch) : null;
+  // Archived already by an engine that died before writing the file: that ref is named (resume, a crash mid-archive).
+  const archiveRef = (await branchExists(repo, branch)) ? await archiveBranch(repo, branch) : await archivedRef(repo, branch);
   const wsId = ctx.ids.workstream(ws);
   const [workstream, tasks, ledger, gates] = await Promise.all([
     ctx.db.selectFrom('workstreams').selectAll().where('id', '=', wsId).execute(),

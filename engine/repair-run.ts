@@ -1,5 +1,5 @@
 import { reapTagged } from '../exec/index.js';
-import { heartbeatTimeoutOf, type SendEventOf } from '../machines/index.js';
+import { heartbeatTimeoutOf } from '../machines/index.js';
 import { localWorkerIds, type RunContext } from './run-context.js';
 import { runTagPrefix, taskTagPrefix } from './task-sandbox.js';
 
@@ -11,17 +11,14 @@ async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerI
   return (w.state === 'busy' || w.state === 'idle') && c.last_heartbeat !== null && Date.now() - c.last_heartbeat <= heartbeatTimeoutOf(c);
 }
 
-/** The engine's own code for a gate whose process was lost in a crash (it never reported an exit code). */
-export const LOST_EXIT_CODE = -1;
-
 /**
  * Repairs what a crash between a commit and its effects can leave (docs/design/engine.md §3 step 4), from the persisted state and
  * through each machine's own edges, never by replaying a transition. Per state:
  * - task `running` on one of the engine's workers: its process died with the engine → `execution_failed` (it retries
  *   by its own edges, or fails); on a live `gantry worker` process's worker it goes on (the driver waits for it, the
  *   watchdog fails it if that worker is lost);
- * - gate `RUNNING`: its process is gone → `timeout_exceeded` when its deadline has passed, else `command_failed`
- *   with exit code -1 (the task's validation then fails by its edges: the gate did not pass);
+ * - gate `RUNNING`: its process is gone, but that is no test result: it stays `RUNNING` and the resumed validation
+ *   runs its command again (`restarted`, R-8; engine/run-gates.ts), the gate taking that run's outcome;
  * - engine worker `busy`: no task of it is live any more → `task_completed` per held task; UET `BUSY` likewise;
  *   worker `initializing` / UET `SPAWNING` (a crash during setup) are completed by the resumed setup;
  * - task `retrying` with a past `retry_at` → `retry_delay_elapsed` (a future one is waited out by the driver);
@@ -57,16 +54,8 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
     const c = await ctx.actors.send('task', t.id, { type: 'execution_failed', error: 'the engine stopped while the task ran: its process was lost', jitter }, { reason: 'repaired on resume', expectedVersion: t.version });
     notes.push(`task ${t.id}: running → ${c.to} (process lost)`);
   }
-  const gates = await ctx.db.selectFrom('test_gates').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
-  for (const g of gates) {
-    const v = await ctx.actors.load('test_gate', g.id);
-    const started = v.context.started_at;
-    const timeoutMs = v.context.timeout_sec * 1000;
-    const late = started !== null && Date.now() - started > timeoutMs;
-    const event: SendEventOf<'test_gate'> = late ? { type: 'timeout_exceeded' } : { type: 'command_failed', exit_code: LOST_EXIT_CODE };
-    await ctx.actors.send('test_gate', g.id, event, { reason: 'the engine stopped while the gate ran: its process was lost' });
-    notes.push(`gate ${g.id}: RUNNING → FAILED (${event.type}, process lost)`);
-  }
+  const gates = await ctx.db.selectFrom('test_gates').select(['id']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
+  for (const g of gates) notes.push(`gate ${g.id}: RUNNING, its process lost: its command runs again (R-8)`);
   const workers = await ctx.db.selectFrom('workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'busy').orderBy('id').execute();
   for (const w of workers.filter((x) => locals.has(x.id))) {
     for (const task of (await ctx.actors.load('worker', w.id)).context.current_tasks) {

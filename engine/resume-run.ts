@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import type { Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
+import { dropSettledWorktrees, recoverLeftovers } from './recover-leftovers.js';
 import { repairRun } from './repair-run.js';
 import type { EngineOptions } from './run-context.js';
 import { driveRun } from './run-plan.js';
@@ -11,11 +12,16 @@ import { startRun } from './start-run.js';
 /**
  * Continues a run after a crash or a stop, from the persisted state (docs/design/plan.md `gantry resume`): completes a setup a
  * crash interrupted (only missing entities are created), repairs what a crash between commit and effects left
- * ({@link repairRun}: lost task and gate processes, busy workers, due retries), then drives the run on; worktrees are
+ * ({@link repairRun}: lost task and gate processes, busy workers, due retries; {@link recoverLeftovers}: stale locks,
+ * merges and archives cut short, worktrees of settled workstreams), then drives the run on; worktrees are
  * recreated or reset as they are needed, tasks continue from their persisted state. `onRepair` sees each repair.
  */
 export async function resumeRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, onRepair: (note: string) => void = () => undefined): Promise<RunStatus> {
   const ctx = await startRun(actors, db, plan, options, { resume: true });
   for (const note of await repairRun(ctx)) onRepair(note);
-  return driveRun(ctx);
+  for (const note of await recoverLeftovers(ctx)) onRepair(note);
+  const status = await driveRun(ctx);
+  // Workstreams settled by the steps above (before their worktrees were known to this process) leave none behind.
+  for (const note of await dropSettledWorktrees(ctx)) onRepair(note);
+  return status;
 }

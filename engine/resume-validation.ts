@@ -10,7 +10,7 @@ import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
  * state: the attempt's patch comes from `patches` (or, when the crash came before it was stored, from the worktree,
  * which still holds the tool's change); the worktree is put back where the ledger state says it was — clean for
  * created/validated/queued/apply_failed, the patch applied for applied/verified (unless the task's commit was already
- * made) — and the pipeline continues by the ledger's own edges. Gates left RUNNING were already failed by the repair.
+ * made) — and the pipeline continues by the ledger's own edges. Gates left RUNNING run their command again (R-8).
  */
 export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);

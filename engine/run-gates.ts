@@ -67,7 +67,8 @@ async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
  * worktree (SSOT §2.3): `start` when every dependency PASSED, `dependency_failed` (→ BLOCKED) when one FAILED; a gate
  * whose dependency is itself BLOCKED stays PENDING (the machine has no edge for it). Exit code decides PASSED/FAILED;
  * the finished gate's stdout and stderr (capped, truncation marked, NULs removed) are then stored in its row.
- * Resumable: gates that already exist are not created again and only PENDING ones are started.
+ * Resumable: gates that already exist are not created again, PENDING ones are started, and one left RUNNING by a
+ * crash (its process lost) runs its command again after `restarted` (R-8), with a full timeout from then.
  */
 export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: number, cwd: string): Promise<GateOutcome> {
   const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
@@ -86,15 +87,21 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
   }
   for (const g of order) {
     const gate = gateOf(g);
-    if ((await ctx.actors.load('test_gate', eid(g))).state !== 'PENDING') continue;
-    const dependencies = await stateMap(ctx, 'test_gate', gate.depends_on.map(eid));
-    const states = Object.values(dependencies);
-    if (states.includes('FAILED')) {
-      await ctx.actors.send('test_gate', eid(g), { type: 'dependency_failed', dependencies, reason: 'a gate it depends on failed' });
-      continue;
+    const state = (await ctx.actors.load('test_gate', eid(g))).state;
+    if (state === 'RUNNING') {
+      // Left RUNNING by an engine that died while its command ran (a resume): the command runs again (R-8).
+      await ctx.actors.send('test_gate', eid(g), { type: 'restarted', reason: 'the engine stopped while the gate ran: its command runs again' });
+    } else if (state !== 'PENDING') continue;
+    else {
+      const dependencies = await stateMap(ctx, 'test_gate', gate.depends_on.map(eid));
+      const states = Object.values(dependencies);
+      if (states.includes('FAILED')) {
+        await ctx.actors.send('test_gate', eid(g), { type: 'dependency_failed', dependencies, reason: 'a gate it depends on failed' });
+        continue;
+      }
+      if (!states.every((s) => s === 'PASSED')) continue;
+      await ctx.actors.send('test_gate', eid(g), { type: 'start', dependencies });
     }
-    if (!states.every((s) => s === 'PASSED')) continue;
-    await ctx.actors.send('test_gate', eid(g), { type: 'start', dependencies });
     const r = await runGateCommand(ctx, task, attemptNo, gate, cwd);
     if (r.timedOut) await sendTimeout(ctx, eid(g));
     else if (r.exitCode === gate.expect_exit) await ctx.actors.send('test_gate', eid(g), { type: 'command_succeeded', exit_code: r.exitCode, duration_ms: r.durationMs });

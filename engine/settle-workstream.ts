@@ -1,38 +1,8 @@
-import { advanceTargetHead, assertTargetUnmoved, mergeBranch, MergeConflictError, TargetBranchMovedError, withBranchLock } from '../git/index.js';
-import { ledgerStepError } from './ledger-step-error.js';
 import { clipReason } from '../machines/index.js';
 import { archiveWorkstream } from './archive-workstream.js';
+import { mergeWorkstream } from './merge-workstream.js';
 import { ledgerFacts, stateMap, taskFacts } from './entity-facts.js';
 import { isTerminal, type RunContext } from './run-context.js';
-import { dropWorktree } from './worktree.js';
-
-/** How long a merge waits for a rollback holding the target branch (its gates may take a while): 15 minutes. */
-const MERGE_LOCK_WAIT_MS = 15 * 60_000;
-
-/**
- * `validating` → merge the integration branch into the target branch → `validation_passed {merged: true}`; a
- * conflict, a target branch that moved outside Gantry (git/target-record.ts: never merged over), or git refusing
- * the merge → `validation_failed` with the reason.
- */
-async function mergeWorkstream(ctx: RunContext, ws: string): Promise<void> {
-  const id = ctx.ids.workstream(ws);
-  try {
-    // The branch lock keeps an emergency rollback (ops/rollback-patch.ts, another process) off the target branch meanwhile.
-    const repo = ctx.plan.run.repository;
-    const target = ctx.plan.run.target_branch;
-    await withBranchLock(repo, target, { holder: `gantry run ${ctx.ids.run} (merge of ${ws})`, waitMs: MERGE_LOCK_WAIT_MS }, async () => {
-      const before = await assertTargetUnmoved(repo, target);
-      const after = await mergeBranch(repo, target, ctx.ids.branch(ws), `Merge workstream ${ws} of run ${ctx.ids.run} (gantry)`);
-      await advanceTargetHead(repo, target, before, after);
-    });
-    await ctx.actors.send('workstream', id, { type: 'validation_passed', merged: true });
-    await dropWorktree(ctx, ws);
-  } catch (err) {
-    const reason = err instanceof MergeConflictError || err instanceof TargetBranchMovedError ? err.message : ledgerStepError(err);
-    if (reason === null) throw err;
-    await ctx.actors.send('workstream', id, { type: 'validation_failed', reason: clipReason(reason) });
-  }
-}
 
 /**
  * Cancels the tasks of a settled workstream that never ran, in plan order: `dependency_failed` when one of its

@@ -146,3 +146,15 @@ export async function withBranchLock<T>(repo: string, branch: string, opts: Bran
     if ((await readFile(file, 'utf8').catch(() => null)) === mine) await unlink(file);
   }
 }
+
+/**
+ * Removes the lock of `branch` when its holder is a dead process on this host (an engine killed while it merged),
+ * one remover at a time as a waiter's takeover is; a live holder's lock, or one from another host, stays. True when
+ * a stale lock was removed.
+ */
+export async function clearStaleBranchLock(repo: string, branch: string): Promise<boolean> {
+  const file = await branchLockFile(repo, branch);
+  const read = await readHolder(file);
+  if (read === null || !deadHere(read.holder)) return false;
+  return removeStale(file, read.raw);
+}

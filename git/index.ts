@@ -28,4 +28,5 @@ export * from './worktree-git-dirs.js';
 export * from './resolve-links.js';
 export * from './resulting-tree.js';
 export * from './target-record.js';
+export * from './merged-by-us.js';
 export * from './git-metadata-guard.js';

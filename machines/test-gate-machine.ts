@@ -2,7 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
-import { ssot } from './edge-meta.js';
+import { internal, ssot } from './edge-meta.js';
 import { nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Test gate machine (SSOT §2.3); upper case as in the SSOT. */
@@ -29,6 +29,8 @@ export const testGateEventSchemas = {
   command_succeeded: z.object({ type: z.literal('command_succeeded'), ...result }),
   command_failed: z.object({ type: z.literal('command_failed'), ...result }),
   timeout_exceeded: z.object({ type: z.literal('timeout_exceeded'), ...base }),
+  /** R-8: the engine died while the gate ran; its command runs again from `now` (a full timeout). */
+  restarted: z.object({ type: z.literal('restarted'), ...base }),
 } as const;
 
 /** An event the Test gate accepts. */
@@ -129,6 +131,8 @@ export const testGateMachine = setup({
         command_succeeded: { target: 'PASSED', guard: 'exitExpected', actions: 'record', meta: ssot('§2.3') },
         command_failed: { target: 'FAILED', guard: 'exitUnexpected', actions: 'record', meta: ssot('§2.3') },
         timeout_exceeded: { target: 'FAILED', guard: 'deadlinePassed', actions: 'recordTimeout', meta: ssot('§2.3') },
+        // R-8: a gate whose process was lost with the engine is run again, not failed; its deadline counts from here.
+        restarted: { actions: 'markStarted', meta: internal('R-8') },
       },
     },
     PASSED: { type: 'final' },

@@ -25,8 +25,9 @@ export const resumeCommand: Command = {
   optionHelp: { ...driveOptionHelp, plan: 'a plan file to continue with (default: the plan recorded in the database when the run started)', 'external-workers': 'run no task in this process: every task waits for a `gantry worker` process' },
   description: [
     'Repairs what a crash left (a task whose process is gone takes execution_failed and retries by its own edges, a',
-    'gate whose process is gone fails, busy workers are released, due retries are re-queued, worktrees are recreated',
-    'or reset, half-done patch pipelines continue), then runs the rest as `gantry run` does. The plan is reloaded from',
+    'gate whose process is gone runs its command again, busy workers are released, due retries are re-queued, a merge',
+    'cut short is finished or found done, worktrees are recreated or reset and stale locks removed, half-done patch',
+    'pipelines continue), then runs the rest as `gantry run` does. The plan is reloaded from',
     'the database (run_sources: the very plan the run started with, so an edited file cannot change a run half way)',
     'unless --plan names a file.',
     'Exit 0 when the run succeeded, 1 when it failed, was canceled or stopped again, 2 for an unknown run or bad plan.',

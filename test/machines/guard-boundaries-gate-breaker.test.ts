@@ -73,4 +73,13 @@ describe('test gate dependencies, exit codes and deadline (SSOT §2.3)', () => {
     const f = step('test_gate', r, { type: 'timeout_exceeded', now: T + 10 + 30_001 });
     expect([f.value, f.context.exit_code, f.context.timed_out]).toEqual(['FAILED', GATE_TIMEOUT_EXIT_CODE, true]);
   });
+
+  it('restarted (R-8) stays RUNNING and counts the deadline and the duration from the restart', () => {
+    const r = walk('test_gate', input, [start]);
+    const again = step('test_gate', r, { type: 'restarted', now: T + 50_000 });
+    expect([again.value, again.context.started_at]).toEqual(['RUNNING', T + 50_000]);
+    expect(refusal('test_gate', again, { type: 'timeout_exceeded', now: T + 50_000 + 30_000 }).kind).toBe('guard_refused');
+    expect(step('test_gate', again, { type: 'timeout_exceeded', now: T + 50_000 + 30_001 }).value).toBe('FAILED');
+    expect(step('test_gate', again, { type: 'command_succeeded', now: T + 50_020, exit_code: 0 }).context.duration_ms).toBe(20);
+  });
 });
