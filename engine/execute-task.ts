@@ -22,7 +22,7 @@ import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
  */
 async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<string> {
   const id = ctx.ids.task(task.id);
-  const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+  const left = await reapTagged({ prefix: workstreamTagPrefix(ctx, task.workstream) });
   if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree`);
   // Addressed explicitly, never through the worktree's own `.git` (a task may have rewritten it; put back here).
   const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs;

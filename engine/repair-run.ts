@@ -44,9 +44,9 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
   const live: string[] = [];
   for (const t of tasks) {
     const planned = ctx.plan.tasks.find((p) => ctx.ids.task(p.id) === t.id);
-    if (planned && t.state === 'running' && (await remoteAlive(ctx, locals, t.worker_id))) live.push(taskTagPrefix(run, planned.workstream, planned.id));
+    if (planned && t.state === 'running' && (await remoteAlive(ctx, locals, t.worker_id))) live.push(taskTagPrefix(ctx, planned.workstream, planned.id));
   }
-  const stray = await reapTagged({ match: (tag) => tag.startsWith(runTagPrefix(run)) && !live.some((p) => tag.startsWith(p)), label: `run ${run}` });
+  const stray = await reapTagged({ match: (tag) => tag.startsWith(runTagPrefix(ctx)) && !live.some((p) => tag.startsWith(p)), label: `run ${run}` });
   if (stray.length > 0) notes.push(`killed ${stray.length} process(es) of lost attempts: ${stray.join(', ')}`);
   for (const t of tasks.filter((x) => x.state === 'running')) {
     if (await remoteAlive(ctx, locals, t.worker_id)) continue;

@@ -22,7 +22,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
   const keep = (exitCode: number | null, stdout: string, stderr: string, truncated = { stdout: false, stderr: false }) =>
     recordAttemptOutput(ctx.db, { taskId, attempt: attemptNo, runId: ctx.ids.run, exitCode, stdout, stderr, stdoutTruncated: truncated.stdout, stderrTruncated: truncated.stderr });
   try {
-    const left = await reapTagged({ prefix: workstreamTagPrefix(ctx.ids.run, task.workstream) });
+    const left = await reapTagged({ prefix: workstreamTagPrefix(ctx, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const r = await runProcess({
       signal,
@@ -31,7 +31,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
       env: task.env,
       timeoutMs: task.timeout_sec * 1000,
       sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
-      attemptTag: attemptTag(ctx.ids.run, task.workstream, task.id, attemptNo),
+      attemptTag: attemptTag(ctx, task.workstream, task.id, attemptNo),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);

@@ -38,7 +38,7 @@ async function runGateCommand(ctx: RunContext, task: PlanTask, attemptNo: number
       timeoutMs: gate.timeout_sec * 1000,
       maxOutputBytes: GATE_OUTPUT_MAX_BYTES,
       sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
-      attemptTag: attemptTag(ctx.ids.run, task.workstream, task.id, attemptNo, gate.id),
+      attemptTag: attemptTag(ctx, task.workstream, task.id, attemptNo, gate.id),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     const output = { stdout: r.stdout, stderr: r.stderr, stdoutTruncated: r.stdoutTruncated, stderrTruncated: r.stderrTruncated };

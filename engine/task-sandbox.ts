@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { DEFAULT_BWRAP, probeSandbox, SandboxUnavailableError, type SandboxSpec } from '../exec/index.js';
 import { DEFAULT_SANDBOX, type Plan, type PlanSandbox } from '../plan/index.js';
 import type { EngineOptions, RunContext } from './run-context.js';
@@ -51,27 +51,35 @@ export async function commandSandbox(ctx: Pick<RunContext, 'plan' | 'options' | 
   };
 }
 
-/** The tag prefix of every process of run `runId` (`/` cannot occur in ids, so no other run shares it). */
-export function runTagPrefix(runId: string): string {
-  return `${runId}/`;
+/** What scopes a run's attempt tags: its id and the state directory whose worktrees its processes work in. */
+export type TagScope = Pick<RunContext, 'ids' | 'stateDir'>;
+
+/**
+ * The tag prefix of every process of one run on this machine: `<home>/<run>/`, where `<home>` is a short hash of the
+ * resolved state directory. Run ids are unique per database only, so two checkouts running the same plan (the same
+ * run id) on one host never reap each other's processes; `/` cannot occur in ids, so no other run shares it.
+ */
+export function runTagPrefix(scope: TagScope): string {
+  const home = createHash('sha256').update(resolve(scope.stateDir)).digest('hex').slice(0, 12);
+  return `${home}/${scope.ids.run}/`;
 }
 
 /**
  * The tag prefix of every process run in one workstream's worktree: its tasks run one at a time there, so before an
  * attempt any process with this prefix is a leftover (of a lost attempt of any of its tasks).
  */
-export function workstreamTagPrefix(runId: string, ws: string): string {
-  return `${runTagPrefix(runId)}${ws}/`;
+export function workstreamTagPrefix(scope: TagScope, ws: string): string {
+  return `${runTagPrefix(scope)}${ws}/`;
 }
 
 /** The tag prefix of every attempt (and gate) of one task of a run. */
-export function taskTagPrefix(runId: string, ws: string, task: string): string {
-  return `${workstreamTagPrefix(runId, ws)}${task}#`;
+export function taskTagPrefix(scope: TagScope, ws: string, task: string): string {
+  return `${workstreamTagPrefix(scope, ws)}${task}#`;
 }
 
-/** A unique tag for one attempt's command (`R/ws/task#N/nonce`) or one of its gates (`R/ws/task#N/gate:G/nonce`). */
-export function attemptTag(runId: string, ws: string, task: string, attemptNo: number, gate?: string): string {
-  return `${taskTagPrefix(runId, ws, task)}${attemptNo}/${gate !== undefined ? `gate:${gate}/` : ''}${randomBytes(6).toString('hex')}`;
+/** A unique tag for one attempt's command (`H/R/ws/task#N/nonce`) or one of its gates (`H/R/ws/task#N/gate:G/nonce`). */
+export function attemptTag(scope: TagScope, ws: string, task: string, attemptNo: number, gate?: string): string {
+  return `${taskTagPrefix(scope, ws, task)}${attemptNo}/${gate !== undefined ? `gate:${gate}/` : ''}${randomBytes(6).toString('hex')}`;
 }
 
 /**

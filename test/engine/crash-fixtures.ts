@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { runGit } from '../../git/index.js';
 import { createDatabase, type DatabaseHandle } from '../../persistence/index.js';
-import { ROOT, type GantryResult } from '../cli/run-gantry.js';
+import { GANTRY_BIN, ROOT, type GantryResult } from '../cli/run-gantry.js';
 import { uniqueSchemaName, type TestDatabaseKind } from '../support/test-database.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
@@ -95,13 +95,13 @@ export interface KilledRun {
 }
 
 /**
- * Runs the crash plan with the real CLI (test/engine/crash-child.ts) and SIGKILLs it when the progress line `at` is
+ * Runs the crash plan with the real CLI (test/engine/crash-child.mjs, the compiled CLI) and SIGKILLs it when the progress line `at` is
  * written (after its transition committed), `delayMs` later when given; `at` null runs it to its end.
  */
 export function runUntilKilled(s: CrashSide, at: string | null, delayMs = 0): Promise<KilledRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...s.env, GANTRY_CRASH_AT: at === null ? '' : at.replaceAll(RUN_MARK, s.runId), GANTRY_CRASH_DELAY_MS: String(delayMs) };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/engine/crash-child.ts', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env });
+    const env = { ...s.env, GANTRY_CRASH_AT: at === null ? '' : at.replaceAll(RUN_MARK, s.runId), GANTRY_CRASH_DELAY_MS: String(delayMs), GANTRY_CRASH_MAIN: join(dirname(GANTRY_BIN), '..', 'dist', 'cli', 'main.js') };
+    const child = spawn(process.execPath, ['test/engine/crash-child.mjs', 'run', join(s.box.dir, 'plan.json'), ...s.args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -119,7 +119,7 @@ export interface ResumeResult extends Omit<GantryResult, 'code'> {
 /** `gantry resume` of the crash run; one that has not ended after `timeoutMs` is killed (code null: it hung). */
 export function resumeCrashRun(s: CrashSide, timeoutMs = 90_000): Promise<ResumeResult> {
   return new Promise((resolve, reject) => {
-    const args = ['bin/gantry-dev.js', 'resume', s.runId, ...s.args];
+    const args = [GANTRY_BIN, 'resume', s.runId, ...s.args];
     execFile(process.execPath, args, { cwd: ROOT, env: s.env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number' && !err.killed) return reject(err);
       resolve({ code: err ? (err.killed ? null : (err.code as number)) : 0, stdout, stderr });
