@@ -1,6 +1,7 @@
 import type { PlanTask } from '../plan/index.js';
 import { NoEligibleWorkerError, NoLiveUetWorkerError } from './errors.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import { isTerminal } from '../machines/index.js';
+import type { RunContext } from './run-context.js';
 
 /** A worker chosen for a task: its entity id and capabilities. */
 export interface ChosenWorker {
