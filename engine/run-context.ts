@@ -50,8 +50,9 @@ export interface EngineOptions {
   /** Receives the sandbox warning of a run that runs unsandboxed under `sandbox: auto`; default: standard error. */
   readonly onWarning?: (line: string) => void;
   /**
-   * The engine's time source (engine/clock.ts); default the wall clock. Give the run's `PersistedActors` the same
-   * `now` (`clock: clock.now`) so events and the engine's time rules agree; tests pass a clock they move.
+   * The engine's time source (engine/clock.ts); default the actors' clock (`PersistedActors.now`) with wall-time
+   * sleeps. One given here should be the actors' too (`new PersistedActors({ clock: () => clock.now() })`) so events
+   * and the engine's time rules agree; tests pass a clock they move.
    */
   readonly clock?: Clock;
 }
@@ -64,7 +65,7 @@ export interface RunContext {
   readonly actors: PersistedActors;
   readonly db: Kysely<Database>;
   readonly options: EngineOptions;
-  /** The run's one time source: `options.clock`, else the wall clock. */
+  /** The run's one time source: `options.clock`, else the actors' clock. */
   readonly clock: Clock;
   /** Absolute state directory. */
   readonly stateDir: string;

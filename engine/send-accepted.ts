@@ -12,6 +12,8 @@ export interface SendAcceptedOptions {
    * between means someone else decided it, and nothing is sent. Without it the machine is asked again on fresh state.
    */
   readonly expectedVersion?: number;
+  /** The time the machine is asked at (its time guards); default the run's clock. The event is stamped by the actors. */
+  readonly now?: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function sendAccepted<T extends EntityType>(
   for (;;) {
     const view = await ctx.actors.load(entityType, id);
     if (opts.expectedVersion !== undefined && view.version !== opts.expectedVersion) return null;
-    const now = ctx.clock.now();
+    const now = opts.now ?? ctx.clock.now();
     const chosen = candidates.find((e) => {
       const fields = e as Record<string, unknown>;
       return accepts(entityType, view.snapshot, { ...fields, type: String(fields['type']), now });

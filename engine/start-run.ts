@@ -12,7 +12,7 @@ import { RunSetupError } from './errors.js';
 import { ensurePhase } from './insert-patch.js';
 import { ChangeSignal } from './change-signal.js';
 import { Mutex } from './mutex.js';
-import { systemClock } from './clock.js';
+import { clockOf } from './clock.js';
 import { engineMarkerPath, heartbeatMs, type EngineOptions, type RunContext } from './run-context.js';
 import { SandboxUnavailableError } from '../exec/index.js';
 import { checkRunSandbox, type SandboxDecision } from './task-sandbox.js';
@@ -39,7 +39,7 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
  */
 export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, clock: options.clock ?? systemClock, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, clock: options.clock ?? clockOf(actors), stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
 }
 
 /** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
