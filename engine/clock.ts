@@ -16,9 +16,6 @@ function wallSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** The wall clock: `Date.now` and `setTimeout`. */
-export const systemClock: Clock = { now: () => Date.now(), sleep: wallSleep };
-
 /** A clock reading `now` from `source` (the actors' clock, so events and the engine agree) and sleeping wall time. */
 export function clockOf(source: { now(): number }): Clock {
   return { now: () => source.now(), sleep: wallSleep };

@@ -84,5 +84,5 @@ const SLOT_WAIT_MS = 100;
 export async function heartbeatIfStale(ctx: RunContext, workerId: string, maxAgeMs: number): Promise<void> {
   const v = await ctx.actors.load('worker', workerId);
   const last = v.context.last_heartbeat;
-  if (last === null || Date.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
+  if (last === null || ctx.clock.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
 }

@@ -8,6 +8,7 @@ import type { Plan } from '../plan/index.js';
 import { joinRun, worktreeOf, type JoinedRun, type JoinedWorker } from './join-run.js';
 import { runClaimedTask, drawJitter } from './run-claimed-task.js';
 import { heartbeatMs, type EngineOptions } from './run-context.js';
+import { clockOf } from './clock.js';
 import { sendAccepted } from './send-accepted.js';
 import { sleep } from './sleep.js';
 import { beatWorker } from './watch-workers.js';
@@ -24,8 +25,8 @@ export interface WorkerProcessOptions {
   readonly pollMs?: number;
   /** When aborted: no new claims, the tasks in flight finish, then the workers shut down (SSOT §1.5). */
   readonly signal?: AbortSignal;
-  /** Engine settings for the tasks (kill grace, jitter). */
-  readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter'>>;
+  /** Engine settings for the tasks (kill grace, jitter, clock: default the actors'). */
+  readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter' | 'clock'>>;
   /** Sees one line per notable step (joined a run, claimed a task, its outcome, shut down). */
   readonly onNote?: (line: string) => void;
 }
@@ -48,6 +49,7 @@ export interface WorkerProcessSummary {
 export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Database>, opts: WorkerProcessOptions = {}): Promise<WorkerProcessSummary> {
   const name = opts.name ?? `${hostname()}-${process.pid}`;
   const note = opts.onNote ?? (() => undefined);
+  const clock = opts.engine?.clock ?? clockOf(actors);
   const joined = new Map<string, JoinedRun & { readonly key: string }>();
   const skipped = new Set<string>();
   const inflight = new Map<string, Set<Promise<void>>>();
@@ -87,8 +89,8 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
   const beat = async (): Promise<void> => {
     for (const run of joined.values()) {
       for (const w of run.workers) {
-        if (Date.now() - (lastBeat.get(w.id) ?? 0) < heartbeatMs(run.ctx)) continue;
-        lastBeat.set(w.id, Date.now());
+        if (clock.now() - (lastBeat.get(w.id) ?? 0) < heartbeatMs(run.ctx)) continue;
+        lastBeat.set(w.id, clock.now());
         await beatWorker(run.ctx, w.id);
       }
     }
@@ -101,7 +103,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
   }, 100);
 
   const poll = async (): Promise<void> => {
-    const now = new Date();
+    const now = new Date(clock.now());
     for (const source of await liveRunSources(db, now, 24 * 3600_000)) {
       if (opts.runId && source.runId !== opts.runId) continue;
       const plan = source.plan as unknown as Plan;
