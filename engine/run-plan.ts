@@ -14,7 +14,7 @@ import { runStatus, type RunStatus } from './run-status.js';
 import { dropWorktree } from './worktree.js';
 import { startRunPulse } from './run-pulse.js';
 import { refreshBlockers } from './task-blockers.js';
-import { touchRunEngine } from '../persistence/index.js';
+import { runWorkers, touchRunEngine } from '../persistence/index.js';
 import { checkpointRunEnd } from './checkpoint-run-end.js';
 import { sendAccepted } from './send-accepted.js';
 
@@ -32,9 +32,8 @@ async function cancelRemaining(ctx: RunContext): Promise<void> {
 /** Shuts the run's workers down (`shutdown_requested`), engine's and remote, and removes leftover worktrees. */
 async function shutdown(ctx: RunContext): Promise<void> {
   // Every orchestration worker of the run: the engine's and those of `gantry worker` processes (which see it and stop).
-  const workers = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy']).orderBy('id').execute();
   // Where their machines still take it: one may have been shut down meanwhile by its own process.
-  for (const { id } of workers) await sendAccepted(ctx, 'worker', id, [{ type: 'shutdown_requested', reason: 'run ended' }]);
+  for (const id of await runWorkers(ctx.db, ctx.ids.run, ['idle', 'busy'])) await sendAccepted(ctx, 'worker', id, [{ type: 'shutdown_requested', reason: 'run ended' }]);
   for (let n = 1; n <= ctx.plan.workers.uet.count; n++) {
     // Idle ones only: a busy one would go DRAINING with nothing left to finish its call.
     const state = (await ctx.actors.load('uet_worker', ctx.ids.uetWorker(n))).state;

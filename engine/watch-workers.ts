@@ -1,4 +1,5 @@
 import { heartbeatTimeoutOf, recoveryTimeoutOf, type EntityType, type SendEventOf } from '../machines/index.js';
+import { runningTasks, runWorkers } from '../persistence/index.js';
 import { drawJitter } from './run-claimed-task.js';
 import type { RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
@@ -36,8 +37,7 @@ export async function beatWorker(ctx: RunContext, workerId: string): Promise<str
  */
 export async function watchWorkers(ctx: RunContext, now: number): Promise<string[]> {
   const notes: string[] = [];
-  const rows = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy', 'unresponsive']).orderBy('id').execute();
-  for (const { id } of rows) {
+  for (const id of await runWorkers(ctx.db, ctx.ids.run, ['idle', 'busy', 'unresponsive'])) {
     const v = await ctx.actors.load('worker', id);
     const c = v.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
@@ -76,16 +76,15 @@ export async function watchWorkers(ctx: RunContext, now: number): Promise<string
  */
 async function failOrphanedTasks(ctx: RunContext, now: number): Promise<string[]> {
   const notes: string[] = [];
-  const running = await ctx.db.selectFrom('tasks').select(['id', 'worker_id', 'version']).where('run_id', '=', ctx.ids.run).where('state', '=', 'running').orderBy('id').execute();
-  for (const t of running) {
-    if (t.worker_id === null) continue;
-    const w = await ctx.actors.load('worker', t.worker_id);
+  for (const t of await runningTasks(ctx.db, ctx.ids.run)) {
+    if (t.workerId === null) continue;
+    const w = await ctx.actors.load('worker', t.workerId);
     const c = w.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
     const gone = w.state === 'unresponsive' || w.state === 'shutdown';
     const neverTaken = !c.current_tasks.includes(t.id) && silentMs > heartbeatTimeoutOf(c);
     if (!gone && !neverTaken) continue;
-    const error = `worker ${t.worker_id} was lost: ${gone ? `it is ${w.state}` : `no heartbeat for ${Math.round(silentMs / 1000)} s since it claimed the task`}`;
+    const error = `worker ${t.workerId} was lost: ${gone ? `it is ${w.state}` : `no heartbeat for ${Math.round(silentMs / 1000)} s since it claimed the task`}`;
     const to = await trySend(ctx, 'task', t.id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', { expectedVersion: t.version });
     if (to) notes.push(`task ${t.id}: running → ${to} (worker lost)`);
   }
