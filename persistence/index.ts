@@ -36,3 +36,6 @@ export * from './run-exists.js';
 export * from './active-entity-rows.js';
 export * from './workstream-task-states.js';
 export * from './transition-reports.js';
+export * from './operator-rows.js';
+export * from './metric-rows.js';
+export * from './inspection-reads.js';
