@@ -101,9 +101,8 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     return false;
   }
   try {
-    if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
-      await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
-    }
+    // The workstream starts executing when its machine takes `task_started` with these facts (from `ready`, a task running).
+    await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
     const controller = new AbortController();
     // SSOT §2.4: an OPEN breaker (or a HALF_OPEN one whose trial is another task's) rejects the call at once: the
     // attempt fails with the reason, the tool never runs, and the breaker hears nothing (no call was made).
