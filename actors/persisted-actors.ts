@@ -158,6 +158,11 @@ export class PersistedActors {
     return created;
   }
 
+  /** The time now by this instance's clock (epoch ms): what events sent without `now` are stamped with. */
+  now(): number {
+    return this.clock();
+  }
+
   /** The entity as stored now, its state and context typed by its machine; `EntityNotFoundError` when there is none. */
   async load<T extends EntityType>(entityType: T, id: string): Promise<EntityView<T>> {
     const entry = entryOf(entityType);

@@ -2,7 +2,6 @@ import { accepts, clipReason, cooldownRemainingMs, type CircuitBreakerContext, t
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import type { RunContext } from './run-context.js';
-import { sleep } from './sleep.js';
 
 /** Longest wait of a task for a HALF_OPEN breaker's trial call to end (its end wakes the waiters at once). */
 const TRIAL_WAIT_MS = 100;
@@ -16,9 +15,9 @@ function trialsOf(ctx: RunContext): Map<string, string> {
   return m;
 }
 
-/** The seconds an OPEN breaker's cooldown still has to run (rounded up): what a rejected call is told. */
-function secondsLeft(context: CircuitBreakerContext): number {
-  return Math.ceil(cooldownRemainingMs(context, Date.now()) / 1000);
+/** The seconds an OPEN breaker's cooldown still has to run at `now` (rounded up): what a rejected call is told. */
+function secondsLeft(context: CircuitBreakerContext, now: number): number {
+  return Math.ceil(cooldownRemainingMs(context, now) / 1000);
 }
 
 /**
@@ -36,10 +35,10 @@ export async function waitForBreaker(ctx: RunContext, task: PlanTask): Promise<v
     const b = await ctx.actors.load('circuit_breaker', id);
     if (b.state === 'CLOSED') return;
     if (b.state === 'OPEN') {
-      if (!noted) ctx.options.onNote?.(`task ${taskId} waits: circuit breaker '${task.tool}' is OPEN, ${secondsLeft(b.context)} s of cooldown remain`);
+      if (!noted) ctx.options.onNote?.(`task ${taskId} waits: circuit breaker '${task.tool}' is OPEN, ${secondsLeft(b.context, ctx.clock.now())} s of cooldown remain`);
       noted = true;
-      await sleep(cooldownRemainingMs(b.context, Date.now()) + 1);
-      const elapsed: TimedBreakerEvent = { type: 'cooldown_elapsed', now: Date.now() };
+      await ctx.clock.sleep(cooldownRemainingMs(b.context, ctx.clock.now()) + 1);
+      const elapsed: TimedBreakerEvent = { type: 'cooldown_elapsed', now: ctx.clock.now() };
       if (accepts('circuit_breaker', b.snapshot, elapsed)) await sendOnVersion(ctx, id, elapsed, b.version);
       continue;
     }
@@ -68,7 +67,7 @@ export function releaseTrial(ctx: RunContext, task: PlanTask): void {
  */
 export async function callRefusal(ctx: RunContext, task: PlanTask): Promise<string | null> {
   const b = await ctx.actors.load('circuit_breaker', ctx.ids.breaker(task.tool));
-  if (b.state === 'OPEN') return `circuit breaker '${task.tool}' is OPEN: call rejected, ${secondsLeft(b.context)} s of cooldown remain`;
+  if (b.state === 'OPEN') return `circuit breaker '${task.tool}' is OPEN: call rejected, ${secondsLeft(b.context, ctx.clock.now())} s of cooldown remain`;
   const holder = trialsOf(ctx).get(b.id);
   if (b.state === 'HALF_OPEN' && holder !== undefined && holder !== ctx.ids.task(task.id)) {
     return `circuit breaker '${task.tool}' is HALF_OPEN: call rejected, its one trial call (task ${holder}) is in flight`;
@@ -86,7 +85,8 @@ export async function reportCall(ctx: RunContext, task: PlanTask, ok: boolean, e
   const id = ctx.ids.breaker(task.tool);
   for (;;) {
     const b = await ctx.actors.load('circuit_breaker', id);
-    const event: TimedBreakerEvent = ok ? { type: 'call_succeeded', now: Date.now() } : { type: 'call_failed', now: Date.now(), ...(error ? { error: clipReason(error) } : {}) };
+    const now = ctx.clock.now();
+    const event: TimedBreakerEvent = ok ? { type: 'call_succeeded', now } : { type: 'call_failed', now, ...(error ? { error: clipReason(error) } : {}) };
     if (!accepts('circuit_breaker', b.snapshot, event)) return;
     if (await sendOnVersion(ctx, id, event, b.version)) return;
   }

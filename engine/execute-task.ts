@@ -1,15 +1,15 @@
 import { dirname } from 'node:path';
 import { reapTagged } from '../exec/index.js';
 import { isClean, restoreGitMetadata, revParse, snapshotGitMetadata } from '../git/index.js';
-import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { releaseTrial, waitForBreaker } from './breaker-gate.js';
 import { refreshBlockers } from './task-blockers.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
-import { checkStop, isTerminal, type RunContext } from './run-context.js';
-import { sleep } from './sleep.js';
+import { isTerminal } from '../machines/index.js';
+import { checkStop, type RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 import { validateTask } from './validate-task.js';
 import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
@@ -41,20 +41,20 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
 }
 
 /**
- * Waits until the task's persisted `retry_at`, then until its tool's breaker lets a call through, and sends
- * `retry_delay_elapsed` (re-sent if the clock was not there yet): only then is the task claimable again.
+ * Waits (on the run's clock) until the task's persisted `retry_at`, then until its tool's breaker lets a call
+ * through, and offers `retry_delay_elapsed`, which its machine takes once the retry is due (asked again if the clock
+ * was not there yet): only then is the task claimable again. Returns the task's state: `queued`, or whatever someone
+ * else decided meanwhile (a cancel, an override).
  */
-async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promise<void> {
+async function waitForRetry(ctx: RunContext, task: PlanTask, id: string): Promise<string> {
   for (;;) {
-    const retryAt = (await ctx.actors.load('task', id)).context.retry_at;
-    await sleep((retryAt ?? Date.now()) - Date.now() + 1);
+    const view = await ctx.actors.load('task', id);
+    await ctx.clock.sleep((view.context.retry_at ?? ctx.clock.now()) - ctx.clock.now() + 1);
     await waitForBreaker(ctx, task);
-    try {
-      await ctx.actors.send('task', id, { type: 'retry_delay_elapsed' });
-      return;
-    } catch (err) {
-      if (!(err instanceof InvalidTransitionError)) throw err;
-    }
+    const sent = await sendAccepted(ctx, 'task', id, [{ type: 'retry_delay_elapsed' }], { expectedVersion: view.version });
+    if (sent !== null) return sent.to;
+    const now = await ctx.actors.load('task', id);
+    if (now.version !== view.version) return now.state;
   }
 }
 
@@ -90,7 +90,10 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   let state: string = (await ctx.actors.load('task', id)).state;
   for (;;) {
     if (isTerminal('task', state)) return state;
-    if (state === 'retrying') await waitForRetry(ctx, task, id);
+    if (state === 'retrying') {
+      state = await waitForRetry(ctx, task, id);
+      continue;
+    }
     checkStop(ctx);
     state = await attempt(ctx, task, wt);
     releaseTrial(ctx, task); // the attempt's call reported (or was dropped): the next waiting task may be the trial
@@ -101,9 +104,8 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
 async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   const id = ctx.ids.task(task.id);
   const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
-  if (Object.values(dependencies).some((s) => s === 'failed' || s === 'cancelled')) {
-    return void (await ctx.actors.send('task', id, { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' }));
-  }
+  // R-3: its machine takes `dependency_failed` when one of the dependencies failed or was cancelled.
+  if (await sendAccepted(ctx, 'task', id, [{ type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' }])) return;
   const ws = await ctx.actors.load('workstream', ctx.ids.workstream(task.workstream));
   if (ws.state !== 'ready' && ws.state !== 'executing') {
     return void (await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` }));

@@ -5,6 +5,7 @@
 // (dispatch, validation, gates, settlement …) stay inside.
 export { EngineError, RunInterruptedError, RunNotFoundError, RunSetupError, RunSourceNotFoundError } from './errors.js';
 export type { EngineOptions } from './run-context.js';
+export type { Clock } from './clock.js';
 export { runIds, type RunIds } from './entity-ids.js';
 export { driveRun, runPlan } from './run-plan.js';
 export { startRun } from './start-run.js';

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
-import { InvalidTransitionError } from '../machines/index.js';
-import { EntityNotFoundError, OptimisticLockError, taskRetryLinks, type Database, type RunSourceRecord } from '../persistence/index.js';
+import { EntityNotFoundError, taskRetryLinks, type Database, type RunSourceRecord } from '../persistence/index.js';
 import type { Plan, PlanTask, WorkerPool } from '../plan/index.js';
 import { engineMarkerPath, type EngineOptions, type RunContext } from './run-context.js';
 import { drawJitter } from './run-claimed-task.js';
 import { createRunContext, workerInput } from './start-run.js';
+import { sendAccepted } from './send-accepted.js';
 
 /** One worker a `gantry worker` process runs in one run's pool. */
 export interface JoinedWorker {
@@ -60,19 +60,11 @@ async function takeOver(ctx: RunContext, workerId: string, note: (line: string) 
   for (const taskId of held) {
     const t = await ctx.actors.load('task', taskId);
     if (t.state === 'running' && t.context.worker_id === workerId) {
-      try {
-        const error = `worker ${workerId} restarted: the attempt it was running is lost`;
-        await ctx.actors.send('task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, { expectedVersion: t.version, reason: 'worker process restarted' });
-        note(`task ${taskId}: failed (worker ${workerId} restarted)`);
-      } catch (err) {
-        if (!(err instanceof InvalidTransitionError || err instanceof OptimisticLockError)) throw err;
-      }
+      const error = `worker ${workerId} restarted: the attempt it was running is lost`;
+      const failed = await sendAccepted(ctx, 'task', taskId, [{ type: 'execution_failed', error, jitter: drawJitter(ctx) }], { expectedVersion: t.version, reason: 'worker process restarted' });
+      if (failed) note(`task ${taskId}: failed (worker ${workerId} restarted)`);
     }
-    try {
-      await ctx.actors.send('worker', workerId, { type: 'task_completed', task_id: taskId }, { reason: 'worker process restarted' });
-    } catch (err) {
-      if (!(err instanceof InvalidTransitionError)) throw err;
-    }
+    await sendAccepted(ctx, 'worker', workerId, [{ type: 'task_completed', task_id: taskId }], { reason: 'worker process restarted' });
   }
 }
 

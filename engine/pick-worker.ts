@@ -1,6 +1,7 @@
 import type { PlanTask } from '../plan/index.js';
 import { NoEligibleWorkerError, NoLiveUetWorkerError } from './errors.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import { isTerminal } from '../machines/index.js';
+import type { RunContext } from './run-context.js';
 
 /** A worker chosen for a task: its entity id and capabilities. */
 export interface ChosenWorker {
@@ -83,5 +84,5 @@ const SLOT_WAIT_MS = 100;
 export async function heartbeatIfStale(ctx: RunContext, workerId: string, maxAgeMs: number): Promise<void> {
   const v = await ctx.actors.load('worker', workerId);
   const last = v.context.last_heartbeat;
-  if (last === null || Date.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
+  if (last === null || ctx.clock.now() - last >= maxAgeMs) await ctx.actors.send('worker', workerId, { type: 'heartbeat' });
 }

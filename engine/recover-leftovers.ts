@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clearStaleBranchLock } from '../git/index.js';
 import { archiveWorkstream } from './archive-workstream.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import { isTerminal } from '../machines/index.js';
+import type { RunContext } from './run-context.js';
 import { deriveWorkstream } from './settle-workstream.js';
 import { dropWorktree } from './worktree.js';
 

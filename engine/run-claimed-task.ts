@@ -1,11 +1,12 @@
 import { ExecError, programNotFound, ProcessSpawnError, reapTagged, runProcess, type ProcessResult } from '../exec/index.js';
-import { clipReason, InvalidTransitionError, type EntityType, type SendEventOf } from '../machines/index.js';
-import { OptimisticLockError, recordAttemptOutput } from '../persistence/index.js';
+import { clipReason, type EntityType, type SendEventOf } from '../machines/index.js';
+import { recordAttemptOutput } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { callRefusal, reportCall } from './breaker-gate.js';
 import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
 
 /**
@@ -49,15 +50,12 @@ export function drawJitter(ctx: Pick<RunContext, 'options'>): number {
   return Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
 }
 
-/** Sends an event whose target may have moved on meanwhile (another process decided it): refused means nothing to do. */
+/**
+ * Sends an event whose target may have moved on meanwhile (another process decided it) when its machine still takes
+ * it: false (nothing sent) when it does not, or when the entity left `expectedVersion`.
+ */
 async function sendIfStill<T extends EntityType>(ctx: RunContext, type: T, id: string, event: SendEventOf<T>, expectedVersion?: number): Promise<boolean> {
-  try {
-    await ctx.actors.send(type, id, event, expectedVersion === undefined ? {} : { expectedVersion });
-    return true;
-  } catch (err) {
-    if (err instanceof InvalidTransitionError || err instanceof OptimisticLockError) return false;
-    throw err;
-  }
+  return (await sendAccepted(ctx, type, id, [event], expectedVersion === undefined ? {} : { expectedVersion })) !== null;
 }
 
 /**
@@ -100,20 +98,18 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
   let dropped = false;
   let rejected = false;
   let error: string | undefined;
-  try {
-    await heartbeatIfStale(ctx, workerId, heartbeatMs(ctx)); // the can-assign rule wants a fresh heartbeat (R-6)
-    await ctx.actors.send('worker', workerId, { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] });
-  } catch (err) {
-    if (!(err instanceof InvalidTransitionError)) throw err;
+  await heartbeatIfStale(ctx, workerId, heartbeatMs(ctx)); // the can-assign rule wants a fresh heartbeat (R-6)
+  const assigned: SendEventOf<'worker'> = { type: 'task_assigned', task_id: id, workstream_id: wsId, required_capabilities: [...task.requires] };
+  if (!(await sendIfStill(ctx, 'worker', workerId, assigned))) {
     // The worker may not take it after all (shut down, lost, full): the attempt fails and the task retries elsewhere.
-    const error = clipReason(`worker ${workerId} could not take the task: ${err.message}`);
+    const worker = await ctx.actors.load('worker', workerId);
+    const error = clipReason(`worker ${workerId} could not take the task: its machine refuses task_assigned in state '${worker.state}' (load ${worker.context.current_load})`);
     await sendIfStill(ctx, 'task', id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, claimVersion);
     return false;
   }
   try {
-    if ((await ctx.actors.load('workstream', wsId)).state === 'ready') {
-      await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
-    }
+    // The workstream starts executing when its machine takes `task_started` with these facts (from `ready`, a task running).
+    await sendIfStill(ctx, 'workstream', wsId, { type: 'task_started', tasks: await taskFacts(ctx, task.workstream) });
     const controller = new AbortController();
     // SSOT §2.4: an OPEN breaker (or a HALF_OPEN one whose trial is another task's) rejects the call at once: the
     // attempt fails with the reason, the tool never runs, and the breaker hears nothing (no call was made).

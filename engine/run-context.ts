@@ -6,6 +6,7 @@ import type { Plan, PlanOrder } from '../plan/index.js';
 import type { RunIds } from './entity-ids.js';
 import { RunInterruptedError } from './errors.js';
 import type { ChangeSignal } from './change-signal.js';
+import type { Clock } from './clock.js';
 import type { Mutex } from './mutex.js';
 
 /** Engine settings; the defaults suit real runs, tests shorten the intervals. */
@@ -48,6 +49,12 @@ export interface EngineOptions {
   readonly sandboxHide?: readonly string[];
   /** Receives the sandbox warning of a run that runs unsandboxed under `sandbox: auto`; default: standard error. */
   readonly onWarning?: (line: string) => void;
+  /**
+   * The engine's time source (engine/clock.ts); default the actors' clock (`PersistedActors.now`) with wall-time
+   * sleeps. One given here should be the actors' too (`new PersistedActors({ clock: () => clock.now() })`) so events
+   * and the engine's time rules agree; tests pass a clock they move.
+   */
+  readonly clock?: Clock;
 }
 
 /** Everything the steps of one run share: the plan, its ids, the actors, the database and the run's worktrees. */
@@ -58,6 +65,8 @@ export interface RunContext {
   readonly actors: PersistedActors;
   readonly db: Kysely<Database>;
   readonly options: EngineOptions;
+  /** The run's one time source: `options.clock`, else the actors' clock. */
+  readonly clock: Clock;
   /** Absolute state directory. */
   readonly stateDir: string;
   /** Worktree path per plan workstream id (absent until created, removed when the workstream settles). */
@@ -90,9 +99,6 @@ export function localWorkerIds(ctx: Pick<RunContext, 'plan' | 'ids'>): string[] 
 export function engineMarkerPath(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', `${runId}.engine.json`);
 }
-
-/** Whether a state is terminal for its entity type: derived from the machine definitions (machines/entity-states.ts). */
-export { isTerminal } from '../machines/index.js';
 
 /** Throws the pulse's error when it failed for good, `RunInterruptedError` when the run was asked to stop; else a no-op. */
 export function checkStop(ctx: RunContext): void {

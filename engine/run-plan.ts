@@ -4,7 +4,8 @@ import type { Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
 import { executeTask } from './execute-task.js';
 import type { EngineOptions, RunContext } from './run-context.js';
-import { checkStop, isTerminal } from './run-context.js';
+import { checkStop } from './run-context.js';
+import { isTerminal } from '../machines/index.js';
 import { taskFacts } from './entity-facts.js';
 import { afterWorkstreamSettled, deriveWorkstream, refreshDependencies } from './settle-workstream.js';
 import { settleRun } from './settle-run.js';
@@ -13,9 +14,9 @@ import { runStatus, type RunStatus } from './run-status.js';
 import { dropWorktree } from './worktree.js';
 import { startRunPulse } from './run-pulse.js';
 import { refreshBlockers } from './task-blockers.js';
-import { InvalidTransitionError } from '../machines/index.js';
-import { touchRunEngine } from '../persistence/index.js';
+import { runWorkers, touchRunEngine } from '../persistence/index.js';
 import { checkpointRunEnd } from './checkpoint-run-end.js';
+import { sendAccepted } from './send-accepted.js';
 
 /** Cancels every workstream still open once the run has ended early (a critical workstream failed, SSOT §3.3). */
 async function cancelRemaining(ctx: RunContext): Promise<void> {
@@ -31,15 +32,10 @@ async function cancelRemaining(ctx: RunContext): Promise<void> {
 /** Shuts the run's workers down (`shutdown_requested`), engine's and remote, and removes leftover worktrees. */
 async function shutdown(ctx: RunContext): Promise<void> {
   // Every orchestration worker of the run: the engine's and those of `gantry worker` processes (which see it and stop).
-  const workers = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy']).orderBy('id').execute();
-  for (const { id } of workers) {
-    try {
-      await ctx.actors.send('worker', id, { type: 'shutdown_requested', reason: 'run ended' });
-    } catch (err) {
-      if (!(err instanceof InvalidTransitionError)) throw err; // shut down meanwhile by its own process
-    }
-  }
+  // Where their machines still take it: one may have been shut down meanwhile by its own process.
+  for (const id of await runWorkers(ctx.db, ctx.ids.run, ['idle', 'busy'])) await sendAccepted(ctx, 'worker', id, [{ type: 'shutdown_requested', reason: 'run ended' }]);
   for (let n = 1; n <= ctx.plan.workers.uet.count; n++) {
+    // Idle ones only: a busy one would go DRAINING with nothing left to finish its call.
     const state = (await ctx.actors.load('uet_worker', ctx.ids.uetWorker(n))).state;
     if (state === 'IDLE') await ctx.actors.send('uet_worker', ctx.ids.uetWorker(n), { type: 'shutdown_requested', reason: 'run ended' });
   }

@@ -26,17 +26,17 @@ export async function startRunPulse(ctx: RunContext, onNote: (note: string) => v
   const locals = ctx.options.localWorkers === false ? [] : localWorkerIds(ctx);
   const workerless = new WorkerlessNotice();
   const tick = async (): Promise<void> => {
-    await touchRunEngine(ctx.db, ctx.ids.run, new Date());
+    await touchRunEngine(ctx.db, ctx.ids.run, new Date(ctx.clock.now()));
     for (const id of locals) await beatWorker(ctx, id);
-    for (const note of await watchWorkers(ctx, Date.now())) onNote(note);
+    for (const note of await watchWorkers(ctx, ctx.clock.now())) onNote(note);
     // SSOT §2.1: the engine's UET workers beat like its orchestration workers (after their watchdog, which must follow
     // their beats closely); the UET watchdog judges at the time before this beat, so a slow tick on a loaded machine
     // never makes a worker this engine beats look lost.
-    const beatAt = Date.now();
+    const beatAt = ctx.clock.now();
     await beatUetWorkers(ctx);
     for (const note of await watchUetWorkers(ctx, beatAt)) onNote(note);
     // A notice, not the pulse's job: its query failing never counts as a missed tick.
-    const waiting = await workerless.check(ctx, Date.now()).catch(() => null);
+    const waiting = await workerless.check(ctx, ctx.clock.now()).catch(() => null);
     if (waiting) onNote(waiting);
   };
   await tick();

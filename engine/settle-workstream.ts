@@ -1,23 +1,24 @@
-import { clipReason } from '../machines/index.js';
+import { clipReason, isTerminal, type SendEventOf } from '../machines/index.js';
 import { archiveWorkstream } from './archive-workstream.js';
 import { mergeWorkstream } from './merge-workstream.js';
 import { ledgerFacts, stateMap, taskFacts } from './entity-facts.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import type { RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 
 /**
- * Cancels the tasks of a settled workstream that never ran, in plan order: `dependency_failed` when one of its
- * dependencies failed or was cancelled, else `user_cancelled` with the reason (EXT-2).
+ * Cancels the tasks of a settled workstream that never ran, in plan order (EXT-2): each is offered `dependency_failed`
+ * with its dependencies' states (its machine takes it when one of them failed or was cancelled, R-3), else
+ * `user_cancelled` with the reason; a task that already ended takes neither.
  */
 async function cancelOpenTasks(ctx: RunContext, ws: string, reason: string): Promise<void> {
   for (const taskId of ctx.order.tasks) {
     const task = ctx.plan.tasks.find((t) => t.id === taskId)!;
     if (task.workstream !== ws) continue;
-    const id = ctx.ids.task(task.id);
-    if (isTerminal('task', (await ctx.actors.load('task', id)).state)) continue;
     const dependencies = await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task));
-    if (Object.values(dependencies).some((s) => s === 'failed' || s === 'cancelled')) {
-      await ctx.actors.send('task', id, { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' });
-    } else await ctx.actors.send('task', id, { type: 'user_cancelled', reason });
+    await sendAccepted(ctx, 'task', ctx.ids.task(task.id), [
+      { type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' },
+      { type: 'user_cancelled', reason },
+    ]);
   }
 }
 
@@ -33,51 +34,61 @@ export async function afterWorkstreamSettled(ctx: RunContext, ws: string): Promi
 }
 
 /**
- * Re-evaluates a `blocked` workstream against its dependencies: all `completed` → `dependencies_met`; one `failed`
- * or `cancelled` → `dependency_failed`; all terminal but one `skipped` (never completes) → `cancel` with the reason.
+ * Re-evaluates a workstream waiting on its dependencies by offering its machine their states: `dependencies_met`
+ * (taken from `blocked` when all completed), `dependency_failed` (taken when one failed or was cancelled, R-3/EXT-1),
+ * and — once every dependency ended and one of them will never complete (skipped) — `cancel` with the reason. A
+ * workstream that settled here is followed up ({@link afterWorkstreamSettled}).
  */
 export async function refreshDependencies(ctx: RunContext, ws: string): Promise<void> {
   const plan = ctx.plan.workstreams.find((w) => w.id === ws)!;
   const id = ctx.ids.workstream(ws);
-  if ((await ctx.actors.load('workstream', id)).state !== 'blocked') return;
+  if (plan.depends_on.length === 0) return;
   const dependencies = await stateMap(ctx, 'workstream', plan.depends_on.map(ctx.ids.workstream));
   const states = Object.values(dependencies);
-  if (states.every((s) => s === 'completed')) return void (await ctx.actors.send('workstream', id, { type: 'dependencies_met', dependencies }));
-  if (states.some((s) => s === 'failed' || s === 'cancelled')) {
-    await ctx.actors.send('workstream', id, { type: 'dependency_failed', dependencies, reason: 'a workstream it depends on failed or was cancelled' });
-  } else if (states.every((s) => isTerminal('workstream', s))) {
-    await ctx.actors.send('workstream', id, { type: 'cancel', reason: 'a workstream it depends on was skipped and never completes' });
-  } else return;
-  await afterWorkstreamSettled(ctx, ws);
+  const candidates: SendEventOf<'workstream'>[] = [
+    { type: 'dependencies_met', dependencies },
+    { type: 'dependency_failed', dependencies, reason: 'a workstream it depends on failed or was cancelled' },
+  ];
+  // Not a guard of the machine (`cancel` has none): the engine's rule for a dependency that ended without completing.
+  if (states.every((s) => isTerminal('workstream', s)) && states.some((s) => s !== 'completed')) {
+    candidates.push({ type: 'cancel', reason: 'a workstream it depends on was skipped and never completes' });
+  }
+  const sent = await sendAccepted(ctx, 'workstream', id, candidates);
+  if (sent !== null && isTerminal('workstream', sent.to)) await afterWorkstreamSettled(ctx, ws);
 }
 
 /**
  * Derives a workstream from its tasks and ledger entries through its own edges (SSOT §1.3.4, §3.2), incrementally
- * after one of its tasks settled: a quarantined ledger entry → `patch_quarantined`; a critical task failed →
- * `critical_task_failed`; every task completed and every entry verified/committed → `tasks_completed` and the merge;
- * every task terminal otherwise (a non-critical failure, or nothing ever ran) → `cancel` with the reason, since no
- * edge leads from `executing` or `ready` to `failed` for it. Returns the workstream's state.
+ * after one of its tasks settled: its machine is offered, in this order, `patch_quarantined` (a quarantined ledger
+ * entry), `critical_task_failed` (a critical task failed) and `tasks_completed` (every task completed and every entry
+ * verified/committed; then the merge) with the facts, and takes the first its guards accept; once every task ended
+ * and none of those applied (a non-critical failure, or nothing ever ran) it is offered `cancel` with the reason,
+ * since no edge leads from `executing` or `ready` to `failed` for it. Returns the workstream's state.
  */
 export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<string> {
   const id = ctx.ids.workstream(ws);
   const view = await ctx.actors.load('workstream', id);
-  if (view.state === 'validating') await mergeWorkstream(ctx, ws); // left here by a crash before the merge (resume)
-  else if (view.state !== 'executing' && view.state !== 'ready') return view.state;
+  if (view.state === 'validating') {
+    await mergeWorkstream(ctx, ws); // left here by a crash before the merge (resume)
+    await afterWorkstreamSettled(ctx, ws);
+    return (await ctx.actors.load('workstream', id)).state;
+  }
+  if (isTerminal('workstream', view.state)) return view.state;
   const tasks = await taskFacts(ctx, ws);
   const ledger = await ledgerFacts(ctx, ws);
-  if (view.state === 'validating') {
-    // merged above
-  } else if (view.state === 'executing' && ledger.some((l) => l.state === 'quarantined')) {
-    await ctx.actors.send('workstream', id, { type: 'patch_quarantined', ledger, reason: 'a patch of the workstream was quarantined' });
-  } else if (view.state === 'executing' && tasks.some((t) => t.critical && t.state === 'failed')) {
-    await ctx.actors.send('workstream', id, { type: 'critical_task_failed', tasks });
-  } else if (view.state === 'executing' && tasks.every((t) => t.state === 'completed') && ledger.every((l) => l.state === 'verified' || l.state === 'committed')) {
-    await ctx.actors.send('workstream', id, { type: 'tasks_completed', tasks, ledger });
-    await mergeWorkstream(ctx, ws);
-  } else if (tasks.every((t) => isTerminal('task', t.state))) {
+  const candidates: SendEventOf<'workstream'>[] = [
+    { type: 'patch_quarantined', ledger, reason: 'a patch of the workstream was quarantined' },
+    { type: 'critical_task_failed', tasks },
+    { type: 'tasks_completed', tasks, ledger },
+  ];
+  // Not a guard of the machine (`cancel` has none): the engine's rule for tasks that all ended without completing.
+  if (tasks.every((t) => isTerminal('task', t.state))) {
     const bad = tasks.filter((t) => t.state !== 'completed').map((t) => `${t.id} ${t.state}`);
-    await ctx.actors.send('workstream', id, { type: 'cancel', reason: clipReason(`tasks settled without completing: ${bad.join(', ') || 'no task ran'}`) });
-  } else return view.state;
+    candidates.push({ type: 'cancel', reason: clipReason(`tasks settled without completing: ${bad.join(', ') || 'no task ran'}`) });
+  }
+  const sent = await sendAccepted(ctx, 'workstream', id, candidates);
+  if (sent === null) return view.state;
+  if (sent.event === 'tasks_completed') await mergeWorkstream(ctx, ws);
   await afterWorkstreamSettled(ctx, ws);
   return (await ctx.actors.load('workstream', id)).state;
 }

@@ -5,13 +5,13 @@ import type { Kysely } from 'kysely';
 import { planSha256, type CreateItem, type PersistedActors } from '../actors/index.js';
 import type { EntityType } from '../machines/index.js';
 import { recordTargetHead, revParse } from '../git/index.js';
-import { EntityNotFoundError, taskRetryLinks, upsertRunSource, type Database } from '../persistence/index.js';
+import { ensurePhase, EntityNotFoundError, taskRetryLinks, upsertRunSource, type Database } from '../persistence/index.js';
 import { planOrder, type Plan } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
-import { ensurePhase } from './insert-patch.js';
 import { ChangeSignal } from './change-signal.js';
 import { Mutex } from './mutex.js';
+import { clockOf } from './clock.js';
 import { engineMarkerPath, heartbeatMs, type EngineOptions, type RunContext } from './run-context.js';
 import { SandboxUnavailableError } from '../exec/index.js';
 import { checkRunSandbox, type SandboxDecision } from './task-sandbox.js';
@@ -38,7 +38,7 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
  */
 export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, clock: options.clock ?? clockOf(actors), stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
 }
 
 /** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
@@ -78,7 +78,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   const ids = ctx.ids;
   const run_id = ids.run;
   const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
-  await upsertRunSource(db, { ...source, engineHost: hostname(), enginePid: process.pid }, new Date());
+  await upsertRunSource(db, { ...source, engineHost: hostname(), enginePid: process.pid }, new Date(ctx.clock.now()));
   // The marker `gantry worker` processes check: the state directory they see is this engine's (docs/design/engine.md §1).
   const marker = engineMarkerPath(ctx.stateDir, run_id);
   await mkdir(dirname(marker), { recursive: true });

@@ -20,12 +20,12 @@ async function unblockedByOperator(ctx: RunContext, id: string): Promise<boolean
 export async function refreshBlockers(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
-  if (view.state !== 'pending' && view.state !== 'blocked') return view.state;
   const facts = { dependencies: await stateMap(ctx, 'task', task.depends_on.map(ctx.ids.task)), gates: {} };
-  const now = Date.now();
+  const now = ctx.clock.now();
   if (accepts('task', view.snapshot, { type: 'dependency_failed', now, ...facts })) return view.state;
-  const type = view.state === 'pending' ? 'dependency_check_failed' : 'dependency_satisfied';
-  if (!accepts('task', view.snapshot, { type, now, ...facts })) return view.state;
+  // Its machine takes at most one of them (`pending` blocks, `blocked` unblocks), and neither in another state.
+  const type = (['dependency_check_failed', 'dependency_satisfied'] as const).find((t) => accepts('task', view.snapshot, { type: t, now, ...facts }));
+  if (type === undefined) return view.state;
   if (type === 'dependency_check_failed' && (await unblockedByOperator(ctx, id))) return view.state;
   const reason = `dependencies: ${Object.entries(facts.dependencies).map(([d, s]) => `${d} ${s}`).join(', ')}`.slice(0, 4000);
   try {

@@ -2,9 +2,11 @@ import { diffSha256 } from '../actors/index.js';
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, WorktreeTamperedError, type GitDirs } from '../git/index.js';
 import { clipReason, MAX_APPLY_ATTEMPTS } from '../machines/index.js';
 import { forbiddenMatcher, pathMatcher, type PhasePolicy, type PlanTask } from '../plan/index.js';
-import { insertPatch, readPhasePolicy } from './insert-patch.js';
+import { readPhasePolicy } from './phase-policy.js';
+import { insertPatch, storedPatchDiff } from '../persistence/index.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
-import { isTerminal, type RunContext } from './run-context.js';
+import { isTerminal } from '../machines/index.js';
+import type { RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
 import { badInputReason } from './ledger-step-error.js';
 import { resetWorktree, worktreePlace } from './worktree.js';
@@ -228,10 +230,10 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
 export async function createLedger(ctx: RunContext, task: PlanTask, ledgerId: string, diff: string): Promise<void> {
   const ws = task.workstream;
   const id = ctx.ids.task(task.id);
-  const stored = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
-  if (!stored) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
+  const stored = await storedPatchDiff(ctx.db, ledgerId);
+  if (stored === null) await insertPatch(ctx.db, { id: ledgerId, taskId: id, workstreamId: ctx.ids.workstream(ws), runId: ctx.ids.run, diff, files: safePaths(diff) });
   // The diff's hash goes into the ledger's creation audit row: `audit verify` recomputes it (issue 11).
-  const metadata = { diff_sha256: diffSha256(stored?.diff ?? diff) };
+  const metadata = { diff_sha256: diffSha256(stored ?? diff) };
   await ctx.actors.create('patch_ledger', ledgerId, { patch_id: ledgerId, required_gates: [...task.gates] }, { links: { patch_id: ledgerId, task_id: id, workstream_id: ctx.ids.workstream(ws), run_id: ctx.ids.run, phase_id: ctx.plan.run.phase }, metadata });
   ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), ledgerId]);
 }

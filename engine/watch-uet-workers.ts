@@ -29,7 +29,7 @@ export async function beatUetWorkers(ctx: RunContext): Promise<void> {
     // Re-asked when a task was assigned or released meanwhile: the watchdog right after must see this beat.
     for (let tries = 0; tries < 8; tries++) {
       const v = await ctx.actors.load('uet_worker', id);
-      if (!accepts('uet_worker', v.snapshot, { type: 'heartbeat', now: Date.now() })) break;
+      if (!accepts('uet_worker', v.snapshot, { type: 'heartbeat', now: ctx.clock.now() })) break;
       if (await sendAt(ctx, id, { type: 'heartbeat' }, v.version, 'heartbeat')) break;
     }
   }));

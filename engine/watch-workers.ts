@@ -1,16 +1,16 @@
-import { InvalidTransitionError, heartbeatTimeoutOf, recoveryTimeoutOf, type EntityType, type SendEventOf } from '../machines/index.js';
-import { OptimisticLockError } from '../persistence/index.js';
+import { heartbeatTimeoutOf, recoveryTimeoutOf, type EntityType, type SendEventOf } from '../machines/index.js';
+import { runningTasks, runWorkers } from '../persistence/index.js';
 import { drawJitter } from './run-claimed-task.js';
 import type { RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 
-/** Sends an event that a race may have made moot (the entity moved on): refused is fine, anything else is thrown. */
-async function trySend<T extends EntityType>(ctx: RunContext, type: T, id: string, event: SendEventOf<T>, reason: string, expectedVersion?: number): Promise<string | null> {
-  try {
-    return (await ctx.actors.send(type, id, event, expectedVersion === undefined ? { reason } : { reason, expectedVersion })).to;
-  } catch (err) {
-    if (err instanceof InvalidTransitionError || err instanceof OptimisticLockError) return null;
-    throw err;
-  }
+/**
+ * Sends an event that a race may have made moot (the entity moved on) when its machine still takes it; returns the
+ * state it led to, or null when the machine takes it no more (or, pinned to `expectedVersion`, it moved on).
+ */
+async function trySend<T extends EntityType>(ctx: RunContext, type: T, id: string, event: SendEventOf<T>, reason: string, opts: { expectedVersion?: number; now?: number } = {}): Promise<string | null> {
+  const sent = await sendAccepted(ctx, type, id, [event], { reason, ...opts });
+  return sent?.to ?? null;
 }
 
 /**
@@ -18,11 +18,9 @@ async function trySend<T extends EntityType>(ctx: RunContext, type: T, id: strin
  * gets `heartbeat_recovered` right after it (back to idle within the recovery window). Returns the worker's state.
  */
 export async function beatWorker(ctx: RunContext, workerId: string): Promise<string> {
-  const state = (await ctx.actors.load('worker', workerId)).state;
-  if (state !== 'idle' && state !== 'busy' && state !== 'unresponsive') return state;
-  if ((await trySend(ctx, 'worker', workerId, { type: 'heartbeat' }, 'heartbeat')) === null) return (await ctx.actors.load('worker', workerId)).state;
-  if (state !== 'unresponsive') return state;
-  // Within the recovery window it comes back; past it the guard refuses and the watchdog sends recovery_timeout.
+  const state = await trySend(ctx, 'worker', workerId, { type: 'heartbeat' }, 'heartbeat');
+  if (state === null) return (await ctx.actors.load('worker', workerId)).state; // its machine takes no heartbeat (shut down)
+  // Unresponsive, within the recovery window it comes back; past it the guard refuses and the watchdog sends recovery_timeout.
   return (await trySend(ctx, 'worker', workerId, { type: 'heartbeat_recovered' }, 'a heartbeat arrived')) ?? state;
 }
 
@@ -39,29 +37,29 @@ export async function beatWorker(ctx: RunContext, workerId: string): Promise<str
  */
 export async function watchWorkers(ctx: RunContext, now: number): Promise<string[]> {
   const notes: string[] = [];
-  const rows = await ctx.db.selectFrom('workers').select(['id']).where('run_id', '=', ctx.ids.run).where('state', 'in', ['idle', 'busy', 'unresponsive']).orderBy('id').execute();
-  for (const { id } of rows) {
+  for (const id of await runWorkers(ctx.db, ctx.ids.run, ['idle', 'busy', 'unresponsive'])) {
     const v = await ctx.actors.load('worker', id);
     const c = v.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
-    if (v.state === 'busy' && silentMs > heartbeatTimeoutOf(c)) {
+    if (v.state === 'busy') {
+      // Its machine's guard decides whether the heartbeat is missed (2 intervals) at `now`.
       const reason = `no heartbeat for ${Math.round(silentMs / 1000)} s (2 missed)`;
-      if ((await trySend(ctx, 'worker', id, { type: 'heartbeat_timeout' }, reason)) !== 'unresponsive') continue;
+      if ((await trySend(ctx, 'worker', id, { type: 'heartbeat_timeout' }, reason, { expectedVersion: v.version, now })) !== 'unresponsive') continue;
       notes.push(`worker ${id}: busy → unresponsive (${reason})`);
       const released = (await ctx.actors.load('worker', id)).context.released_tasks;
       for (const taskId of released) {
         const t = await ctx.actors.load('task', taskId);
         if (t.state !== 'running' || t.context.worker_id !== id) continue;
         const error = `worker ${id} was lost: ${reason}`;
-        const to = await trySend(ctx, 'task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', t.version);
+        const to = await trySend(ctx, 'task', taskId, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', { expectedVersion: t.version });
         if (to) notes.push(`task ${taskId}: running → ${to} (worker lost)`);
       }
     } else if (v.state === 'unresponsive' && c.unresponsive_since !== null) {
-      // The window first: a heartbeat that came back too late does not save the worker (its guard would refuse).
-      if (now - c.unresponsive_since > recoveryTimeoutOf(c)) {
-        if (await trySend(ctx, 'worker', id, { type: 'recovery_timeout' }, 'no heartbeat within the recovery window')) notes.push(`worker ${id}: unresponsive → shutdown`);
+      // The window first (its guard decides at `now`): a heartbeat that came back too late does not save the worker.
+      if (await trySend(ctx, 'worker', id, { type: 'recovery_timeout' }, 'no heartbeat within the recovery window', { expectedVersion: v.version, now })) {
+        notes.push(`worker ${id}: unresponsive → shutdown`);
       } else if (c.last_heartbeat !== null && c.last_heartbeat > c.unresponsive_since) {
-        if (await trySend(ctx, 'worker', id, { type: 'heartbeat_recovered' }, 'a heartbeat arrived')) notes.push(`worker ${id}: unresponsive → idle`);
+        if (await trySend(ctx, 'worker', id, { type: 'heartbeat_recovered' }, 'a heartbeat arrived', { expectedVersion: v.version, now })) notes.push(`worker ${id}: unresponsive → idle`);
       }
     } else if (v.state === 'idle' && silentMs > recoveryTimeoutOf(c)) {
       if (await trySend(ctx, 'worker', id, { type: 'shutdown_requested' }, 'heartbeat lost (R-6)')) notes.push(`worker ${id}: idle → shutdown (heartbeat lost)`);
@@ -78,17 +76,16 @@ export async function watchWorkers(ctx: RunContext, now: number): Promise<string
  */
 async function failOrphanedTasks(ctx: RunContext, now: number): Promise<string[]> {
   const notes: string[] = [];
-  const running = await ctx.db.selectFrom('tasks').select(['id', 'worker_id', 'version']).where('run_id', '=', ctx.ids.run).where('state', '=', 'running').orderBy('id').execute();
-  for (const t of running) {
-    if (t.worker_id === null) continue;
-    const w = await ctx.actors.load('worker', t.worker_id);
+  for (const t of await runningTasks(ctx.db, ctx.ids.run)) {
+    if (t.workerId === null) continue;
+    const w = await ctx.actors.load('worker', t.workerId);
     const c = w.context;
     const silentMs = c.last_heartbeat === null ? Infinity : now - c.last_heartbeat;
     const gone = w.state === 'unresponsive' || w.state === 'shutdown';
     const neverTaken = !c.current_tasks.includes(t.id) && silentMs > heartbeatTimeoutOf(c);
     if (!gone && !neverTaken) continue;
-    const error = `worker ${t.worker_id} was lost: ${gone ? `it is ${w.state}` : `no heartbeat for ${Math.round(silentMs / 1000)} s since it claimed the task`}`;
-    const to = await trySend(ctx, 'task', t.id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', t.version);
+    const error = `worker ${t.workerId} was lost: ${gone ? `it is ${w.state}` : `no heartbeat for ${Math.round(silentMs / 1000)} s since it claimed the task`}`;
+    const to = await trySend(ctx, 'task', t.id, { type: 'execution_failed', error, jitter: drawJitter(ctx) }, 'worker lost (SSOT §1.5.7)', { expectedVersion: t.version });
     if (to) notes.push(`task ${t.id}: running → ${to} (worker lost)`);
   }
   return notes;

@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
-import { InvalidTransitionError, type SendEventOf } from '../machines/index.js';
-import { liveRunSources, OptimisticLockError, type Database } from '../persistence/index.js';
+import type { SendEventOf } from '../machines/index.js';
+import { liveRunSources, type Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
 import { joinRun, worktreeOf, type JoinedRun, type JoinedWorker } from './join-run.js';
 import { runClaimedTask, drawJitter } from './run-claimed-task.js';
 import { heartbeatMs, type EngineOptions } from './run-context.js';
+import { clockOf } from './clock.js';
+import { sendAccepted } from './send-accepted.js';
 import { sleep } from './sleep.js';
 import { beatWorker } from './watch-workers.js';
 
@@ -23,8 +25,8 @@ export interface WorkerProcessOptions {
   readonly pollMs?: number;
   /** When aborted: no new claims, the tasks in flight finish, then the workers shut down (SSOT §1.5). */
   readonly signal?: AbortSignal;
-  /** Engine settings for the tasks (kill grace, jitter). */
-  readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter'>>;
+  /** Engine settings for the tasks (kill grace, jitter, clock: default the actors'). */
+  readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter' | 'clock'>>;
   /** Sees one line per notable step (joined a run, claimed a task, its outcome, shut down). */
   readonly onNote?: (line: string) => void;
 }
@@ -47,6 +49,7 @@ export interface WorkerProcessSummary {
 export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Database>, opts: WorkerProcessOptions = {}): Promise<WorkerProcessSummary> {
   const name = opts.name ?? `${hostname()}-${process.pid}`;
   const note = opts.onNote ?? (() => undefined);
+  const clock = opts.engine?.clock ?? clockOf(actors);
   const joined = new Map<string, JoinedRun & { readonly key: string }>();
   const skipped = new Set<string>();
   const inflight = new Map<string, Set<Promise<void>>>();
@@ -86,8 +89,8 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
   const beat = async (): Promise<void> => {
     for (const run of joined.values()) {
       for (const w of run.workers) {
-        if (Date.now() - (lastBeat.get(w.id) ?? 0) < heartbeatMs(run.ctx)) continue;
-        lastBeat.set(w.id, Date.now());
+        if (clock.now() - (lastBeat.get(w.id) ?? 0) < heartbeatMs(run.ctx)) continue;
+        lastBeat.set(w.id, clock.now());
         await beatWorker(run.ctx, w.id);
       }
     }
@@ -100,7 +103,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
   }, 100);
 
   const poll = async (): Promise<void> => {
-    const now = new Date();
+    const now = new Date(clock.now());
     for (const source of await liveRunSources(db, now, 24 * 3600_000)) {
       if (opts.runId && source.runId !== opts.runId) continue;
       const plan = source.plan as unknown as Plan;
@@ -137,7 +140,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
       }
       if ((runState !== 'running' || skipped.has(runId)) && busyIn(run) === 0) {
         joined.delete(runId);
-        await shutDown(actors, run, runState !== 'running' ? `run ${runState}` : 'left the run', note);
+        await shutDown(run, runState !== 'running' ? `run ${runState}` : 'left the run', note);
         note(`run ${runId}: ${runState}, left`);
       }
     }
@@ -154,7 +157,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
       await sleep(opts.pollMs ?? 200);
     }
     await Promise.all([...inflight.values()].flatMap((s) => [...s]));
-    for (const run of joined.values()) await shutDown(actors, run, failure ? 'worker process failed' : 'worker process stopped', note);
+    for (const run of joined.values()) await shutDown(run, failure ? 'worker process failed' : 'worker process stopped', note);
   } finally {
     clearInterval(beatTimer);
     await beating;
@@ -163,23 +166,14 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
   return { name, runsJoined, tasksRun };
 }
 
-/** Sends `event` to a task only while it is still at `version` (the claim's attempt); refused or moved on: nothing. */
+/** Sends `event` to a task only while it is still at `version` (the claim's attempt) and its machine takes it; else nothing. */
 async function sendPinned(run: JoinedRun, taskId: string, event: SendEventOf<'task'>, version: number): Promise<void> {
-  try {
-    await run.ctx.actors.send('task', taskId, event, { expectedVersion: version });
-  } catch (err) {
-    if (!(err instanceof InvalidTransitionError || err instanceof OptimisticLockError)) throw err;
-  }
+  await sendAccepted(run.ctx, 'task', taskId, [event], { expectedVersion: version });
 }
 
-/** Shuts this process's workers of a run down (`shutdown_requested`, SSOT §1.5); already shut down or lost: nothing. */
-async function shutDown(actors: PersistedActors, run: JoinedRun, reason: string, note: (line: string) => void): Promise<void> {
+/** Shuts this process's workers of a run down (`shutdown_requested`, SSOT §1.5) where their machines take it; already shut down or lost: nothing. */
+async function shutDown(run: JoinedRun, reason: string, note: (line: string) => void): Promise<void> {
   for (const w of run.workers) {
-    try {
-      await actors.send('worker', w.id, { type: 'shutdown_requested' }, { reason });
-      note(`worker ${w.id}: shut down (${reason})`);
-    } catch (err) {
-      if (!(err instanceof InvalidTransitionError)) throw err;
-    }
+    if (await sendAccepted(run.ctx, 'worker', w.id, [{ type: 'shutdown_requested' }], { reason })) note(`worker ${w.id}: shut down (${reason})`);
   }
 }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../persistence/index.js';
+import type { Kysely } from 'kysely';
+import { activeEntityRows, type ActiveEntityRow, type Database } from '../persistence/index.js';
 
 /** Stuck thresholds (SSOT §5.1), in milliseconds. */
 export interface StuckThresholds {
@@ -32,29 +32,20 @@ export interface WatchedEntity {
   readonly stuck: boolean;
 }
 
-const ms = (v: unknown): number | null => (v === null || v === undefined ? null : new Date(v as string).getTime());
-
 /** Every executing workstream, running task and idle/busy worker with its age against its threshold (SSOT §5.1). */
 export async function watchActive(db: Kysely<Database>, t: StuckThresholds = DEFAULT_STUCK_THRESHOLDS, now = Date.now()): Promise<WatchedEntity[]> {
   const out: WatchedEntity[] = [];
-  const add = (entityType: WatchedEntity['entityType'], r: Record<string, unknown>, since: number, expectedMs: number) => {
-    const ageMs = Math.max(0, now - since);
-    out.push({ entityType, id: String(r['id']), state: String(r['state']), runId: (r['run_id'] as string | null) ?? null, since: new Date(since), ageMs, expectedMs, ratio: ageMs / expectedMs, stuck: ageMs > expectedMs });
+  const add = (entityType: WatchedEntity['entityType'], r: ActiveEntityRow, since: Date, expectedMs: number) => {
+    const ageMs = Math.max(0, now - since.getTime());
+    out.push({ entityType, id: r.id, state: r.state, runId: r.runId, since, ageMs, expectedMs, ratio: ageMs / expectedMs, stuck: ageMs > expectedMs });
   };
-  const ws = await sql<Record<string, unknown>>`
-    SELECT id, state, run_id, started_at, updated_at FROM workstreams WHERE state = 'executing' ORDER BY id`.execute(db);
-  for (const r of ws.rows) add('workstream', r, ms(r['started_at']) ?? ms(r['updated_at'])!, t.workstreamMs);
-  const tasks = await sql<Record<string, unknown>>`
-    SELECT id, state, run_id, started_at, updated_at, timeout_sec FROM tasks WHERE state = 'running' ORDER BY id`.execute(db);
-  for (const r of tasks.rows) add('task', r, ms(r['started_at']) ?? ms(r['updated_at'])!, Math.min(t.taskMs, Number(r['timeout_sec']) * 1000));
+  for (const r of await activeEntityRows(db, 'workstreams', ['executing'])) add('workstream', r, r.startedAt ?? r.updatedAt, t.workstreamMs);
+  for (const r of await activeEntityRows(db, 'tasks', ['running'])) add('task', r, r.startedAt ?? r.updatedAt, Math.min(t.taskMs, (r.timeoutSec ?? Infinity) * 1000));
   for (const [type, table, states] of [
     ['worker', 'workers', ['idle', 'busy']],
     ['uet_worker', 'uet_workers', ['IDLE', 'BUSY']],
   ] as const) {
-    const { rows } = await sql<Record<string, unknown>>`
-      SELECT id, state, run_id, last_heartbeat, updated_at FROM ${sql.table(table)}
-      WHERE state IN (${sql.join([...states])}) ORDER BY id`.execute(db);
-    for (const r of rows) add(type, r, ms(r['last_heartbeat']) ?? ms(r['updated_at'])!, t.heartbeatMs);
+    for (const r of await activeEntityRows(db, table, states)) add(type, r, r.lastHeartbeat ?? r.updatedAt, t.heartbeatMs);
   }
   return out;
 }

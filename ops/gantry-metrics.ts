@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ENTITY_TABLES, type Database } from '../persistence/index.js';
+import { auditMetricRows, breakerStates, ENTITY_TABLES, operatorRows, stateCounts, type AuditMetricRow, type Database } from '../persistence/index.js';
 import { machineCatalog } from '../machines/index.js';
 import { DEFAULT_STUCK_THRESHOLDS, watchActive, type StuckThresholds } from './find-stuck.js';
 import { OVERRIDE_RULES } from './override-actions.js';
@@ -80,17 +80,10 @@ export class GantryMetrics {
 
   private async drain(): Promise<void> {
     // Each registered operator's override series starts at 0 (same reason as zeroEdges: the burst alert uses increase()).
-    const { rows: operators } = await sql<{ name: string }>`SELECT name FROM operators`.execute(this.db);
-    for (const { name } of operators) for (const entity_type of OVERRIDDEN_TYPES) this.overrides.inc({ entity_type, operator: name }, 0);
+    for (const { name } of await operatorRows(this.db)) for (const entity_type of OVERRIDDEN_TYPES) this.overrides.inc({ entity_type, operator: name }, 0);
     let after = this.forget();
     for (;;) {
-      const { rows } = await sql<{ id: string; entity_type: string; from_state: string | null; to_state: string; trigger: string; operator: string | null; override: boolean; seconds: number | null }>`
-        SELECT t.id::text AS id, t.entity_type, t.from_state, t.to_state, t.trigger, t.operator,
-          (coalesce((t.metadata->>'override')::boolean, false) OR coalesce((t.metadata->>'manual')::boolean, false)) AS override,
-          extract(epoch FROM t.transitioned_at - p.transitioned_at)::float8 AS seconds
-        FROM state_transitions t
-        LEFT JOIN state_transitions p ON p.entity_type = t.entity_type AND p.entity_id = t.entity_id AND p.seq = t.seq - 1
-        WHERE t.id > ${after.toString()}::bigint ORDER BY t.id LIMIT ${PAGE}`.execute(this.db);
+      const rows = await auditMetricRows(this.db, after, PAGE);
       for (const r of rows) {
         const id = BigInt(r.id);
         if (this.seen.has(id)) continue;
@@ -116,7 +109,7 @@ export class GantryMetrics {
    * the machine, `metadata.manual`, e.g. rollback-patch), a transition (or an in-state update) and the time spent in
    * the state it left.
    */
-  private count(r: { entity_type: string; from_state: string | null; to_state: string; trigger: string; operator: string | null; override: boolean; seconds: number | null }): void {
+  private count(r: AuditMetricRow): void {
     if (r.override) this.overrides.inc({ entity_type: r.entity_type, operator: r.operator ?? 'unknown' });
     if (r.from_state === null) return;
     if (r.from_state === r.to_state) this.updates.inc({ entity_type: r.entity_type, state: r.to_state, trigger: r.trigger });
@@ -128,8 +121,7 @@ export class GantryMetrics {
     g.reset();
     for (const info of Object.values(ENTITY_TABLES)) {
       for (const state of machineCatalog[info.entityType].states) g.set({ entity_type: info.entityType, state }, 0);
-      const { rows } = await sql<{ state: string; n: number }>`SELECT state, count(*)::int AS n FROM ${sql.table(info.table)} GROUP BY state`.execute(this.db);
-      for (const r of rows) g.set({ entity_type: info.entityType, state: r.state }, r.n);
+      for (const r of await stateCounts(this.db, info.table)) g.set({ entity_type: info.entityType, state: r.state }, r.n);
     }
   }
 
@@ -145,7 +137,6 @@ export class GantryMetrics {
 
   private async collectBreakers(g: Gauge<'tool_id' | 'state'>): Promise<void> {
     g.reset();
-    const { rows } = await sql<{ id: string; state: string }>`SELECT id, state FROM circuit_breakers ORDER BY id`.execute(this.db);
-    for (const r of rows) for (const s of machineCatalog.circuit_breaker.states) g.set({ tool_id: r.id, state: s }, s === r.state ? 1 : 0);
+    for (const r of await breakerStates(this.db)) for (const s of machineCatalog.circuit_breaker.states) g.set({ tool_id: r.id, state: s }, s === r.state ? 1 : 0);
   }
 }

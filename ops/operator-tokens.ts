@@ -1,8 +1,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { OPERATOR_NAME_PATTERN } from '../machines/index.js';
-import type { Database } from '../persistence/index.js';
-import { mapDbError } from '../persistence/index.js';
+import { insertOperator, markOperatorRevoked, operatorRow, operatorRows, type Database } from '../persistence/index.js';
 import { OperatorAlreadyRevokedError, OperatorAuthError, OperatorExistsError, UnknownOperatorError } from './errors.js';
 
 const NAME = OPERATOR_NAME_PATTERN;
@@ -17,15 +16,7 @@ export async function addOperator(db: Kysely<Database>, name: string): Promise<s
   if (!NAME.test(name)) throw new OperatorAuthError(`invalid operator name '${name}'`);
   const token = `gto_${randomBytes(24).toString('base64url')}`;
   const salt = randomBytes(16).toString('hex');
-  try {
-    const { rows } = await sql<{ name: string }>`
-      INSERT INTO operators (name, token_salt, token_hash) VALUES (${name}, ${salt}, ${hashToken(token, salt)})
-      ON CONFLICT (name) DO NOTHING RETURNING name`.execute(db);
-    if (rows.length === 0) throw new OperatorExistsError(name);
-  } catch (err) {
-    if (err instanceof OperatorExistsError) throw err;
-    throw mapDbError(err);
-  }
+  if (!(await insertOperator(db, name, salt, hashToken(token, salt)))) throw new OperatorExistsError(name);
   return token;
 }
 
@@ -48,13 +39,11 @@ export function requireCredentials(creds: OperatorCredentials): { readonly opera
 /** The operator name when `creds` name a registered, unrevoked operator whose token matches; `OperatorAuthError` otherwise. */
 export async function authenticateOperator(db: Kysely<Database>, offered: OperatorCredentials): Promise<string> {
   const creds = requireCredentials(offered);
-  const { rows } = await sql<{ token_salt: string; token_hash: string; revoked_at: Date | null }>`
-    SELECT token_salt, token_hash, revoked_at FROM operators WHERE name = ${creds.operator}`.execute(db);
-  const row = rows[0];
+  const row = await operatorRow(db, creds.operator);
   if (!row) throw new OperatorAuthError(`unknown operator '${creds.operator}' (register one with gantry operator add NAME)`);
-  if (row.revoked_at) throw new OperatorAuthError(`operator '${creds.operator}' is revoked`);
-  const given = Buffer.from(hashToken(creds.token, row.token_salt), 'hex');
-  if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex'))) throw new OperatorAuthError(`wrong token for operator '${creds.operator}'`);
+  if (row.revokedAt) throw new OperatorAuthError(`operator '${creds.operator}' is revoked`);
+  const given = Buffer.from(hashToken(creds.token, row.tokenSalt), 'hex');
+  if (!timingSafeEqual(given, Buffer.from(row.tokenHash, 'hex'))) throw new OperatorAuthError(`wrong token for operator '${creds.operator}'`);
   return creds.operator;
 }
 
@@ -65,19 +54,11 @@ export async function authenticateOperator(db: Kysely<Database>, offered: Operat
  * before; nothing is written in either case.
  */
 export async function revokeOperator(db: Kysely<Database>, name: string): Promise<Date> {
-  let rows: { revoked_at: Date | string }[];
-  try {
-    ({ rows } = await sql<{ revoked_at: Date | string }>`
-      UPDATE operators SET revoked_at = greatest(now(), created_at) WHERE name = ${name} AND revoked_at IS NULL
-      RETURNING revoked_at`.execute(db));
-  } catch (err) {
-    throw mapDbError(err);
-  }
-  if (rows[0]) return new Date(rows[0].revoked_at);
-  const { rows: existing } = await sql<{ revoked_at: Date | string | null }>`SELECT revoked_at FROM operators WHERE name = ${name}`.execute(db);
-  const row = existing[0];
+  const revokedAt = await markOperatorRevoked(db, name);
+  if (revokedAt) return revokedAt;
+  const row = await operatorRow(db, name);
   if (!row) throw new UnknownOperatorError(name);
-  throw new OperatorAlreadyRevokedError(name, new Date(row.revoked_at!));
+  throw new OperatorAlreadyRevokedError(name, row.revokedAt!);
 }
 
 /** One registered operator as `gantry operator list` shows it (never the token nor its hash). */
@@ -90,7 +71,5 @@ export interface OperatorInfo {
 
 /** Every registered operator, by name, with its creation and revocation times (SSOT §5.2). */
 export async function listOperators(db: Kysely<Database>): Promise<OperatorInfo[]> {
-  const { rows } = await sql<{ name: string; created_at: Date | string; revoked_at: Date | string | null }>`
-    SELECT name, created_at, revoked_at FROM operators ORDER BY name`.execute(db);
-  return rows.map((r) => ({ name: r.name, createdAt: new Date(r.created_at), revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at) }));
+  return operatorRows(db);
 }

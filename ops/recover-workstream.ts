@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { entryOf } from '../machines/index.js';
-import { EntityNotFoundError, loadEntity, type Database } from '../persistence/index.js';
+import { EntityNotFoundError, loadEntity, workstreamTaskStates, type Database } from '../persistence/index.js';
 import { applyOverride, type OverrideResult } from './apply-override.js';
 import { OverrideRefusedError } from './errors.js';
 import { DEFAULT_STUCK_THRESHOLDS, findStuck, type StuckThresholds } from './find-stuck.js';
@@ -46,8 +46,7 @@ export async function recoverWorkstream(db: Kysely<Database>, req: RecoverWorkst
     throw new OverrideRefusedError('recover-workstream', 'workstream', req.workstreamId, `state '${ws.state}' is terminal: nothing to recover`);
   }
   const runId = typeof ws.columns['run_id'] === 'string' ? (ws.columns['run_id'] as string) : null;
-  const tasksOf = async () =>
-    (await sql<{ id: string; state: string }>`SELECT id, state FROM tasks WHERE workstream_id = ${req.workstreamId} ORDER BY id`.execute(db)).rows;
+  const tasksOf = () => workstreamTaskStates(db, req.workstreamId);
   const mine = new Set((await tasksOf()).map((t) => t.id));
   const stuck = (await findStuck(db, req.thresholds ?? DEFAULT_STUCK_THRESHOLDS)).filter((s) => s.entityType === 'task' && mine.has(s.id));
   const failedTasks: OverrideResult[] = [];

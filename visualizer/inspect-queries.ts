@@ -1,5 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { ENTITY_TABLES, PERSISTED_ENTITY_TYPES, toAuditRecord, type AuditRecord, type Database } from '../persistence/index.js';
+import type { Kysely } from 'kysely';
+import { InspectionReads, type AuditRecord, type Database, type InspectedEntity } from '../persistence/index.js';
 import { databaseError } from './inspect-errors.js';
 
 /** One audit row as the page and the JSON endpoints show it. */
@@ -21,18 +21,7 @@ export interface WireTransition {
 }
 
 /** One entity in the tree: its current state and its parent links. */
-export interface WireEntity {
-  readonly entity_type: string;
-  readonly id: string;
-  readonly state: string;
-  readonly version: number;
-  readonly updated_at: string;
-  readonly run_id: string | null;
-  readonly workstream_id: string | null;
-  readonly task_id: string | null;
-}
-
-const LINKS = ['run_id', 'workstream_id', 'task_id'] as const;
+export type WireEntity = InspectedEntity;
 
 /** The wire form of an audit row. */
 export function wireTransition(r: AuditRecord): WireTransition {
@@ -52,118 +41,51 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The rows of a run: the run's own audit rows and every row tagged with its run_id. */
-function runFilter(runId: string): RawBuilder<unknown> {
-  return sql`(run_id = ${runId} OR (entity_type = 'run' AND entity_id = ${runId}))`;
-}
-
-/** Read-only queries of the inspection page, each bounded by a LIMIT. */
+/** Read-only queries of the inspection page, each bounded by a LIMIT (persistence/inspection-reads.ts), driver failures named. */
 export class InspectQueries {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly reads: InspectionReads;
+
+  constructor(db: Kysely<Database>) {
+    this.reads = new InspectionReads(db);
+  }
 
   /** Entity count per type and the newest audit row id (0 when there is none). */
   status(): Promise<{ counts: Record<string, number>; lastId: number }> {
-    return guarded(async () => {
-      const counts: Record<string, number> = {};
-      for (const type of PERSISTED_ENTITY_TYPES) {
-        const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(ENTITY_TABLES[type].table)}`.execute(this.db);
-        counts[type] = Number(rows[0]?.n ?? 0);
-      }
-      const { rows } = await sql<{ last: string | null }>`SELECT max(id) AS last FROM state_transitions`.execute(this.db);
-      return { counts, lastId: Number(rows[0]?.last ?? 0) };
-    });
+    return guarded(() => this.reads.status());
   }
 
   /** Up to `limit` entities of each type (in id order) with their state and parent links. */
   entities(limit: number): Promise<WireEntity[]> {
-    return guarded(async () => {
-      const out: WireEntity[] = [];
-      for (const type of PERSISTED_ENTITY_TYPES) {
-        const info = ENTITY_TABLES[type];
-        const links = LINKS.filter((c) => c in info.columns);
-        const cols = [sql.ref('id'), sql.ref('state'), sql.ref('version'), sql.ref('updated_at'), ...links.map((c) => sql.ref(c))];
-        const { rows } = await sql<Record<string, unknown>>`
-          SELECT ${sql.join(cols)} FROM ${sql.table(info.table)} ORDER BY id LIMIT ${limit}`.execute(this.db);
-        for (const r of rows) {
-          const at = r['updated_at'];
-          const link = (c: string): string | null => (r[c] as string | null | undefined) ?? null;
-          out.push({
-            entity_type: type, id: String(r['id']), state: String(r['state']), version: Number(r['version']),
-            updated_at: (at instanceof Date ? at : new Date(String(at))).toISOString(),
-            run_id: link('run_id'), workstream_id: link('workstream_id'), task_id: link('task_id'),
-          });
-        }
-      }
-      return out;
-    });
+    return guarded(() => this.reads.entities(limit));
   }
 
   /** One entity's state and newest hash, or null. */
   entity(type: string, id: string): Promise<{ state: string; lastHash: string | null; version: number } | null> {
-    return guarded(async () => {
-      const info = ENTITY_TABLES[type as keyof typeof ENTITY_TABLES];
-      const { rows } = await sql<{ state: string; last_hash: string | null; version: number }>`
-        SELECT state, last_hash, version FROM ${sql.table(info.table)} WHERE id = ${id}`.execute(this.db);
-      const r = rows[0];
-      return r ? { state: r.state, lastHash: r.last_hash, version: Number(r.version) } : null;
-    });
+    return guarded(() => this.reads.entity(type, id));
   }
 
   /** One page of an entity's audit rows with seq > `after` (plus the row at `after`, for the chain link). */
   history(type: string, id: string, after: number, limit: number): Promise<{ before: AuditRecord | null; rows: AuditRecord[] }> {
-    return guarded(async () => {
-      const { rows } = await sql<Record<string, unknown>>`
-        SELECT * FROM state_transitions WHERE entity_type = ${type} AND entity_id = ${id} AND seq >= ${after}::integer
-        ORDER BY seq LIMIT ${limit + 1}`.execute(this.db);
-      const records = rows.map(toAuditRecord);
-      const before = records[0] && records[0].seq === after ? records.shift()! : null;
-      return { before, rows: records.slice(0, limit) };
-    });
+    return guarded(() => this.reads.history(type, id, after, limit));
   }
 
   /** A run's audit rows with id > `after`, in id order, at most `limit`. */
   runTransitions(runId: string, after: number, limit: number): Promise<AuditRecord[]> {
-    return guarded(async () => {
-      const { rows } = await sql<Record<string, unknown>>`
-        SELECT * FROM state_transitions WHERE ${runFilter(runId)} AND id > ${after}::bigint ORDER BY id LIMIT ${limit}`.execute(this.db);
-      return rows.map(toAuditRecord);
-    });
+    return guarded(() => this.reads.runTransitions(runId, after, limit));
   }
 
   /** How many audit rows a run has. */
   runCount(runId: string): Promise<number> {
-    return guarded(async () => {
-      const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM state_transitions WHERE ${runFilter(runId)}`.execute(this.db);
-      return Number(rows[0]?.n ?? 0);
-    });
+    return guarded(() => this.reads.runCount(runId));
   }
 
-  /**
-   * The run as it stood after its `step`-th audit row (1-based): that row, and how many of the run's entities were in
-   * each state — counted in SQL, so a 100k-row run costs one aggregate, not 100k rows in memory.
-   */
+  /** The run as it stood after its `step`-th audit row (1-based): that row, and how many of its entities were in each state. */
   runStep(runId: string, step: number): Promise<{ transition: AuditRecord | null; counts: { entity_type: string; state: string; n: number }[] }> {
-    return guarded(async () => {
-      const at = await sql<Record<string, unknown>>`
-        SELECT * FROM state_transitions WHERE ${runFilter(runId)} ORDER BY id OFFSET ${step - 1} LIMIT 1`.execute(this.db);
-      const row = at.rows[0];
-      if (!row) return { transition: null, counts: [] };
-      const transition = toAuditRecord(row);
-      const { rows } = await sql<{ entity_type: string; state: string; n: string }>`
-        SELECT entity_type, to_state AS state, count(*) AS n FROM (
-          SELECT DISTINCT ON (entity_type, entity_id) entity_type, to_state FROM state_transitions
-          WHERE ${runFilter(runId)} AND id <= ${transition.id}::bigint ORDER BY entity_type, entity_id, id DESC
-        ) latest GROUP BY entity_type, to_state ORDER BY entity_type, to_state`.execute(this.db);
-      return { transition, counts: rows.map((r) => ({ entity_type: r.entity_type, state: r.state, n: Number(r.n) })) };
-    });
+    return guarded(() => this.reads.runStep(runId, step));
   }
 
   /** Audit rows with id > `after`, oldest first, at most `limit` (the live feed). */
   changes(after: number, limit: number): Promise<AuditRecord[]> {
-    return guarded(async () => {
-      const { rows } = await sql<Record<string, unknown>>`
-        SELECT * FROM state_transitions WHERE id > ${after}::bigint ORDER BY id LIMIT ${limit}`.execute(this.db);
-      return rows.map(toAuditRecord);
-    });
+    return guarded(() => this.reads.changes(after, limit));
   }
 }

@@ -5,6 +5,7 @@ import { positionalArgs, stringOption } from '../command.js';
 import { driveOptionHelp, driveOptions, driveWithProgress } from '../drive-with-progress.js';
 import { EXIT } from '../errors.js';
 import { externalWorkersOption, withDatabase } from '../open-database.js';
+import { runExists as runExistsIn } from '../../persistence/index.js';
 
 /** The plan the run was started with, as recorded in the database (`run_sources`). */
 async function recordedPlan(ctx: Parameters<Command['run']>[0], runId: string): Promise<Plan> {
@@ -13,7 +14,7 @@ async function recordedPlan(ctx: Parameters<Command['run']>[0], runId: string): 
 
 /** Whether the database holds run `runId`. */
 async function runExists(ctx: Parameters<Command['run']>[0], runId: string): Promise<boolean> {
-  return withDatabase(ctx.global, async (handle) => (await handle.db.selectFrom('runs').select('id').where('id', '=', runId).executeTakeFirst()) !== undefined);
+  return withDatabase(ctx.global, async (handle) => runExistsIn(handle.db, runId));
 }
 
 /** `gantry resume RUN_ID`: continue a run after a crash or a stop, from the persisted state (exit 0 / 1 / 2). */

@@ -46,7 +46,9 @@ export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan:
   const full = { retry: { backoff_base_ms: 10, backoff_cap_ms: 40 }, ...plan, run: { phase: 'PH-1', repository: './repo', target_branch: 'main', ...(plan['run'] as object) } };
   await writeFile(file, JSON.stringify(full, null, 2));
   const loaded = await loadPlan(file);
-  const actors = new PersistedActors({ db: db.db });
+  // One clock: a test clock given to the engine stamps the actors' events too.
+  const clock = options.clock;
+  const actors = new PersistedActors({ db: db.db, ...(clock ? { clock: () => clock.now() } : {}) });
   const status = await runPlan(actors, db.db, loaded, { stateDir: box.stateDir, heartbeatIntervalMs: 200, killGraceMs: 200, ...options });
   await actors.close();
   return { status, actors };

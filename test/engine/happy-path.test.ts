@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { replayAudit, verifyAudit } from '../../actors/index.js';
-import { isTerminal } from '../../engine/run-context.js';
+import { isTerminal } from '../../machines/index.js';
 import { isClean, runGit } from '../../git/index.js';
 import { testDatabases } from '../support/test-database.js';
 import { engineSuite, runSandboxPlan, writeCmd, type EngineSandbox } from './engine-fixtures.js';
