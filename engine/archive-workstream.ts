@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { archiveBranch, archivedRef, branchExists } from '../git/index.js';
+import { workstreamRows } from '../persistence/index.js';
 import type { RunContext } from './run-context.js';
 import { dropWorktree } from './worktree.js';
 
@@ -16,17 +17,11 @@ export async function archiveWorkstream(ctx: RunContext, ws: string): Promise<st
   // Archived already by an engine that died before writing the file: that ref is named (resume, a crash mid-archive).
   const archiveRef = (await branchExists(repo, branch)) ? await archiveBranch(repo, branch) : await archivedRef(repo, branch);
   const wsId = ctx.ids.workstream(ws);
-  const [workstream, tasks, ledger, gates] = await Promise.all([
-    ctx.db.selectFrom('workstreams').selectAll().where('id', '=', wsId).execute(),
-    ctx.db.selectFrom('tasks').selectAll().where('workstream_id', '=', wsId).orderBy('id').execute(),
-    ctx.db.selectFrom('patch_ledger_entries').selectAll().where('workstream_id', '=', wsId).orderBy('id').execute(),
-    ctx.db.selectFrom('test_gates').selectAll().where('workstream_id', '=', wsId).orderBy('id').execute(),
-  ]);
-  const patches = await ctx.db.selectFrom('patches').selectAll().where('workstream_id', '=', wsId).orderBy('id').execute();
+  const { workstream, tasks, ledger, gates, patches } = await workstreamRows(ctx.db, wsId);
   const dir = join(ctx.stateDir, 'archive', ctx.ids.run);
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${ws}.json`);
-  const body = { run_id: ctx.ids.run, workstream_id: wsId, archived_at: new Date().toISOString(), branch, archive_ref: archiveRef, workstream: workstream[0] ?? null, tasks, patches, ledger, gates };
+  const body = { run_id: ctx.ids.run, workstream_id: wsId, archived_at: new Date(ctx.clock.now()).toISOString(), branch, archive_ref: archiveRef, workstream, tasks, patches, ledger, gates };
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
   return file;
 }

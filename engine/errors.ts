@@ -50,3 +50,10 @@ export class RunSourceNotFoundError extends EngineError {
     super(`no plan recorded for run ${runId} in the database; pass --plan FILE`);
   }
 }
+
+/** A gate's process outlived its timeout, yet its machine still refuses `timeout_exceeded` (its deadline guard). */
+export class GateDeadlineRefusedError extends EngineError {
+  constructor(readonly gateId: string, readonly state: string) {
+    super(`gate ${gateId} (${state}): its command timed out but its machine does not take timeout_exceeded`);
+  }
+}

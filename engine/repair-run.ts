@@ -1,6 +1,8 @@
 import { reapTagged } from '../exec/index.js';
 import { heartbeatTimeoutOf } from '../machines/index.js';
+import { runIdsInState, runLedgerPlaces, runTaskRows } from '../persistence/index.js';
 import { localWorkerIds, type RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 import { runTagPrefix, taskTagPrefix } from './task-sandbox.js';
 
 /** Whether a `gantry worker` process's worker is still alive (busy or idle with a fresh heartbeat): its task goes on. */
@@ -8,7 +10,7 @@ async function remoteAlive(ctx: RunContext, locals: ReadonlySet<string>, workerI
   if (typeof workerId !== 'string' || locals.has(workerId)) return false;
   const w = await ctx.actors.load('worker', workerId);
   const c = w.context;
-  return (w.state === 'busy' || w.state === 'idle') && c.last_heartbeat !== null && Date.now() - c.last_heartbeat <= heartbeatTimeoutOf(c);
+  return (w.state === 'busy' || w.state === 'idle') && c.last_heartbeat !== null && ctx.clock.now() - c.last_heartbeat <= heartbeatTimeoutOf(c);
 }
 
 /**
@@ -32,13 +34,13 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
   const notes: string[] = [];
   const run = ctx.ids.run;
   const prefix = `${run}.`;
-  const ledgers = await ctx.db.selectFrom('patch_ledger_entries').select(['id', 'workstream_id']).where('run_id', '=', run).orderBy('created_at').orderBy('id').execute();
+  const ledgers = await runLedgerPlaces(ctx.db, run);
   for (const l of ledgers) {
     const ws = (l.workstream_id ?? '').slice(prefix.length);
     if (!(ctx.ledgers.get(ws) ?? []).includes(l.id)) ctx.ledgers.set(ws, [...(ctx.ledgers.get(ws) ?? []), l.id]);
   }
   const locals = new Set(localWorkerIds(ctx));
-  const tasks = await ctx.db.selectFrom('tasks').select(['id', 'state', 'worker_id', 'version']).where('run_id', '=', run).orderBy('id').execute();
+  const tasks = await runTaskRows(ctx.db, run);
   // No process of a lost attempt may run beside its retry: every process of the run still alive on this machine is
   // killed, except the attempts of live `gantry worker` processes (they go on).
   const live: string[] = [];
@@ -54,29 +56,22 @@ export async function repairRun(ctx: RunContext): Promise<string[]> {
     const c = await ctx.actors.send('task', t.id, { type: 'execution_failed', error: 'the engine stopped while the task ran: its process was lost', jitter }, { reason: 'repaired on resume', expectedVersion: t.version });
     notes.push(`task ${t.id}: running → ${c.to} (process lost)`);
   }
-  const gates = await ctx.db.selectFrom('test_gates').select(['id']).where('run_id', '=', run).where('state', '=', 'RUNNING').orderBy('id').execute();
-  for (const g of gates) notes.push(`gate ${g.id}: RUNNING, its process lost: its command runs again (R-8)`);
-  const workers = await ctx.db.selectFrom('workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'busy').orderBy('id').execute();
-  for (const w of workers.filter((x) => locals.has(x.id))) {
-    for (const task of (await ctx.actors.load('worker', w.id)).context.current_tasks) {
-      await ctx.actors.send('worker', w.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
-      notes.push(`worker ${w.id}: released ${task}`);
+  for (const g of await runIdsInState(ctx.db, 'test_gates', run, 'RUNNING')) notes.push(`gate ${g}: RUNNING, its process lost: its command runs again (R-8)`);
+  for (const w of (await runIdsInState(ctx.db, 'workers', run, 'busy')).filter((x) => locals.has(x))) {
+    for (const task of (await ctx.actors.load('worker', w)).context.current_tasks) {
+      await ctx.actors.send('worker', w, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
+      notes.push(`worker ${w}: released ${task}`);
     }
   }
-  const uets = await ctx.db.selectFrom('uet_workers').select(['id', 'state']).where('run_id', '=', run).where('state', '=', 'BUSY').orderBy('id').execute();
-  for (const u of uets) {
-    const task = (await ctx.actors.load('uet_worker', u.id)).context.current_task;
+  for (const u of await runIdsInState(ctx.db, 'uet_workers', run, 'BUSY')) {
+    const task = (await ctx.actors.load('uet_worker', u)).context.current_task;
     if (task === null) continue;
-    await ctx.actors.send('uet_worker', u.id, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
-    notes.push(`uet_worker ${u.id}: released ${task}`);
+    await ctx.actors.send('uet_worker', u, { type: 'task_completed', task_id: task }, { reason: 'released on resume: no live task' });
+    notes.push(`uet_worker ${u}: released ${task}`);
   }
-  const retrying = await ctx.db.selectFrom('tasks').select(['id']).where('run_id', '=', run).where('state', '=', 'retrying').orderBy('id').execute();
-  for (const t of retrying) {
-    const due = (await ctx.actors.load('task', t.id)).context.retry_at;
-    if (due !== null && due <= Date.now()) {
-      await ctx.actors.send('task', t.id, { type: 'retry_delay_elapsed' });
-      notes.push(`task ${t.id}: retrying → queued (retry_at passed)`);
-    }
+  // A retry whose delay passed while the engine was down goes back to the queue; the machine's retryDue decides.
+  for (const t of await runIdsInState(ctx.db, 'tasks', run, 'retrying')) {
+    if (await sendAccepted(ctx, 'task', t, [{ type: 'retry_delay_elapsed' }])) notes.push(`task ${t}: retrying → queued (retry_at passed)`);
   }
   return notes;
 }

@@ -1,4 +1,5 @@
 import { applyPatch, diffWorktree } from '../git/index.js';
+import { storedAttempt } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { pickUetWorker, releaseSlot } from './pick-worker.js';
 import type { RunContext } from './run-context.js';
@@ -21,11 +22,10 @@ export async function resumeValidation(ctx: RunContext, task: PlanTask): Promise
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
   try {
-    const patch = await ctx.db.selectFrom('patches').select('diff').where('id', '=', ledgerId).executeTakeFirst();
-    const ledger = await ctx.db.selectFrom('patch_ledger_entries').select('state').where('id', '=', ledgerId).executeTakeFirst();
-    const diff = patch?.diff ?? (await diffWorktree(dirs, 'HEAD'));
-    if (diff !== '' && !ledger) await createLedger(ctx, task, ledgerId, diff);
-    const state = ledger?.state ?? 'created';
+    const stored = await storedAttempt(ctx.db, ledgerId);
+    const diff = stored.diff ?? (await diffWorktree(dirs, 'HEAD'));
+    if (diff !== '' && stored.ledgerState === null) await createLedger(ctx, task, ledgerId, diff);
+    const state = stored.ledgerState ?? 'created';
     const committed = state === 'verified' && (await ownCommit(ctx, task, dirs)) !== null;
     if (!committed) await resetWorktree(dirs);
     if (diff !== '' && (state === 'applied' || (state === 'verified' && !committed))) await applyPatch(dirs, diff);

@@ -1,10 +1,10 @@
 import { ExecError, runProcess } from '../exec/index.js';
-import { InvalidTransitionError } from '../machines/index.js';
 import type { PlanGate, PlanTask } from '../plan/index.js';
-import { recordGateOutput, type GateOutput } from '../persistence/index.js';
+import { existingGateIds, recordGateOutput, type GateOutput } from '../persistence/index.js';
 import { stateMap } from './entity-facts.js';
+import { GateDeadlineRefusedError } from './errors.js';
 import type { RunContext } from './run-context.js';
-import { sleep } from './sleep.js';
+import { sendAccepted } from './send-accepted.js';
 import { attemptTag, commandSandbox, runSandbox } from './task-sandbox.js';
 
 /** The outcome of a task's gates: state per plan gate id (what the task checks) and per gate entity id (the ledger). */
@@ -49,17 +49,16 @@ async function runGateCommand(ctx: RunContext, task: PlanTask, attemptNo: number
   }
 }
 
-/** Sends `timeout_exceeded`, waiting out clock granularity until the gate's deadline guard holds. */
+/**
+ * Sends `timeout_exceeded` once the gate's deadline guard takes it: the process timer and the machine's clock may
+ * differ by their granularity, so the machine is asked again for up to a second of the run's clock.
+ */
 async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await ctx.actors.send('test_gate', id, { type: 'timeout_exceeded' });
-      return;
-    } catch (err) {
-      if (!(err instanceof InvalidTransitionError) || i >= 20) throw err;
-      await sleep(50);
-    }
+  for (let i = 0; i <= 20; i++) {
+    if (await sendAccepted(ctx, 'test_gate', id, [{ type: 'timeout_exceeded' }])) return;
+    await ctx.clock.sleep(50);
   }
+  throw new GateDeadlineRefusedError(id, (await ctx.actors.load('test_gate', id)).state);
 }
 
 /**
@@ -76,9 +75,7 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
   const gateOf = (g: string) => ws.gates.find((x) => x.id === g)!;
   const eid = (g: string) => ctx.ids.gate(task.id, g, attemptNo);
   const links = { run_id: ctx.ids.run, workstream_id: ctx.ids.workstream(ws.id), phase_id: ctx.plan.run.phase, task_id: ctx.ids.task(task.id) };
-  const existing = new Set(
-    (await ctx.db.selectFrom('test_gates').select('id').where('id', 'in', order.length > 0 ? order.map(eid) : ['']).execute()).map((r) => r.id),
-  );
+  const existing = await existingGateIds(ctx.db, order.map(eid));
   for (const g of order) {
     if (existing.has(eid(g))) continue;
     const gate = gateOf(g);
@@ -93,19 +90,22 @@ export async function runGates(ctx: RunContext, task: PlanTask, attemptNo: numbe
       await ctx.actors.send('test_gate', eid(g), { type: 'restarted', reason: 'the engine stopped while the gate ran: its command runs again' });
     } else if (state !== 'PENDING') continue;
     else {
+      // The gate's machine decides from its dependencies' states: blocked by a failed (or blocked) one, started once
+      // all passed, or left PENDING when neither guard holds.
       const dependencies = await stateMap(ctx, 'test_gate', gate.depends_on.map(eid));
-      const states = Object.values(dependencies);
-      if (states.includes('FAILED')) {
-        await ctx.actors.send('test_gate', eid(g), { type: 'dependency_failed', dependencies, reason: 'a gate it depends on failed' });
-        continue;
-      }
-      if (!states.every((s) => s === 'PASSED')) continue;
-      await ctx.actors.send('test_gate', eid(g), { type: 'start', dependencies });
+      const taken = await sendAccepted(ctx, 'test_gate', eid(g), [
+        { type: 'dependency_failed', dependencies, reason: 'a gate it depends on failed' },
+        { type: 'start', dependencies },
+      ]);
+      if (taken?.to !== 'RUNNING') continue;
     }
     const r = await runGateCommand(ctx, task, attemptNo, gate, cwd);
     if (r.timedOut) await sendTimeout(ctx, eid(g));
-    else if (r.exitCode === gate.expect_exit) await ctx.actors.send('test_gate', eid(g), { type: 'command_succeeded', exit_code: r.exitCode, duration_ms: r.durationMs });
-    else await ctx.actors.send('test_gate', eid(g), { type: 'command_failed', exit_code: r.exitCode, duration_ms: r.durationMs });
+    else {
+      // Its exit guards (exitExpected / exitUnexpected against expected_exit) choose passed or failed.
+      const outcome = { exit_code: r.exitCode, duration_ms: r.durationMs };
+      await sendAccepted(ctx, 'test_gate', eid(g), [{ type: 'command_succeeded', ...outcome }, { type: 'command_failed', ...outcome }]);
+    }
     // SSOT §2.3: the finished gate records its output (a column write after its last transition).
     await recordGateOutput(ctx.db, eid(g), r.output);
   }

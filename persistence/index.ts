@@ -42,3 +42,4 @@ export * from './transition-reports.js';
 export * from './operator-rows.js';
 export * from './metric-rows.js';
 export * from './inspection-reads.js';
+export * from './run-repair-rows.js';
