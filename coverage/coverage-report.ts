@@ -7,7 +7,7 @@ export interface MachineCoverage {
   readonly states: { readonly total: number; readonly reached: readonly string[]; readonly unreached: readonly string[] };
   /** SSOT edges (distinct from→to) taken by some generated path; `untaken` as `from->to`. */
   readonly ssotEdges: { readonly total: number; readonly taken: number; readonly untaken: readonly string[] };
-  /** Extension edges (EXT-1…EXT-4) taken by some generated path; `untaken` as `from->to`. */
+  /** Extension edges (EXT-1…EXT-5) taken by some generated path; `untaken` as `from->to`. */
   readonly extEdges: { readonly total: number; readonly taken: number; readonly untaken: readonly string[] };
   /** (state, event) pairs the spec does not allow; `accepted` lists any that were not rejected, as `state/event`. */
   readonly invalidPairs: { readonly total: number; readonly rejected: number; readonly accepted: readonly string[] };

@@ -76,16 +76,14 @@ export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<str
   if (isTerminal('workstream', view.state)) return view.state;
   const tasks = await taskFacts(ctx, ws);
   const ledger = await ledgerFacts(ctx, ws);
+  const incomplete = tasks.filter((t) => t.state !== 'completed').map((t) => `${t.id} ${t.state}`);
   const candidates: SendEventOf<'workstream'>[] = [
     { type: 'patch_quarantined', ledger, reason: 'a patch of the workstream was quarantined' },
     { type: 'critical_task_failed', tasks },
     { type: 'tasks_completed', tasks, ledger },
+    // EXT-5: the machine takes it once every task ended and one did not complete.
+    { type: 'tasks_settled', tasks, reason: clipReason(`tasks ended without all completing: ${incomplete.join(', ')}`) },
   ];
-  // Not a guard of the machine (`cancel` has none): the engine's rule for tasks that all ended without completing.
-  if (tasks.every((t) => isTerminal('task', t.state))) {
-    const bad = tasks.filter((t) => t.state !== 'completed').map((t) => `${t.id} ${t.state}`);
-    candidates.push({ type: 'cancel', reason: clipReason(`tasks settled without completing: ${bad.join(', ') || 'no task ran'}`) });
-  }
   const sent = await sendAccepted(ctx, 'workstream', id, candidates);
   if (sent === null) return view.state;
   if (sent.event === 'tasks_completed') await mergeWorkstream(ctx, ws);

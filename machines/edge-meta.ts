@@ -1,5 +1,8 @@
 /** How an edge is justified: an SSOT edge, one of the extension edges of docs/design/machines.md, or an in-state update that is not an edge. */
-export type EdgeTag = 'SSOT' | 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4' | 'internal';
+export type EdgeTag = 'SSOT' | ExtensionTag | 'internal';
+
+/** The extension edges of docs/design/machines.md. */
+export type ExtensionTag = 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4' | 'EXT-5';
 
 /** Metadata every transition of every machine carries in its `meta`. */
 export interface EdgeMeta {
@@ -14,7 +17,7 @@ export function ssot(section: string): EdgeMeta {
 }
 
 /** Tags a transition as one of the extension edges (docs/design/machines.md "Resolutions of gaps"). */
-export function ext(id: 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4', section: string): EdgeMeta {
+export function ext(id: ExtensionTag, section: string): EdgeMeta {
   return { edge: id, section };
 }
 

@@ -4,6 +4,10 @@ import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
 import { ext, ssot } from './edge-meta.js';
 import { childFactSchema, nowSchema, reasonSchema, stateMapSchema, type ChildFact } from './schema-parts.js';
+import { taskMachine } from './task-machine.js';
+
+/** The Task machine's final states, read from its definition (EXT-5 asks whether every task has ended). */
+const TASK_FINAL_STATES: ReadonlySet<string> = new Set(Object.values(taskMachine.root.states).filter((s) => s.type === 'final').map((s) => s.key));
 
 /** States of the Workstream machine (SSOT §1.3). */
 export const WORKSTREAM_STATES = ['planned', 'ready', 'blocked', 'executing', 'validating', 'completed', 'failed', 'cancelled', 'skipped'] as const;
@@ -26,6 +30,7 @@ export const workstreamEventSchemas = {
   task_started: z.object({ type: z.literal('task_started'), ...base, tasks }),
   tasks_completed: z.object({ type: z.literal('tasks_completed'), ...base, tasks, ledger }),
   critical_task_failed: z.object({ type: z.literal('critical_task_failed'), ...base, tasks }),
+  tasks_settled: z.object({ type: z.literal('tasks_settled'), ...base, tasks }),
   patch_quarantined: z.object({ type: z.literal('patch_quarantined'), ...base, ledger }),
   validation_passed: z.object({ type: z.literal('validation_passed'), ...base, merged: z.boolean() }),
   validation_failed: z.object({ type: z.literal('validation_failed'), ...base }),
@@ -65,7 +70,7 @@ function ledgerFacts(e: WorkstreamEvent): { id: string; state: string }[] {
   return 'ledger' in e ? e.ledger : [];
 }
 
-/** The Workstream machine (SSOT §1.3, R-3, EXT-1). */
+/** The Workstream machine (SSOT §1.3, R-3, EXT-1, EXT-5). */
 export const workstreamMachine = setup({
   types: {} as { context: WorkstreamContext; events: WorkstreamEvent; input: WorkstreamInput },
   guards: {
@@ -87,6 +92,14 @@ export const workstreamMachine = setup({
     },
     /** SSOT §1.3.7 inv. 3: a critical task failed. */
     criticalTaskFailed: ({ event }) => taskFacts(event).some((t) => t.critical && t.state === 'failed'),
+    /**
+     * EXT-5: every planned task has ended and one of them did not complete (a non-critical task failed or was
+     * cancelled): the workstream can never validate, and fails saying so.
+     */
+    tasksSettledIncomplete: ({ context, event }) => {
+      const t = taskFacts(event);
+      return t.length === context.planned_task_count && t.every((x) => TASK_FINAL_STATES.has(x.state)) && t.some((x) => x.state !== 'completed');
+    },
     /** SSOT §3.2 rule 2: some ledger entry of the workstream is quarantined. */
     patchQuarantined: ({ event }) => ledgerFacts(event).some((l) => l.state === 'quarantined'),
     /** SSOT §1.3.7 inv. 5: validation passed and the commits are merged. */
@@ -135,6 +148,7 @@ export const workstreamMachine = setup({
     ready: {
       on: {
         task_started: { target: 'executing', guard: 'someTaskRunning', actions: 'markStarted', meta: ssot('§1.3') },
+        tasks_settled: { target: 'failed', guard: 'tasksSettledIncomplete', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
         skip: { target: 'skipped', actions: 'markCompleted', meta: ssot('§1.3') },
         cancel: { target: 'cancelled', actions: 'markCompleted', meta: ssot('§1.3') },
       },
@@ -144,6 +158,7 @@ export const workstreamMachine = setup({
         tasks_completed: { target: 'validating', guard: 'allTasksAndPatchesDone', meta: ssot('§1.3, §3.2') },
         critical_task_failed: { target: 'failed', guard: 'criticalTaskFailed', actions: 'markCompleted', meta: ssot('§1.3') },
         patch_quarantined: { target: 'failed', guard: 'patchQuarantined', actions: 'recordQuarantined', meta: ssot('§3.2') },
+        tasks_settled: { target: 'failed', guard: 'tasksSettledIncomplete', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
         cancel: { target: 'cancelled', actions: 'markCompleted', meta: ssot('§1.3') },
       },
     },

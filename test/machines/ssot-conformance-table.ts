@@ -48,6 +48,8 @@ export const conformanceTable: Readonly<Record<string, ConformanceMachine>> = {
       'validating failed validation_failed SSOT',
       'blocked cancelled cancel EXT-1',
       'blocked cancelled dependency_failed EXT-1',
+      'ready failed tasks_settled EXT-5',
+      'executing failed tasks_settled EXT-5',
     ],
     invalid: ['executing planned', 'executing blocked', 'validating executing'],
   },
