@@ -49,7 +49,7 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'task_started', dt: 3, tasks: [ws('t1', 'running', true), ws('t2', 'queued')] },
       { type: 'tasks_completed', dt: 4, tasks: [ws('t1', 'completed', true), ws('t2', 'completed')], ledger: [{ id: 'p1', state: 'committed' }] },
       { type: 'critical_task_failed', dt: 4, tasks: [ws('t1', 'failed', true), ws('t2', 'running')] },
-      { type: 'tasks_settled', dt: 4, tasks: [ws('t1', 'completed', true), ws('t2', 'cancelled')] },
+      { type: 'tasks_settled', dt: 4, tasks: [ws('t1', 'completed', true), ws('t2', 'failed')] },
       { type: 'patch_quarantined', dt: 4, ledger: [{ id: 'p1', state: 'quarantined' }] },
       { type: 'validation_passed', dt: 5, merged: true },
       { type: 'validation_failed', dt: 5, reason: 'final validation failed' },

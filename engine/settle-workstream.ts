@@ -81,9 +81,12 @@ export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<str
     { type: 'patch_quarantined', ledger, reason: 'a patch of the workstream was quarantined' },
     { type: 'critical_task_failed', tasks },
     { type: 'tasks_completed', tasks, ledger },
-    // EXT-5: the machine takes it once every task ended and one did not complete.
+    // EXT-5: the machine takes it once every task ended and one of them failed.
     { type: 'tasks_settled', tasks, reason: clipReason(`tasks ended without all completing: ${incomplete.join(', ')}`) },
   ];
+  // D-1: every task ended, none failed, some were cancelled (by an operator, or for a failure elsewhere): `cancel`
+  // has no guard, so this is the engine's rule; the reason names the cancelled tasks.
+  if (tasks.every((t) => isTerminal('task', t.state))) candidates.push({ type: 'cancel', reason: clipReason(`tasks cancelled before completing: ${incomplete.join(', ')}`) });
   const sent = await sendAccepted(ctx, 'workstream', id, candidates);
   if (sent === null) return view.state;
   if (sent.event === 'tasks_completed') await mergeWorkstream(ctx, ws);

@@ -93,12 +93,12 @@ export const workstreamMachine = setup({
     /** SSOT §1.3.7 inv. 3: a critical task failed. */
     criticalTaskFailed: ({ event }) => taskFacts(event).some((t) => t.critical && t.state === 'failed'),
     /**
-     * EXT-5: every planned task has ended and one of them did not complete (a non-critical task failed or was
-     * cancelled): the workstream can never validate, and fails saying so.
+     * EXT-5: every planned task has ended and one of them failed (a non-critical task: a critical one has its own
+     * edge): the workstream can never validate, and fails saying so.
      */
-    tasksSettledIncomplete: ({ context, event }) => {
+    tasksEndedWithFailure: ({ context, event }) => {
       const t = taskFacts(event);
-      return t.length === context.planned_task_count && t.every((x) => TASK_FINAL_STATES.has(x.state)) && t.some((x) => x.state !== 'completed');
+      return t.length === context.planned_task_count && t.every((x) => TASK_FINAL_STATES.has(x.state)) && t.some((x) => x.state === 'failed');
     },
     /** SSOT §3.2 rule 2: some ledger entry of the workstream is quarantined. */
     patchQuarantined: ({ event }) => ledgerFacts(event).some((l) => l.state === 'quarantined'),
@@ -148,7 +148,7 @@ export const workstreamMachine = setup({
     ready: {
       on: {
         task_started: { target: 'executing', guard: 'someTaskRunning', actions: 'markStarted', meta: ssot('§1.3') },
-        tasks_settled: { target: 'failed', guard: 'tasksSettledIncomplete', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
+        tasks_settled: { target: 'failed', guard: 'tasksEndedWithFailure', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
         skip: { target: 'skipped', actions: 'markCompleted', meta: ssot('§1.3') },
         cancel: { target: 'cancelled', actions: 'markCompleted', meta: ssot('§1.3') },
       },
@@ -158,7 +158,7 @@ export const workstreamMachine = setup({
         tasks_completed: { target: 'validating', guard: 'allTasksAndPatchesDone', meta: ssot('§1.3, §3.2') },
         critical_task_failed: { target: 'failed', guard: 'criticalTaskFailed', actions: 'markCompleted', meta: ssot('§1.3') },
         patch_quarantined: { target: 'failed', guard: 'patchQuarantined', actions: 'recordQuarantined', meta: ssot('§3.2') },
-        tasks_settled: { target: 'failed', guard: 'tasksSettledIncomplete', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
+        tasks_settled: { target: 'failed', guard: 'tasksEndedWithFailure', actions: 'markCompleted', meta: ext('EXT-5', '§1.3') },
         cancel: { target: 'cancelled', actions: 'markCompleted', meta: ssot('§1.3') },
       },
     },
