@@ -30,3 +30,4 @@ export * from './closest-entity-ids.js';
 export * from './attempt-output.js';
 export * from './read-entity-output.js';
 export * from './read-reason-facts.js';
+export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
