@@ -115,7 +115,8 @@ class Session {
       if (type === 'S' || type === 'Q' || type === 'H') {
         const batch = Buffer.concat(this.#pending);
         this.#pending = [];
-        this.#chain = this.#chain.then(() => this.#run(batch, type !== 'H'));
+        // A batch PGlite itself fails on (not an SQL error: those are replies) ends the connection; `end` then rolls back.
+        this.#chain = this.#chain.then(() => this.#run(batch, type !== 'H')).catch(() => void this.socket.destroy());
       }
     }
   }
