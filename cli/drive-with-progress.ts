@@ -5,7 +5,8 @@ import { entityReason } from '../ops/entity-reasons.js';
 import { explainStatus } from './explain-status.js';
 import { committedReason } from './committed-reason.js';
 import { runSummary } from './run-summary.js';
-import type { DatabaseHandle } from '../persistence/index.js';
+import { join, resolve } from 'node:path';
+import { DEFAULT_STATE_DIR, resolveDatabaseOptions, type DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { EXIT } from './errors.js';
 import { withActors } from './open-database.js';
@@ -106,7 +107,8 @@ interface Following {
  * summary. `--metrics-port` / `--inspect-port` serve `/metrics` and the live inspection page for the duration of the
  * run (validated first: a bad port is a usage error, exit 2, before anything is opened). Ctrl-C (SIGINT) asks the
  * engine to stop after its current step, leaving the run resumable, and the command then exits 1 saying how to
- * resume. Returns the exit code (0 succeeded, 1 otherwise). `terminal` overrides the detection of a terminal.
+ * resume. On the embedded PGlite its first line (standard error) says that the database is being opened, and the next
+ * how long that took. Returns the exit code (0 succeeded, 1 otherwise). `terminal` overrides the detection of a terminal.
  */
 export async function driveWithProgress(
   ctx: CommandContext,
@@ -122,7 +124,12 @@ export async function driveWithProgress(
   };
   process.on('SIGINT', onSigint);
   try {
+    // Opening the embedded database takes seconds (PGlite starts; a new data directory is created): progress the user sees.
+    const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });
+    const opening = performance.now();
+    if ('stateDir' in where) ctx.io.err(`gantry: opening the embedded database at ${join(resolve(where.stateDir ?? DEFAULT_STATE_DIR), 'pgdata')} …`);
     const status = await withActors(ctx.global, async (actors, handle) => {
+      if ('stateDir' in where) ctx.io.err(`gantry: embedded database open (${((performance.now() - opening) / 1000).toFixed(1)} s)`);
       const servers = await startRunServers(ctx, actors, handle, ports);
       const following = followProgress(ctx, actors, handle, terminal);
       try {

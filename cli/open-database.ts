@@ -10,6 +10,11 @@ export interface OpenOptions {
   readonly migrate?: boolean;
   /** Create nothing: no database where the options point is a `NoDatabaseError` (exit 1) saying where it looked. */
   readonly existing?: boolean;
+  /**
+   * A PGlite state directory held by another live process (a `gantry run` …) is reached through the socket that
+   * process serves there, in a session of this mode; default `read-only` with `existing`, else none (refused as in use).
+   */
+  readonly live?: 'read-only' | 'read-write';
 }
 
 /** The message of a `NoDatabaseError`: where the command looked, why that is no database, and how to point elsewhere. */
@@ -26,11 +31,14 @@ function noDatabase(global: GlobalOptions, err: DatabaseNotFoundError): NoDataba
 /**
  * Opens the database the global options name (`--db URL` > `DATABASE_URL` > PGlite under `--state-dir`), in the
  * schema `GANTRY_DB_SCHEMA` when set, migrated to the latest schema unless `migrate` is false. With `existing`, a
- * command that only reads state creates nothing and fails with `NoDatabaseError` when there is no database there.
+ * command that only reads state creates nothing and fails with `NoDatabaseError` when there is no database there, and
+ * reads an embedded database another live process holds through that process's socket (read-only session).
  */
 export async function openDatabase(global: GlobalOptions, opts: OpenOptions = {}): Promise<DatabaseHandle> {
   const schema = process.env['GANTRY_DB_SCHEMA']?.trim() || undefined;
-  const base = { ...resolveDatabaseOptions({ db: global.db ?? undefined, stateDir: global.stateDir }), ...(opts.existing ? { existing: true } : {}) };
+  const live = opts.live ?? (opts.existing ? 'read-only' : undefined);
+  const where = resolveDatabaseOptions({ db: global.db ?? undefined, stateDir: global.stateDir });
+  const base = { ...where, ...(opts.existing ? { existing: true } : {}), ...(live && 'stateDir' in where ? { live } : {}) };
   let handle: DatabaseHandle;
   try {
     handle = await createDatabase(schema ? { ...base, schema } : base);
@@ -38,7 +46,8 @@ export async function openDatabase(global: GlobalOptions, opts: OpenOptions = {}
     if (err instanceof DatabaseNotFoundError) throw noDatabase(global, err);
     throw err;
   }
-  if (opts.migrate ?? true) {
+  // Through a live process's socket the holder has migrated its database (and a read-only session could not).
+  if ((opts.migrate ?? true) && !handle.live) {
     try {
       await migrateToLatest(handle.db);
     } catch (err) {

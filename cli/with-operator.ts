@@ -31,7 +31,8 @@ export async function withOperator<T>(ctx: CommandContext, refusals: readonly Re
     if (refused(err)) throw new RefusedError((err as Error).message);
     throw err;
   }
-  const handle = await openDatabase(ctx.global, { existing: true }); // no database: no operator, nothing to override
+  // No database: no operator, nothing to override. A directory a live run holds: through its socket, read-write.
+  const handle = await openDatabase(ctx.global, { existing: true, live: 'read-write' });
   try {
     return await fn(handle, await authenticateOperator(handle.db, creds));
   } catch (err) {
@@ -46,11 +47,21 @@ export async function withOperator<T>(ctx: CommandContext, refusals: readonly Re
  * Runs `fn` with persisted actors, as the operator named by `--operator NAME` when one is given: then, like every
  * override, that operator's token (`--token` or `GANTRY_OPERATOR_TOKEN`) must authenticate it first (issue 11), or
  * the command is refused (exit 1) with nothing written — without a token nothing is even opened. Without
- * `--operator` `fn` gets null (no operator is recorded).
+ * `--operator` `fn` gets null (no operator is recorded); that is refused on an embedded database a live process holds
+ * (reached through its socket: read-only unless an operator authenticates).
  */
 export async function withActorsAsOperator<T>(ctx: CommandContext, fn: (actors: PersistedActors, operator: string | null) => Promise<T>): Promise<T> {
   const name = stringOption(ctx, 'operator');
-  if (name === null) return withActors(ctx.global, (actors) => fn(actors, null));
+  if (name === null) {
+    return withActors(
+      ctx.global,
+      (actors, handle) => {
+        if (handle.live) throw new RefusedError(liveWriteRefusal(handle.live.pid));
+        return fn(actors, null);
+      },
+      { live: 'read-only' },
+    );
+  }
   const creds = { operator: name, token: stringOption(ctx, 'token') ?? process.env['GANTRY_OPERATOR_TOKEN'] ?? null };
   try {
     requireCredentials(creds);
@@ -67,5 +78,10 @@ export async function withActorsAsOperator<T>(ctx: CommandContext, fn: (actors: 
       throw err;
     }
     return fn(actors, operator);
-  });
+  }, { live: 'read-write' });
+}
+
+/** Why a write without an operator is refused on a state directory a live process holds (issue 13: read-only by default). */
+function liveWriteRefusal(pid: number): string {
+  return `the state directory is held by the live process ${pid} (a gantry run …): its database is read-only from other processes unless the command names an operator — pass --operator NAME with its token (--token or GANTRY_OPERATOR_TOKEN) (nothing written)`;
 }

@@ -6,17 +6,29 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './database.js';
-import { DatabaseNotFoundError, DatabaseUnavailableError, PersistenceError } from './errors.js';
+import { DatabaseNotFoundError, DatabaseUnavailableError, PersistenceError, StateDirInUseError } from './errors.js';
 import { gantrySchemaPresent } from './gantry-schema-present.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-statements.js';
+import { openLivePglite } from './open-live-pglite.js';
+import { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
+import { serveOnSocket } from './serve-on-socket.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
 
 /** Where the database lives: a PostgreSQL URL, a PGlite state directory, or an already-open PGlite instance. */
 export type DatabaseOptions =
   | { readonly url: string; readonly schema?: string; readonly max?: number; readonly existing?: boolean }
-  | { readonly stateDir?: string; readonly schema?: string; readonly existing?: boolean }
+  | {
+      readonly stateDir?: string;
+      readonly schema?: string;
+      readonly existing?: boolean;
+      /**
+       * When another live process holds the state directory: reach its database through the socket it serves there,
+       * in a read-only or read-write session. Absent (the default): such a directory is refused (`StateDirInUseError`).
+       */
+      readonly live?: 'read-only' | 'read-write';
+    }
   | { readonly pglite: PGlite; readonly schema?: string; readonly label?: string };
 
 /** An open database: the typed Kysely instance, which engine it is, and how to close it (PGlite hangs the process otherwise). */
@@ -27,6 +39,8 @@ export interface DatabaseHandle {
   readonly target: string;
   /** The schema set as `search_path`, or null for the default. */
   readonly schema: string | null;
+  /** Set when the PGlite database is reached through the socket of the live process holding it (see `live`). */
+  readonly live?: { readonly pid: number; readonly socket: string; readonly mode: 'read-only' | 'read-write' };
   /** Closes the pool or the PGlite instance; safe to call twice. */
   close(): Promise<void>;
 }
@@ -151,7 +165,8 @@ async function openPglite(pglite: PGlite, target: string, schema: string | null,
 /**
  * Opens the database: `{ url }` → PostgreSQL through a `pg` pool (`schema` sets `search_path`,
  * creating the schema if needed); `{ stateDir }` (default `.state`) → PGlite with its data in
- * `<stateDir>/pgdata` (locked by `<stateDir>/pgdata.lock` while open); `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
+ * `<stateDir>/pgdata` (locked by `<stateDir>/pgdata.lock` while open, and served meanwhile to other processes on the
+ * socket `<stateDir>/.s.PGSQL.5432`; with `live`, a directory another process holds is reached through its socket); `{ pglite }` → an open PGlite instance, owned (and closed) by the handle.
  * `existing: true` (default false) creates nothing — no state directory, data directory or schema — and throws
  * `DatabaseNotFoundError` when there is no Gantry database there (no data directory, or no Gantry tables).
  */
@@ -171,10 +186,12 @@ export async function createDatabase(opts: DatabaseOptions = {}): Promise<Databa
     pglite = new PGlite(dataDir);
   } catch (error) {
     release();
+    if (error instanceof StateDirInUseError && error.pid !== null && opts.live) return openLivePglite(stateDir, error, opts.live, existing);
     if (error instanceof DatabaseUnavailableError) throw error;
     throw new DatabaseUnavailableError('pglite', dataDir, { cause: error });
   }
-  return openPglite(pglite, dataDir, schema, release, existing);
+  const opened = await openPglite(pglite, dataDir, schema, release, existing);
+  return serveOnSocket(opened, pglite, join(stateDir, PGLITE_SOCKET_NAME));
 }
 
 /** The database-related global options of the CLI (docs/design/plan.md): `--db URL` and `--state-dir DIR`. */

@@ -38,10 +38,23 @@ export class EntityExistsError extends PersistenceError {
 
 /** The database cannot be reached or opened (server down, bad URL, unreadable PGlite data directory). */
 export class DatabaseUnavailableError extends PersistenceError {
-  override readonly name = 'DatabaseUnavailableError';
+  override readonly name: string = 'DatabaseUnavailableError';
   constructor(readonly kind: 'postgres' | 'pglite', readonly target: string, options?: { cause?: unknown }) {
     const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
     super(`cannot open the ${kind} database at ${target}${why}`, options);
+  }
+}
+
+/** The PGlite data directory is held by another live process (its lock file names it); it may serve it on a socket. */
+export class StateDirInUseError extends DatabaseUnavailableError {
+  override readonly name = 'StateDirInUseError';
+  constructor(
+    target: string,
+    /** The holder's pid, or null when it is this very process. */
+    readonly pid: number | null,
+    readonly lockFile: string,
+  ) {
+    super('pglite', target, { cause: new Error(`the data directory is in use by ${pid === null ? 'this process' : `process ${pid}`} (lock file ${lockFile})`) });
   }
 }
 

@@ -43,3 +43,4 @@ export * from './operator-rows.js';
 export * from './metric-rows.js';
 export * from './inspection-reads.js';
 export * from './run-repair-rows.js';
+export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';

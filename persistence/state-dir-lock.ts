@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseUnavailableError } from './errors.js';
+import { DatabaseUnavailableError, StateDirInUseError } from './errors.js';
 
 /** Lock files this process holds (a second open in the same process is refused too). */
 const held = new Set<string>();
@@ -41,7 +41,7 @@ function tryCreate(path: string): boolean {
 /**
  * Takes `<stateDir>/pgdata.lock` (the holder's pid) so that one PGlite data directory is never
  * opened twice at once — PGlite has no lock of its own and two writers corrupt it. A lock left by
- * a dead process (crash, SIGKILL) is taken over. Returns the release function.
+ * a dead process (crash, SIGKILL) is taken over. Returns the release function; a live holder is a `StateDirInUseError`.
  */
 export function acquireStateDirLock(stateDir: string, dataDir: string): () => void {
   const path = join(stateDir, 'pgdata.lock');
@@ -56,8 +56,7 @@ export function acquireStateDirLock(stateDir: string, dataDir: string): () => vo
     const pid = readPid(path);
     const inUse = held.has(path) || (pid !== null && pid !== process.pid && alive(pid));
     if (inUse) {
-      const who = held.has(path) ? 'this process' : `process ${pid}`;
-      throw new DatabaseUnavailableError('pglite', dataDir, { cause: new Error(`the data directory is in use by ${who} (lock file ${path})`) });
+      throw new StateDirInUseError(dataDir, held.has(path) ? null : pid, path);
     }
     // Stale: its holder is gone. Remove it unless someone replaced it meanwhile, then retry.
     if (readPid(path) === pid) {

@@ -42,7 +42,7 @@ describe('gantry inspect (the command, on an embedded PGlite state directory)', 
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('serves the page on 127.0.0.1 with recomputed hashes, refuses a second opener of the data directory, and stops on SIGTERM', async () => {
+  it('serves the page on 127.0.0.1 with recomputed hashes, refuses a second writer of the data directory (readers go through its socket), and stops on SIGTERM', async () => {
     const { child, url } = await startInspect(stateDir);
     const done = childDone(child);
     try {
@@ -50,10 +50,13 @@ describe('gantry inspect (the command, on an embedded PGlite state directory)', 
       expect(status).toMatchObject({ ok: true, total: 1, verified: true, database: { kind: 'pglite' } });
       const history = (await (await fetch(`${url}/api/entity/circuit_breaker/breaker-9/history`)).json()) as Record<string, unknown>;
       expect(history).toMatchObject({ state: 'CLOSED', chain: 'intact' });
-      // PGlite takes one process at a time: a second inspect (or an engine) on the same state directory is refused.
-      const second = await runGantry(['inspect', '--port', '0', '--state-dir', stateDir], pgliteEnv());
+      // PGlite takes one process at a time: a command that would write (an engine, a migration) on the same state
+      // directory is refused; one that reads goes through the socket the holder serves (issue 13).
+      const second = await runGantry(['db', 'migrate', '--state-dir', stateDir], pgliteEnv());
       expect(second.code).not.toBe(0);
       expect(second.stderr).toMatch(/in use by process/);
+      const reader = await runGantry(['history', 'circuit_breaker', 'breaker-9', '--state-dir', stateDir], pgliteEnv());
+      expect(reader.code, reader.stderr).toBe(0);
     } finally {
       child.kill('SIGTERM');
     }
