@@ -1,4 +1,5 @@
 import { recomputeHash } from '../../actors/index.js';
+import { runReasons } from '../../ops/index.js';
 import type { Command } from '../command.js';
 import { stringOption } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -58,7 +59,8 @@ export const inspectCommand: Command = {
       const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });
       const listen = handle.kind === 'postgres' && 'url' in where ? { url: where.url, schema: handle.schema } : null;
       const database = { kind: handle.kind, target: handle.target };
-      const server = await startInspectServer({ db: handle.db, database, verifyHash: recomputeHash, port, listen, log: (line) => ctx.io.err(line) });
+      const reasons = async (runId: string) => (await runReasons(handle.db, runId)).all;
+      const server = await startInspectServer({ db: handle.db, database, verifyHash: recomputeHash, reasons, port, listen, log: (line) => ctx.io.err(line) });
       ctx.io.out(`gantry inspect: ${server.url} (${handle.kind} ${handle.target}; live: ${server.live}; read-only; Ctrl-C stops)`);
       const signal = await untilStopped();
       ctx.io.err(`gantry inspect: ${signal}, stopping`);
