@@ -8,7 +8,7 @@ import { drawGraph, drawTimeline, paintGraph } from './run-graph.js';
 import { $, api, clipped, duration, el, keyOf, learnKinds, parseRoute, routes, showError, showStatus, stateClass } from './page-util.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const page = { entities: new Map(), lastId: 0, machines: [], route: { view: 'runs' }, run: null, current: new Map(), graph: null, timeline: null, step: null, stepStates: null };
+const page = { entities: new Map(), lastId: 0, machines: [], route: { view: 'runs' }, run: null, current: new Map(), graph: null, timeline: null, step: null, stepStates: null, loading: null };
 
 function showView(name) {
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== `view-${name}`;
@@ -33,7 +33,17 @@ const nowState = (type, id) => page.current.get(keyOf(type, id))?.state ?? null;
 const nowReason = (type, id) => page.current.get(keyOf(type, id))?.reason ?? null;
 const stateAt = (type, id) => (page.step ? page.stepStates.get(keyOf(type, id)) ?? null : nowState(type, id));
 
-async function loadRun(runId) {
+/** Loads run `runId` into the run view; a load of the same run already under way is shared, not repeated. */
+function loadRun(runId) {
+  if (page.loading?.runId === runId) return page.loading.done;
+  const done = fetchRun(runId).finally(() => {
+    if (page.loading?.done === done) page.loading = null;
+  });
+  page.loading = { runId, done };
+  return done;
+}
+
+async function fetchRun(runId) {
   const v = await api(`/api/runs/${encodeURIComponent(runId)}/view`);
   if (page.route.runId !== runId) return;
   page.run = v;
