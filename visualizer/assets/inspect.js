@@ -8,7 +8,7 @@ import { drawGraph, drawTimeline, paintGraph } from './run-graph.js';
 import { $, api, clipped, duration, el, keyOf, learnKinds, parseRoute, routes, showError, showStatus, stateClass } from './page-util.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const page = { entities: new Map(), lastId: 0, machines: [], route: { view: 'runs' }, run: null, current: new Map(), graph: null, timeline: null, step: null, stepStates: null, loading: null };
+const page = { entities: new Map(), lastId: 0, machines: [], route: { view: 'runs' }, run: null, current: new Map(), graph: null, timeline: null, step: null, stepStates: null, loading: null, pendingStep: null };
 
 function showView(name) {
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== `view-${name}`;
@@ -46,10 +46,12 @@ function loadRun(runId) {
 async function fetchRun(runId) {
   const v = await api(`/api/runs/${encodeURIComponent(runId)}/view`);
   if (page.route.runId !== runId) return;
+  // A step chosen (or being fetched) while the run loaded stays: the reload must not jump the view back to now.
+  const stepping = page.pendingStep !== null || (page.step !== null && page.step.run_id === runId);
   page.run = v;
   page.current = new Map(v.entities.map((e) => [keyOf(e.entity_type, e.id), e]));
   page.current.set(keyOf('run', v.run.id), { state: v.run.state, reason: v.run.reason });
-  page.step = null;
+  if (!stepping) page.step = null;
   $('run-title').textContent = v.run.id;
   $('run-title').title = v.run.id;
   $('run-reason').textContent = v.run.reason ?? '';
@@ -61,6 +63,7 @@ async function fetchRun(runId) {
   $('run-graph').dataset.entities = String(v.entities.length);
   const slider = $('step-slider');
   slider.max = String(Math.max(1, v.transitions));
+  if (stepping) return;
   slider.value = slider.max;
   $('step-label').textContent = `Now: every entity’s current state (${v.transitions} audit rows; step back to see any point).`;
   delete $('step-label').dataset.step;
@@ -93,7 +96,11 @@ function paintRun() {
 async function showStep(k) {
   const runId = page.run?.run.id;
   if (!runId) return;
-  const s = await api(`/api/runs/${encodeURIComponent(runId)}/step/${k}`);
+  const t0 = performance.now();
+  page.pendingStep = k;
+  const s = await api(`/api/runs/${encodeURIComponent(runId)}/step/${k}`).finally(() => {
+    if (page.pendingStep === k) page.pendingStep = null;
+  });
   if (page.run?.run.id !== runId || Number($('step-slider').value) !== k) return;
   page.step = s;
   page.stepStates = new Map(s.states.map((x) => [keyOf(x.entity_type, x.id), x.state]));
@@ -102,10 +109,12 @@ async function showStep(k) {
   $('step-label').dataset.step = String(k);
   $('step-live').disabled = false;
   paintRun();
+  $('step-label').dataset.ms = String(Math.round(performance.now() - t0)); // fetch + repaint, read by bench/inspect-render.bench.ts
 }
 
 function goNow() {
   page.step = null;
+  page.pendingStep = null;
   $('step-slider').value = $('step-slider').max;
   $('step-live').disabled = true;
   $('step-label').textContent = 'Now: every entity’s current state.';
@@ -195,10 +204,13 @@ async function render() {
     if (r.view === 'runs') await drawRuns();
     if (r.view === 'run') {
       $('panel-slot').append($('detail'));
+      if (runChanged) Object.assign(page, { step: null, pendingStep: null });
       if (runChanged || !page.run) await loadRun(r.runId);
       if (r.type && r.id) await openPanel(r.type, r.id, r.runId).then(paintRun).catch(showError);
       else closePanel();
       paintRun();
+      // When the graph is on screen (after the next frame), in ms since the page's navigation: bench/inspect-render.bench.ts.
+      requestAnimationFrame(() => setTimeout(() => ($('run-graph').dataset.readyMs = String(Math.round(performance.now())))));
     }
     if (r.view === 'machines') {
       paintMachines();

@@ -1,4 +1,4 @@
-// Gantry inspect page: a run's graph (workstreams as lanes, their tasks by dependency level, each task's gates and
+// Gantry inspect page: a run's graph (workstreams as lanes, their tasks in dependency order, each task's gates and
 // patches as chips, dependencies as arrows) and its timeline of attempts. HTML nodes (ellipsis + title: long ids never
 // clip) over one SVG of edges; painting a point in time only swaps class names, so a 1,000-task run steps quickly.
 import { clipped, duration, el, keyOf, routes, stateClass } from './page-util.js';
@@ -12,20 +12,20 @@ const CHIP_ROW = 20;
 const ROW_GAP = 14;
 const CHIPS_PER_ROW = 3;
 
-/** Dependency level of each task inside its lane (0: depends on nothing in the run), cycles cut. */
-function levels(tasks, byId) {
-  const level = new Map();
-  const visit = (t, seen) => {
-    if (level.has(t.id)) return level.get(t.id);
-    if (seen.has(t.id)) return 0;
+/** The tasks in dependency order (each after what it depends on, else in id order), so chains stay together. */
+function topoOrder(tasks, byId) {
+  const sorted = [...tasks].sort((a, b) => a.id.localeCompare(b.id));
+  const mine = new Set(sorted.map((t) => t.id));
+  const out = [];
+  const seen = new Set();
+  const visit = (t) => {
+    if (seen.has(t.id)) return;
     seen.add(t.id);
-    const deps = t.depends_on.map((d) => byId.get(d)).filter(Boolean);
-    const l = deps.length ? 1 + Math.max(...deps.map((d) => visit(d, seen))) : 0;
-    level.set(t.id, l);
-    return l;
+    for (const d of t.depends_on) if (mine.has(d)) visit(byId.get(d));
+    out.push(t);
   };
-  for (const t of tasks) visit(t, new Set());
-  return level;
+  for (const t of sorted) visit(t);
+  return out;
 }
 
 /** The last dot segments of `id` that differ from `base` (`demo.core.build` in lane `demo.core` reads `build`). */
@@ -71,10 +71,8 @@ export function drawGraph(box, view) {
       put(ws, head);
       pos.set(keyOf('workstream', ws.id), { x: x + LANE_W / 2, top: 0, bottom: HEAD_H - 10 });
     } else lane.append(el('div', { class: 'lane-title muted' }, 'without a workstream'));
-    const level = levels(tasks, byId);
-    tasks.sort((a, b) => level.get(a.id) - level.get(b.id) || a.id.localeCompare(b.id));
     let y = HEAD_H;
-    for (const t of [...tasks, ...loose]) {
+    for (const t of [...topoOrder(tasks, byId), ...loose]) {
       const kids = t.entity_type === 'task' ? childrenOf.get(t.id) ?? [] : [];
       const h = NODE_H + Math.ceil(kids.length / CHIPS_PER_ROW) * CHIP_ROW;
       const n = node(runId, t, short(t.id, wsId ?? runId), t.entity_type === 'task' ? 'task' : 'chip-node');
@@ -153,7 +151,9 @@ export function drawTimeline(box, view) {
     const track = el('div', { class: 'tl-track' });
     track.append(el('span', { class: 'tl-life', style: `left:${pct(t.start)};width:calc(${pct((t.end ?? t1) + t0 - t.start)} + 1px)` }));
     t.attempts.forEach((a, i) => {
-      const cls = a.to === null ? 'st-active' : stateClass('task', a.to);
+      // A retried attempt is amber; the last one takes the task's outcome (red when it failed), blue while it runs.
+      const last = i === t.attempts.length - 1;
+      const cls = a.to === null ? 'st-active' : !last ? 'st-warn' : stateClass('task', a.to) === 'st-failure' ? 'st-failure' : stateClass('task', t.state, t.reason);
       track.append(el('span', { class: `tl-bar ${cls}`, style: `left:${pct(a.start)};width:calc(${pct((a.end ?? t1) + t0 - a.start)} + 2px)`, title: `attempt ${i + 1}: ${duration((a.end ?? t1) - a.start)}${a.to ? ` → ${a.to}` : ' (running)'}` }));
     });
     const end = t.end === null ? '—' : `+${duration(t.end - t0)}`;
