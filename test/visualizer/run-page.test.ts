@@ -97,6 +97,7 @@ describe.each(testDatabases())('run view in Debian Chromium on %s', (kind) => {
     };
     await stepOf(max - 1);
     expect(await page.locator('#run-state').textContent()).toBe('running');
+    expect(await page.locator('#run-reason').isVisible()).toBe(false);
     expect(await node(page, 'task', FAILED.boom).getAttribute('class')).toContain('st-failure');
     let k = max - 1;
     while (k > 1 && (await node(page, 'task', FAILED.boom).getAttribute('data-state')) !== 'running') await stepOf(--k);

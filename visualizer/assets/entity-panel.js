@@ -6,9 +6,9 @@ const panel = { entity: null, historyNext: null, history: [], at: null };
 
 function historyRow(t) {
   const mark = { ok: '✓ hash ok', linked: '✓ linked', broken: '✗ broken' }[t.chain];
-  return el('tr', { 'data-seq': String(t.seq), 'data-id': String(t.id) }, el('td', {}, String(t.seq)), el('td', {}, t.time), el('td', {}, t.from ?? '∅'),
-    el('td', {}, t.to), el('td', {}, t.trigger), el('td', { class: 'wrap' }, t.reason ?? ''), el('td', {}, t.operator ?? ''),
-    el('td', { class: `chain-${t.chain}`, title: t.problem ?? '' }, mark));
+  return el('tr', { 'data-seq': String(t.seq), 'data-id': String(t.id) }, el('td', {}, String(t.seq)), el('td', { class: 'time' }, t.time), el('td', {}, t.from ?? '∅'),
+    el('td', {}, t.to), el('td', {}, t.trigger), el('td', { class: `chain-${t.chain}`, title: t.problem ?? '' }, mark), el('td', { class: 'wrap' }, t.reason ?? ''),
+    el('td', {}, t.operator ?? ''));
 }
 
 /** Loads (or appends the next page of) the panel entity's audit history. */

@@ -88,6 +88,7 @@ function paintRun() {
   const rs = stateAt('run', v.run.id);
   $('run-state').className = `state-pill ${stateClass('run', rs, rs === v.run.state ? v.run.reason : null)}`;
   $('run-state').textContent = rs ?? 'not created yet';
+  $('run-reason').hidden = !(v.run.reason && rs === v.run.state);
   page.timeline.cursor(page.step ? Date.parse(page.step.transition.time) : null);
   const e = panelEntity();
   if (e) paintPanel(page.step ? { id: page.step.transition.id, state: page.stepStates.get(keyOf(e.type, e.id)) ?? null } : null);
