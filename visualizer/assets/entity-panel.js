@@ -43,10 +43,11 @@ async function loadOutput(attempt = null) {
   pick.replaceChildren(...(o?.attempts ?? []).map((n) => el('option', { value: String(n), selected: n === o.attempt ? 'selected' : null }, `attempt ${n}`)));
   pick.hidden = !o || o.attempts.length < 2;
   const stream = (name, text, cut) => (text === null ? `(${name}: nothing stored)` : `${text}${cut ? `\n… (${name} truncated at the stored cap)` : ''}`);
-  $('output-meta').textContent = !o || o.stdout === null ? 'No output stored for this attempt (it has not ended, or ran no command).' : `attempt ${o.attempt ?? 1} · exit code ${o.exitCode ?? '—'}`;
+  const silent = o && o.stdout === '' && (o.stderr ?? '') === '' ? ' · printed nothing' : '';
+  $('output-meta').textContent = !o || o.stdout === null ? 'No output stored for this attempt (it has not ended, or ran no command).' : `attempt ${o.attempt ?? 1} · exit code ${o.exitCode ?? '—'}${silent}`;
   $('stdout').textContent = o ? stream('stdout', o.stdout, o.stdoutTruncated) : '';
   $('stderr').textContent = o ? stream('stderr', o.stderr, o.stderrTruncated) : '';
-  $('stdout').hidden = !o || o.stdout === null;
+  $('stdout').hidden = !o || o.stdout === null || o.stdout === '';
   $('stderr').hidden = !o || o.stderr === null || o.stderr === '';
 }
 
@@ -58,7 +59,10 @@ export async function openPanel(type, id, runId) {
   $('panel-type').textContent = type;
   $('panel-id').textContent = id;
   $('panel-reason').textContent = '';
+  $('panel-state').textContent = '';
   $('history').tBodies[0].replaceChildren();
+  $('output').hidden = true;
+  for (const id of ['output-meta', 'stdout', 'stderr']) $(id).textContent = '';
   const d = await api(`/api/entity/${encodeURIComponent(type)}/${encodeURIComponent(id)}`);
   if (panel.entity !== e) return;
   e.state = d.state;

@@ -28,9 +28,10 @@ function topoOrder(tasks, byId) {
   return out;
 }
 
-/** The last dot segments of `id` that differ from `base` (`demo.core.build` in lane `demo.core` reads `build`). */
-function short(id, base) {
-  return base && id.startsWith(`${base}.`) ? id.slice(base.length + 1) : id;
+/** `id` without the first of `bases` it is namespaced under (`demo.core.build` in lane `demo.core` reads `build`, `demo.build` reads `build`). */
+function short(id, ...bases) {
+  const base = bases.find((b) => b && id.startsWith(`${b}.`));
+  return base ? id.slice(base.length + 1) : id;
 }
 
 function node(runId, e, label, cls) {
@@ -75,12 +76,12 @@ export function drawGraph(box, view) {
     for (const t of [...topoOrder(tasks, byId), ...loose]) {
       const kids = t.entity_type === 'task' ? childrenOf.get(t.id) ?? [] : [];
       const h = NODE_H + Math.ceil(kids.length / CHIPS_PER_ROW) * CHIP_ROW;
-      const n = node(runId, t, short(t.id, wsId ?? runId), t.entity_type === 'task' ? 'task' : 'chip-node');
+      const n = node(runId, t, short(t.id, wsId, runId), t.entity_type === 'task' ? 'task' : 'chip-node');
       n.style.cssText = `left:0;top:${y}px;width:${LANE_W}px;height:${h}px`;
       if (kids.length) {
         const chips = el('span', { class: 'chips' });
         for (const k of kids) {
-          const c = node(runId, k, short(k.id, t.id), `chip ${k.entity_type === 'test_gate' ? 'gate' : 'patch'}`);
+          const c = node(runId, k, short(k.id, t.id, runId), `chip ${k.entity_type === 'test_gate' ? 'gate' : 'patch'}`);
           c.addEventListener('click', (ev) => ev.stopPropagation());
           chips.append(c);
           put(k, c);
