@@ -1,5 +1,5 @@
 import { recomputeHash, type PersistedActors } from '../actors/index.js';
-import { serveMetrics } from '../ops/index.js';
+import { runReasons, serveMetrics } from '../ops/index.js';
 import type { DatabaseHandle } from '../persistence/index.js';
 import type { CommandContext } from './command.js';
 import { stringOption } from './command.js';
@@ -54,6 +54,8 @@ export async function startRunServers(ctx: CommandContext, actors: PersistedActo
         db: handle.db,
         database: { kind: handle.kind, target: handle.target },
         verifyHash: recomputeHash,
+        // Issue 13: the page shows why each entity is in its state, by ops' rules (the visualizer does not import ops).
+        reasons: async (runId) => (await runReasons(handle.db, runId)).all,
         port: ports.inspect,
         // docs/design/engine.md §7.1: the page is fed live by this process's committed transitions, not by polling.
         live: liveFromCommitted((listener) => actors.subscribe(listener)),

@@ -23,6 +23,13 @@ function runFilter(runId: string): RawBuilder<unknown> {
 }
 
 /** Read-only queries of the inspection page (visualizer/), each bounded by a LIMIT. */
+/** A run at one step of its audit: the row, how many entities were in each state, and each entity's state. */
+export interface RunStep {
+  readonly transition: AuditRecord | null;
+  readonly counts: { entity_type: string; state: string; n: number }[];
+  readonly states: { entity_type: string; id: string; state: string }[];
+}
+
 export class InspectionReads {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -91,22 +98,36 @@ export class InspectionReads {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The run entity `type` `id` belongs to (its `run_id`), or null (an unknown type, no such column, or none). */
+  async runOf(type: string, id: string): Promise<string | null> {
+    const info = ENTITY_TABLES[type as keyof typeof ENTITY_TABLES];
+    if (!info || !('run_id' in info.columns)) return null;
+    const { rows } = await sql<{ run_id: string | null }>`SELECT run_id FROM ${sql.table(info.table)} WHERE id = ${id}`.execute(this.db);
+    return rows[0]?.run_id ?? null;
+  }
+
   /**
-   * The run as it stood after its `step`-th audit row (1-based): that row, and how many of the run's entities were in
-   * each state — counted in SQL, so a 100k-row run costs one aggregate, not 100k rows in memory.
+   * The run as it stood after its `step`-th audit row (1-based): that row, each of the run's entities' state then, and
+   * how many were in each state — the latest row per entity picked in SQL (one DISTINCT ON, one row per entity), so a
+   * 100k-row run never comes into memory whole.
    */
-  async runStep(runId: string, step: number): Promise<{ transition: AuditRecord | null; counts: { entity_type: string; state: string; n: number }[] }> {
+  async runStep(runId: string, step: number): Promise<RunStep> {
     const at = await sql<Record<string, unknown>>`
       SELECT * FROM state_transitions WHERE ${runFilter(runId)} ORDER BY id OFFSET ${step - 1} LIMIT 1`.execute(this.db);
     const row = at.rows[0];
-    if (!row) return { transition: null, counts: [] };
+    if (!row) return { transition: null, counts: [], states: [] };
     const transition = toAuditRecord(row);
-    const { rows } = await sql<{ entity_type: string; state: string; n: string }>`
-      SELECT entity_type, to_state AS state, count(*) AS n FROM (
-        SELECT DISTINCT ON (entity_type, entity_id) entity_type, to_state FROM state_transitions
-        WHERE ${runFilter(runId)} AND id <= ${transition.id}::bigint ORDER BY entity_type, entity_id, id DESC
-      ) latest GROUP BY entity_type, to_state ORDER BY entity_type, to_state`.execute(this.db);
-    return { transition, counts: rows.map((r) => ({ entity_type: r.entity_type, state: r.state, n: Number(r.n) })) };
+    const { rows } = await sql<{ entity_type: string; entity_id: string; state: string }>`
+      SELECT DISTINCT ON (entity_type, entity_id) entity_type, entity_id, to_state AS state FROM state_transitions
+      WHERE ${runFilter(runId)} AND id <= ${transition.id}::bigint ORDER BY entity_type, entity_id, id DESC`.execute(this.db);
+    const counts = new Map<string, { entity_type: string; state: string; n: number }>();
+    for (const r of rows) {
+      const k = `${r.entity_type}\u0000${r.state}`;
+      counts.set(k, { entity_type: r.entity_type, state: r.state, n: (counts.get(k)?.n ?? 0) + 1 });
+    }
+    const byName = (a: { entity_type: string; state: string }, b: { entity_type: string; state: string }): number =>
+      a.entity_type < b.entity_type ? -1 : a.entity_type > b.entity_type ? 1 : a.state < b.state ? -1 : a.state > b.state ? 1 : 0;
+    return { transition, counts: [...counts.values()].sort(byName), states: rows.map((r) => ({ entity_type: r.entity_type, id: r.entity_id, state: r.state })) };
   }
 
   /** Audit rows with id > `after`, oldest first, at most `limit` (the live feed). */

@@ -8,3 +8,5 @@ export * from './machine-views.js';
 export * from './inspect-server.js';
 export * from './live-feed.js';
 export * from './live-source.js';
+export * from './run-queries.js';
+export * from './run-view.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { InspectionReads, type AuditRecord, type Database, type InspectedEntity } from '../persistence/index.js';
+import { InspectionReads, type AuditRecord, type Database, type InspectedEntity, type RunStep } from '../persistence/index.js';
 import { databaseError } from './inspect-errors.js';
 
 /** One audit row as the page and the JSON endpoints show it. */
@@ -64,6 +64,11 @@ export class InspectQueries {
     return guarded(() => this.reads.entity(type, id));
   }
 
+  /** The run entity `type` `id` belongs to (its `run_id`), or null (no such column, or none). */
+  runOf(type: string, id: string): Promise<string | null> {
+    return guarded(() => this.reads.runOf(type, id));
+  }
+
   /** One page of an entity's audit rows with seq > `after` (plus the row at `after`, for the chain link). */
   history(type: string, id: string, after: number, limit: number): Promise<{ before: AuditRecord | null; rows: AuditRecord[] }> {
     return guarded(() => this.reads.history(type, id, after, limit));
@@ -79,8 +84,8 @@ export class InspectQueries {
     return guarded(() => this.reads.runCount(runId));
   }
 
-  /** The run as it stood after its `step`-th audit row (1-based): that row, and how many of its entities were in each state. */
-  runStep(runId: string, step: number): Promise<{ transition: AuditRecord | null; counts: { entity_type: string; state: string; n: number }[] }> {
+  /** The run as it stood after its `step`-th audit row (1-based): that row, each entity's state then, and the counts. */
+  runStep(runId: string, step: number): Promise<RunStep> {
     return guarded(() => this.reads.runStep(runId, step));
   }
 

@@ -5,6 +5,8 @@ export interface ChartState {
   readonly name: string;
   readonly initial: boolean;
   readonly terminal: boolean;
+  /** Tagged `FAILURE_TAG` in the machine definition (a failure state). */
+  readonly failure: boolean;
 }
 
 /** One trigger of a machine chart: an edge trigger, or an in-state update (`internal`, `to` equal to `from`). */
@@ -49,7 +51,7 @@ export function machineChart(entityType: string): MachineChart {
     entity_type: entry.entityType,
     version: entry.version,
     initial: entry.initial,
-    states: entry.states.map((name) => ({ name, initial: name === entry.initial, terminal: entry.terminal.includes(name) })),
+    states: entry.states.map((name) => ({ name, initial: name === entry.initial, terminal: entry.terminal.includes(name), failure: entry.failure.includes(name) })),
     transitions: entry.transitions.map((t) => ({
       from: t.from,
       to: t.to,

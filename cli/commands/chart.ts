@@ -21,7 +21,7 @@ export const chartCommand: Command = {
     '',
     '  mermaid  a stateDiagram-v2: initial marker, terminal states to [*], arrows labelled `event [guard]`,',
     '           extension edges suffixed (EXT-n), in-state updates as notes.',
-    '  json     {entity_type, version, initial, states:[{name, initial, terminal}], transitions:[{from, to,',
+    '  json     {entity_type, version, initial, states:[{name, initial, terminal, failure}], transitions:[{from, to,',
     '           event, guard, ssot, ext, internal, section}]}, in-state updates included with internal: true.',
     '  svg      laid out by ELK (layered): rounded states, terminal ones double-bordered, extension edges dashed.',
     '',

@@ -1,4 +1,5 @@
 import { recomputeHash } from '../../actors/index.js';
+import { runReasons } from '../../ops/index.js';
 import type { Command } from '../command.js';
 import { stringOption } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -31,10 +32,13 @@ export const inspectCommand: Command = {
   summary: 'serve the live statechart inspection page on 127.0.0.1 (read-only)',
   usage: 'inspect [--port 4600]',
   description: [
-    'Serves, on 127.0.0.1 only, a page drawing the eight machines from their definitions and the entities of the',
-    'database on them: runs → workstreams → tasks, patches, gates, workers and breakers with their current state,',
-    'the audit history of the selected entity with its hash-chain status (hashes recomputed), and a step-through',
-    'slider over a run’s transitions. The page and its API only read. Stop it with Ctrl-C.',
+    'Serves, on 127.0.0.1 only, a page built around runs: the runs list; a run’s graph (workstreams, tasks in',
+    'dependency order, their gates and patches) coloured by state (failures red), its counts, a timeline of attempts',
+    '(start, end, duration, retries) and a panel for the chosen entity (state, why it is in it, audit history with',
+    'hash-chain status, hashes recomputed, and what its attempts printed). A slider moves the whole run view to any',
+    'point of the run. Every run and entity has a URL (#/runs/RUN, #/runs/RUN/entities/TYPE/ID); the eight machines,',
+    'drawn from their definitions, have their own view (#/machines/TYPE/STATE highlights a state). The page and its API only read.',
+    'Stop it with Ctrl-C.',
     '',
     'Live updates: on PostgreSQL, inspect LISTENs on gantry_transitions (notified on commit by every process',
     'writing the schema: engines, resumes, overrides) and pushes a notice to the page over a WebSocket (/live on',
@@ -59,7 +63,8 @@ export const inspectCommand: Command = {
       const where = resolveDatabaseOptions({ db: ctx.global.db ?? undefined, stateDir: ctx.global.stateDir });
       const listen = handle.kind === 'postgres' && 'url' in where ? { url: where.url, schema: handle.schema } : null;
       const database = { kind: handle.kind, target: handle.target };
-      const server = await startInspectServer({ db: handle.db, database, verifyHash: recomputeHash, port, listen, log: (line) => ctx.io.err(line) });
+      const reasons = async (runId: string) => (await runReasons(handle.db, runId)).all;
+      const server = await startInspectServer({ db: handle.db, database, verifyHash: recomputeHash, reasons, port, listen, log: (line) => ctx.io.err(line) });
       ctx.io.out(`gantry inspect: ${server.url} (${handle.kind} ${handle.target}; live: ${server.live}; read-only; Ctrl-C stops)`);
       const signal = await untilStopped();
       ctx.io.err(`gantry inspect: ${signal}, stopping`);

@@ -8,7 +8,7 @@ const chartSchema = z
     entity_type: z.string(),
     version: z.string().regex(/^[0-9a-f]{12}$/),
     initial: z.string(),
-    states: z.array(z.object({ name: z.string(), initial: z.boolean(), terminal: z.boolean() }).strict()),
+    states: z.array(z.object({ name: z.string(), initial: z.boolean(), terminal: z.boolean(), failure: z.boolean() }).strict()),
     transitions: z.array(
       z
         .object({
@@ -37,6 +37,8 @@ describe('gantry chart MACHINE --format json', () => {
     expect(chart.initial).toBe(entry.initial);
     expect(chart.states.map((s) => s.name)).toEqual(entry.states);
     expect(chart.states.filter((s) => s.terminal).map((s) => s.name)).toEqual(entry.terminal);
+    // Failure states (FAILURE_TAG), which the inspection page colours red.
+    expect(chart.states.filter((s) => s.failure).map((s) => s.name)).toEqual(entry.failure);
     expect(chart.states.filter((s) => s.initial).map((s) => s.name)).toEqual([entry.initial]);
     expect(chart.transitions).toEqual(entry.transitions.map((t) => ({ ...t })));
   });

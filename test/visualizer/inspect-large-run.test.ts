@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
 import { getJson, openInspectFixture, type InspectFixture } from './inspect-fixture.js';
+import { launchChromium, openPage, screenshot } from './browser.js';
+import { THOUSAND, writeLargeRun as writeThousandTasks } from './large-run-fixture.js';
 import { testDatabases } from '../support/test-database.js';
 
 const ENTITIES = 100;
@@ -52,4 +55,41 @@ describe.each(testDatabases())('inspection API with a 100k-transition run on %s'
     expect(last.transition).toMatchObject({ entity_id: 'big-99', seq: ROWS / ENTITIES, to: 'running' });
     expect(last.counts).toEqual([{ entity_type: 'task', state: 'running', n: ENTITIES }]);
   });
+});
+
+describe.each(testDatabases())('the run view of a 1,000-task run in Debian Chromium on %s', (kind) => {
+  let fx: InspectFixture;
+  let browser: Browser;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    fx = await openInspectFixture(kind, { empty: true });
+    await writeThousandTasks(fx.actors, THOUSAND);
+    browser = await launchChromium();
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+    await fx?.close();
+    expect(errors).toEqual([]);
+  });
+
+  // The render time is measured by bench/inspect-render.bench.ts, never asserted here.
+  it('draws every task, its failures red, and steps back through it', async () => {
+    const page = await openPage(browser, `${fx.server.url}/#/runs/${THOUSAND.runId}`, errors);
+    const graph = page.locator('#run-graph');
+    await expect.poll(() => graph.getAttribute('data-entities'), { timeout: 60_000 }).toBe(String(THOUSAND.workstreams * (THOUSAND.tasksPer + 1)));
+    expect(await graph.locator('a.node.task').count()).toBe(1000);
+    expect(await graph.locator('a.node.task.st-failure').count()).toBe(100);
+    expect(await graph.locator('path.dep').count()).toBe(500);
+    expect(await page.locator('#timeline .tl-row').count()).toBe(1000);
+    expect(await page.locator('#run-counts .count[data-type="task"][data-state="failed"]').getAttribute('data-n')).toBe('100');
+    await screenshot(page, `${kind}-large-run-1000-tasks`);
+    const slider = page.locator('#step-slider');
+    const max = Number(await slider.getAttribute('max'));
+    await slider.fill(String(Math.floor(max / 2)));
+    await expect.poll(() => page.locator('#step-label').getAttribute('data-step'), { timeout: 30_000 }).toBe(String(Math.floor(max / 2)));
+    expect(await page.locator('#run-counts .count[data-type="task"][data-state="failed"]').count()).toBe(0);
+    expect(await graph.locator('a.node.task.st-failure').count()).toBe(0);
+    await screenshot(page, `${kind}-large-run-1000-tasks-halfway`);
+    await page.close();
+  }, 300_000);
 });

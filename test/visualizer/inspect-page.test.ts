@@ -22,9 +22,10 @@ describe.each(testDatabases())('inspection page in Debian Chromium on %s', (kind
     expect(errors).toEqual([]);
   });
 
-  it('draws all eight machines with every state node and edge', async () => {
-    await page.locator('button.entity[data-id="run-1"]').waitFor();
+  it('draws all eight machines with every state node and edge, on their own view', async () => {
+    await page.locator('#runs-table a.run-link[href="#/runs/run-1"]').waitFor();
     expect(await page.locator('#status').getAttribute('data-state')).toBe('ok');
+    await page.locator('#nav a[data-view="machines"]').click();
     expect(await page.locator('.machine').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-machine')))).toEqual([...ENTITY_TYPES]);
     for (const type of ENTITY_TYPES) {
       const svg = page.locator(`.machine[data-machine="${type}"] svg`);
@@ -35,61 +36,67 @@ describe.each(testDatabases())('inspection page in Debian Chromium on %s', (kind
     await screenshot(page, `${kind}-machines`);
   });
 
-  it('shows the tree of runs, workstreams and tasks with their states', async () => {
+  it('lists every entity with its state on the entities view', async () => {
+    await page.locator('#nav a[data-view="entities"]').click();
     const task = page.locator('#tree button.entity[data-type="task"][data-id="task-a2"]');
+    await task.waitFor();
     expect(await task.locator('.state').textContent()).toBe('cancelled');
-    // The task sits under its workstream, under its run.
-    expect(await page.locator('#tree li:has(> button[data-id="run-1"]) li:has(> button[data-id="ws-a"]) button[data-id="task-a2"]').count()).toBe(1);
     expect(await page.locator('#tree button[data-type="circuit_breaker"][data-id="breaker-1"] .state').textContent()).toBe('OPEN');
   });
 
-  it('selecting an entity shows its audit history and highlights its state on its machine', async () => {
+  it('selecting an entity opens it at its URL with its audit history, and its state is highlighted on its machine', async () => {
     await page.locator('#tree button.entity[data-id="task-a2"]').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/runs/run-1/entities/task/task-a2');
     const rows = page.locator('#history tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(1).locator('td').allTextContents()).toEqual([
-      '2', new Date(at(4)).toISOString(), 'pending', 'cancelled', 'user_cancelled', 'not needed', 'bob', '✓ hash ok',
+      '2', new Date(at(4)).toISOString(), 'pending', 'cancelled', 'user_cancelled', '✓ hash ok', 'not needed', 'bob',
     ]);
-    expect(await page.locator('#detail-title').textContent()).toContain('hash chain intact');
-    const states = page.locator('.machine[data-machine="task"] g.state.selected');
-    expect(await states.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')))).toEqual(['cancelled']);
+    expect(await page.locator('#panel-chain').textContent()).toContain('hash chain intact');
     await screenshot(page, `${kind}-selected-task`);
+    await page.locator('#panel-machine').click();
+    const states = page.locator('.machine[data-machine="task"] g.state.highlight');
+    await expect.poll(() => states.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-state')))).toEqual(['cancelled']);
   });
 
   it('shows a transition written while the page is open', async () => {
+    await page.goto(`${fx.server.url}/#/entities`);
     await page.locator('#tree button.entity[data-id="breaker-1"]').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe('#/entities/circuit_breaker/breaker-1');
     await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
     await fx.actors.send('circuit_breaker', 'breaker-1', { type: 'cooldown_elapsed', now: at(200) });
     const state = page.locator('#tree button.entity[data-id="breaker-1"] .state');
     await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('HALF_OPEN');
     await expect.poll(() => page.locator('#history tbody tr').count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => page.locator('#panel-state').textContent()).toBe('HALF_OPEN');
     const breaker = page.locator('.machine[data-machine="circuit_breaker"]');
-    await expect.poll(() => breaker.locator('g.state.selected').getAttribute('data-state')).toBe('HALF_OPEN');
     expect(await breaker.locator('g.state[data-state="OPEN"]').getAttribute('data-count')).toBe('0');
+    expect(await breaker.locator('g.state[data-state="HALF_OPEN"]').getAttribute('data-count')).toBe('1');
     await screenshot(page, `${kind}-live-change`);
   });
 
-  it('replays a run with the slider, redrawing the states at each step', async () => {
-    await page.locator('#run-select').selectOption('run-1');
+  it('replays a run with the slider, moving the graph and the counts to each step', async () => {
+    await page.goto(`${fx.server.url}/#/runs/run-1`);
+    await page.locator('#run-graph a.node[data-id="task-a2"]').waitFor();
     const slider = page.locator('#step-slider');
     await expect.poll(() => slider.getAttribute('max')).toBe('14');
-    await expect.poll(() => page.locator('#step-label').getAttribute('data-step')).toBe('14');
     await slider.fill('6');
     await expect.poll(() => page.locator('#step-label').getAttribute('data-step')).toBe('6');
     expect(await page.locator('#step-label').textContent()).toContain('task task-a2 pending → cancelled (user_cancelled)');
-    const task = page.locator('.machine[data-machine="task"]');
-    expect(await task.locator('g.state.current').getAttribute('data-state')).toBe('cancelled');
-    expect(await task.locator('g.edge.current').count()).toBe(1);
-    expect(await task.locator('g.state[data-state="pending"]').getAttribute('data-count')).toBe('1');
-    expect(await page.locator('.machine[data-machine="worker"] g.state.occupied').count()).toBe(0);
+    const node = (id: string) => page.locator(`#run-graph a.node[data-id="${id}"]`);
+    const count = (type: string, state: string) => page.locator(`#run-counts .count[data-type="${type}"][data-state="${state}"]`);
+    expect(await node('task-a2').getAttribute('data-state')).toBe('cancelled');
+    expect(await node('task-a1').getAttribute('data-state')).toBe('pending');
+    expect(await count('task', 'pending').getAttribute('data-n')).toBe('1');
+    expect(await count('worker', 'idle').count()).toBe(0);
     await screenshot(page, `${kind}-step-6`);
     await page.locator('#step-prev').click();
     await expect.poll(() => page.locator('#step-label').getAttribute('data-step')).toBe('5');
-    expect(await task.locator('g.state[data-state="pending"]').getAttribute('data-count')).toBe('2');
-    expect(await task.locator('g.state[data-state="cancelled"]').getAttribute('data-count')).toBe('0');
+    expect(await count('task', 'pending').getAttribute('data-n')).toBe('2');
+    expect(await count('task', 'cancelled').count()).toBe(0);
     await page.locator('#step-live').click();
-    await expect.poll(() => task.locator('g.state[data-state="cancelled"]').getAttribute('data-count')).toBe('1');
-    expect(await page.locator('.machine[data-machine="worker"] g.state[data-state="idle"]').getAttribute('data-count')).toBe('1');
+    await expect.poll(() => count('task', 'cancelled').getAttribute('data-n')).toBe('1');
+    expect(await count('worker', 'idle').getAttribute('data-n')).toBe('1');
   });
 });
 

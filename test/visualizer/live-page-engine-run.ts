@@ -124,7 +124,7 @@ export function liveEngineCases(slow: number): void {
       expect(r.code, r.stderr).toBe(0);
       expect(await live(page, 'data-mode')).toBe('websocket');
       // The lost task's repair (running → retrying) is in its history on the page.
-      await page.locator('#tree button.entity[data-id="lv.slow-b"]').click();
+      await page.goto(`${server.url}/#/runs/lv/entities/task/lv.slow-b`);
       await expect.poll(() => page.locator('#history tbody').textContent(), { timeout: 30_000 }).toContain('retrying');
       await screenshot(page, 'postgres-live-resumed');
       await page.close();

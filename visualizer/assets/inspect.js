@@ -1,228 +1,235 @@
-// Gantry inspect page: machines drawn by the server, entities and their histories from the JSON API, live by notices
-// over the /live WebSocket (then fetching the delta from /api/changes) or by polling while there are none, and a
-// step-through slider over a run's transitions. Hand-written, served by Gantry itself (no CDN).
+// Gantry inspect page, built around runs: runs list → a run (graph coloured by state, counts, timeline of attempts,
+// entity panel), every run and entity at its own URL (hash routes), a step slider that moves the whole run view to a
+// point in time, the machines on their own view. Live by notices over the /live WebSocket (then fetching the delta
+// from /api/changes) or by polling. Hand-written, served by Gantry itself (no CDN, no framework).
 import { startLive } from './live-client.js';
+import { closePanel, openPanel, paintPanel, panelEntity } from './entity-panel.js';
+import { drawGraph, drawTimeline, paintGraph } from './run-graph.js';
+import { $, api, clipped, duration, el, keyOf, learnKinds, parseRoute, routes, showError, showStatus, stateClass } from './page-util.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const $ = (id) => document.getElementById(id);
-const page = { entities: new Map(), lastId: 0, selected: null, historyNext: null, step: null, machines: [] };
+const page = { entities: new Map(), lastId: 0, machines: [], route: { view: 'runs' }, run: null, current: new Map(), graph: null, timeline: null, step: null, stepStates: null, loading: null, pendingStep: null };
 
-/** Fetches a JSON endpoint; throws an Error carrying the server's message and hint on failure. */
-async function api(path) {
-  let res;
-  try {
-    res = await fetch(path, { cache: 'no-store' });
-  } catch (err) {
-    throw Object.assign(new Error(`the inspection server is unreachable (${err.message})`), { hint: 'it restarts with the engine or gantry inspect; the page reconnects by itself' });
-  }
-  const body = await res.json();
-  if (!res.ok) throw Object.assign(new Error(body.error || `HTTP ${res.status}`), { hint: body.hint });
-  return body;
+function showView(name) {
+  for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== `view-${name}`;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === (name === 'run' ? 'runs' : name));
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) node.setAttribute(k, v);
-  for (const c of children) node.append(c);
-  return node;
+// ---- runs list ----
+async function drawRuns() {
+  const { runs } = await api('/api/runs?limit=200');
+  const body = $('runs-table').tBodies[0];
+  body.replaceChildren(...runs.map((r) => {
+    const tasks = Object.entries(r.tasks).map(([s, n]) => el('span', { class: `count ${stateClass('task', s)}` }, `${n} ${s}`));
+    const took = r.started_at && r.completed_at ? duration(Date.parse(r.completed_at) - Date.parse(r.started_at)) : r.started_at ? 'running' : '—';
+    return el('tr', { 'data-run': r.id }, el('td', { class: 'run-cell' }, el('a', { class: 'run-link clip', href: routes.run(r.id), title: r.id }, r.id)),
+      el('td', {}, el('span', { class: `state-pill ${stateClass('run', r.state)}` }, r.state)), el('td', {}, r.created_at), el('td', {}, took), el('td', { class: 'counts' }, ...tasks));
+  }));
+  if (!runs.length) body.append(el('tr', {}, el('td', { colspan: '5', class: 'muted' }, 'No runs yet.')));
 }
 
-/** Shows a failed load or fetch: the error's message (capitalised) and its hint. */
-function showError(err) {
-  showStatus('error', `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}${err.hint ? ` — ${err.hint}` : ''}. Retrying…`);
+// ---- one run ----
+const nowState = (type, id) => page.current.get(keyOf(type, id))?.state ?? null;
+const nowReason = (type, id) => page.current.get(keyOf(type, id))?.reason ?? null;
+const stateAt = (type, id) => (page.step ? page.stepStates.get(keyOf(type, id)) ?? null : nowState(type, id));
+
+/** Loads run `runId` into the run view; a load of the same run already under way is shared, not repeated. */
+function loadRun(runId) {
+  if (page.loading?.runId === runId) return page.loading.done;
+  const done = fetchRun(runId).finally(() => {
+    if (page.loading?.done === done) page.loading = null;
+  });
+  page.loading = { runId, done };
+  return done;
 }
 
-function showStatus(state, text) {
-  const s = $('status');
-  s.dataset.state = state;
-  s.textContent = text;
+async function fetchRun(runId) {
+  const v = await api(`/api/runs/${encodeURIComponent(runId)}/view`);
+  if (page.route.runId !== runId) return;
+  // A step chosen (or being fetched) while the run loaded stays: the reload must not jump the view back to now.
+  const stepping = page.pendingStep !== null || (page.step !== null && page.step.run_id === runId);
+  page.run = v;
+  page.current = new Map(v.entities.map((e) => [keyOf(e.entity_type, e.id), e]));
+  page.current.set(keyOf('run', v.run.id), { state: v.run.state, reason: v.run.reason });
+  if (!stepping) page.step = null;
+  $('run-title').textContent = v.run.id;
+  $('run-title').title = v.run.id;
+  $('run-reason').textContent = v.run.reason ?? '';
+  $('run-reason').hidden = !v.run.reason;
+  const t0 = performance.now();
+  page.graph = drawGraph($('run-graph'), v);
+  page.timeline = drawTimeline($('timeline'), v);
+  $('run-graph').dataset.renderMs = String(Math.round(performance.now() - t0));
+  $('run-graph').dataset.entities = String(v.entities.length);
+  const slider = $('step-slider');
+  slider.max = String(Math.max(1, v.transitions));
+  if (stepping) return;
+  slider.value = slider.max;
+  $('step-label').textContent = `Now: every entity’s current state (${v.transitions} audit rows; step back to see any point).`;
+  delete $('step-label').dataset.step;
+  $('step-live').disabled = true;
 }
 
-const keyOf = (type, id) => `${type}/${id}`;
+function drawCounts(counts) {
+  const byType = new Map();
+  for (const c of counts) byType.set(c.entity_type, [...(byType.get(c.entity_type) ?? []), c]);
+  const order = ['run', 'workstream', 'task', 'test_gate', 'patch_ledger', 'worker', 'uet_worker', 'circuit_breaker'];
+  $('run-counts').replaceChildren(...order.filter((t) => byType.has(t)).map((t) => el('div', { class: 'count-group', 'data-type': t }, el('span', { class: 'muted' }, `${t}:`),
+    ...byType.get(t).map((c) => el('span', { class: `count ${stateClass(t, c.state)}`, 'data-type': t, 'data-state': c.state, 'data-n': String(c.n) }, `${c.n} ${c.state}`)))));
+}
 
-/** Draws the eight machines once, from the server's SVGs. */
+/** Moves the whole run view (graph, counts, run state, timeline cursor, panel) to the shown point in time. */
+function paintRun() {
+  const v = page.run;
+  if (!v) return;
+  const sel = page.route.type ? keyOf(page.route.type, page.route.id) : null;
+  paintGraph(page.graph, stateAt, (t, id, s) => (s === nowState(t, id) ? nowReason(t, id) : null), sel);
+  drawCounts(page.step ? page.step.counts : v.counts);
+  const rs = stateAt('run', v.run.id);
+  $('run-state').className = `state-pill ${stateClass('run', rs, rs === v.run.state ? v.run.reason : null)}`;
+  $('run-state').textContent = rs ?? 'not created yet';
+  $('run-reason').hidden = !(v.run.reason && rs === v.run.state);
+  page.timeline.cursor(page.step ? Date.parse(page.step.transition.time) : null);
+  const e = panelEntity();
+  if (e) paintPanel(page.step ? { id: page.step.transition.id, state: page.stepStates.get(keyOf(e.type, e.id)) ?? null } : null);
+}
+
+async function showStep(k) {
+  const runId = page.run?.run.id;
+  if (!runId) return;
+  const t0 = performance.now();
+  page.pendingStep = k;
+  const s = await api(`/api/runs/${encodeURIComponent(runId)}/step/${k}`).finally(() => {
+    if (page.pendingStep === k) page.pendingStep = null;
+  });
+  if (page.run?.run.id !== runId || Number($('step-slider').value) !== k) return;
+  page.step = s;
+  page.stepStates = new Map(s.states.map((x) => [keyOf(x.entity_type, x.id), x.state]));
+  const t = s.transition;
+  $('step-label').textContent = `Step ${k} of ${$('step-slider').max} · ${t.time}: ${t.entity_type} ${t.entity_id} ${t.from ?? '∅'} → ${t.to} (${t.trigger})`;
+  $('step-label').dataset.step = String(k);
+  $('step-live').disabled = false;
+  paintRun();
+  $('step-label').dataset.ms = String(Math.round(performance.now() - t0)); // fetch + repaint, read by bench/inspect-render.bench.ts
+}
+
+function goNow() {
+  page.step = null;
+  page.pendingStep = null;
+  $('step-slider').value = $('step-slider').max;
+  $('step-live').disabled = true;
+  $('step-label').textContent = 'Now: every entity’s current state.';
+  delete $('step-label').dataset.step;
+  paintRun();
+}
+
+function moveSlider(d) {
+  const s = $('step-slider');
+  const k = Math.min(Number(s.max), Math.max(1, Number(s.value) + d));
+  s.value = String(k);
+  void showStep(k);
+}
+
+// ---- machines ----
 function drawMachines(machines) {
   page.machines = machines;
-  const box = $('machines');
-  box.replaceChildren();
-  for (const m of machines) {
-    const section = el('section', { class: 'machine', 'data-machine': m.entity_type });
-    section.append(el('h2', {}, `${m.entity_type} — ${m.states.length} states, ${m.edges.length} edges`));
+  learnKinds(machines);
+  $('machines').replaceChildren(...machines.map((m) => {
+    const section = el('section', { class: 'machine', 'data-machine': m.entity_type, id: `machine-${m.entity_type}` });
+    section.append(el('h2', {}, el('a', { href: routes.machine(m.entity_type) }, m.entity_type), ` — ${m.states.length} states, ${m.edges.length} edges`));
     const holder = el('div', { class: 'svg' });
     holder.innerHTML = m.svg; // produced by the server from the machine definition, not from database text
     section.append(holder);
-    // Machines laid out wider than a grid cell take a whole row, so their labels stay readable.
     if (Number(holder.querySelector('svg')?.getAttribute('width')) > 640) section.classList.add('wide');
-    box.append(section);
-  }
+    return section;
+  }));
 }
 
-const svgOf = (type) => document.querySelector(`.machine[data-machine="${type}"] svg`);
-
-/** Marks, on every machine, how many entities are in each state, the selected entity's state, and the step's edge. */
-function paintStates() {
+/** Marks on every machine how many entities are in each state, and the state the URL names. */
+function paintMachines() {
   const counts = new Map();
-  if (page.step) for (const c of page.step.counts) counts.set(keyOf(c.entity_type, c.state), c.n);
-  else for (const e of page.entities.values()) counts.set(keyOf(e.entity_type, e.state), (counts.get(keyOf(e.entity_type, e.state)) || 0) + 1);
-  const sel = page.selected && page.entities.get(keyOf(page.selected.type, page.selected.id));
-  const cur = page.step && page.step.transition;
+  for (const e of page.entities.values()) counts.set(keyOf(e.entity_type, e.state), (counts.get(keyOf(e.entity_type, e.state)) || 0) + 1);
+  const r = page.route.view === 'machines' ? page.route : {};
   for (const m of page.machines) {
-    const svg = svgOf(m.entity_type);
+    const svg = document.querySelector(`.machine[data-machine="${m.entity_type}"] svg`);
     if (!svg) continue;
     svg.querySelectorAll('text.badge').forEach((t) => t.remove());
-    svg.querySelectorAll('.current').forEach((g) => g.classList.remove('current'));
     for (const g of svg.querySelectorAll('g.state')) {
       const n = counts.get(keyOf(m.entity_type, g.dataset.state)) || 0;
       g.dataset.count = String(n);
       g.classList.toggle('occupied', n > 0);
-      g.classList.toggle('selected', Boolean(sel && !page.step && sel.entity_type === m.entity_type && sel.state === g.dataset.state));
+      g.classList.toggle('highlight', r.type === m.entity_type && r.state === g.dataset.state);
+      g.setAttribute('class', `${[...g.classList].filter((c) => !c.startsWith('st-')).join(' ')} ${stateClass(m.entity_type, g.dataset.state)}`);
       if (n > 0) {
-        const r = g.querySelector('rect');
+        const rect = g.querySelector('rect');
         const t = document.createElementNS(SVG_NS, 'text');
         t.setAttribute('class', 'badge');
-        t.setAttribute('x', String(Number(r.getAttribute('x')) + Number(r.getAttribute('width')) - 4));
-        t.setAttribute('y', String(Number(r.getAttribute('y')) + 12));
+        t.setAttribute('x', String(Number(rect.getAttribute('x')) + Number(rect.getAttribute('width')) - 4));
+        t.setAttribute('y', String(Number(rect.getAttribute('y')) + 12));
         t.setAttribute('text-anchor', 'end');
         t.textContent = String(n);
         g.append(t);
       }
     }
-    if (cur && cur.entity_type === m.entity_type) {
-      svg.querySelector(`g.state[data-state="${CSS.escape(cur.to)}"]`)?.classList.add('current');
-      if (cur.from) svg.querySelectorAll(`g.edge[data-from="${CSS.escape(cur.from)}"][data-to="${CSS.escape(cur.to)}"]`).forEach((g) => g.classList.add('current'));
-    }
   }
+  $('machines-note').textContent = r.type ? `${r.type}${r.state ? `: state ${r.state} highlighted` : ''}` : 'Each machine drawn from its definition; numbers are how many entities are in each state now.';
 }
 
+// ---- all entities ----
 function entityButton(e) {
-  const selected = page.selected && page.selected.type === e.entity_type && page.selected.id === e.id;
-  const b = el('button', { type: 'button', class: 'entity', 'data-type': e.entity_type, 'data-id': e.id, 'aria-selected': selected ? 'true' : 'false' },
-    el('span', { class: 'kind' }, e.entity_type), el('span', { class: 'id' }, e.id), el('span', { class: 'state' }, e.state));
-  b.addEventListener('click', () => select(e.entity_type, e.id));
+  const b = el('button', { type: 'button', class: 'entity', 'data-type': e.entity_type, 'data-id': e.id, title: `${e.entity_type} ${e.id}: ${e.state}` },
+    el('span', { class: 'kind' }, e.entity_type), clipped('span', 'id', e.id), el('span', { class: `state ${stateClass(e.entity_type, e.state)}` }, e.state));
+  b.addEventListener('click', () => (location.hash = routes.entity(e.run_id && e.entity_type !== 'worker' && e.entity_type !== 'uet_worker' ? e.run_id : null, e.entity_type, e.id)));
   return b;
 }
 
-function list(items, childrenOf) {
-  const ul = el('ul');
-  for (const e of items) {
-    const li = el('li', {}, entityButton(e));
-    const kids = childrenOf ? childrenOf(e) : null;
-    if (kids) li.append(kids);
-    ul.append(li);
-  }
-  return ul;
-}
-
-function groupLi(label, items, childrenOf) {
-  return items.length ? el('li', {}, el('div', { class: 'group' }, `${label} (${items.length})`), list(items, childrenOf)) : null;
-}
-
-/** Runs → workstreams → tasks, then each run's patches, gates and workers; entities without a run below. */
 function drawTree() {
   const all = [...page.entities.values()];
-  const of = (type, pred) => all.filter((e) => e.entity_type === type && pred(e));
-  const runIds = new Set(of('run', () => true).map((r) => r.id));
+  const byType = new Map();
+  for (const e of all) byType.set(e.entity_type, [...(byType.get(e.entity_type) ?? []), e]);
   const root = el('ul');
-  const runChildren = (run) => {
-    const ul = el('ul');
-    const wsChildren = (ws) => { const t = of('task', (x) => x.workstream_id === ws.id); return t.length ? list(t) : null; };
-    for (const [label, type, pred] of [
-      ['workstreams', 'workstream', (x) => x.run_id === run.id],
-      ['tasks without workstream', 'task', (x) => x.run_id === run.id && !x.workstream_id],
-      ['patches', 'patch_ledger', (x) => x.run_id === run.id], ['gates', 'test_gate', (x) => x.run_id === run.id],
-      ['workers', 'worker', (x) => x.run_id === run.id], ['UET workers', 'uet_worker', (x) => x.run_id === run.id],
-    ]) { const li = groupLi(label, of(type, pred), type === 'workstream' ? wsChildren : null); if (li) ul.append(li); }
-    return ul;
-  };
-  const runsLi = groupLi('runs', of('run', () => true), runChildren);
-  if (runsLi) root.append(runsLi);
-  const loose = (x) => !x.run_id || !runIds.has(x.run_id);
-  for (const [label, type] of [['workstreams', 'workstream'], ['tasks', 'task'], ['patches', 'patch_ledger'], ['gates', 'test_gate'],
-    ['workers', 'worker'], ['UET workers', 'uet_worker'], ['breakers', 'circuit_breaker']]) {
-    const li = groupLi(type === 'circuit_breaker' ? label : `${label} without a run`, of(type, loose), null);
-    if (li) root.append(li);
+  for (const m of page.machines) {
+    const items = byType.get(m.entity_type) ?? [];
+    if (items.length) root.append(el('li', {}, el('div', { class: 'group' }, `${m.entity_type} (${items.length})`), el('ul', {}, ...items.map((e) => el('li', {}, entityButton(e))))));
   }
   $('tree').replaceChildren(all.length ? root : el('p', { class: 'muted' }, 'No entities yet.'));
-  const select = $('run-select');
-  const current = select.value;
-  const runs = of('run', () => true);
-  select.replaceChildren(el('option', { value: '' }, '(choose a run)'), ...runs.map((r) => el('option', { value: r.id }, `${r.id} (${r.state})`)));
-  select.value = runs.some((r) => r.id === current) ? current : '';
 }
 
-function historyRow(t) {
-  const mark = { ok: '✓ hash ok', linked: '✓ linked', broken: '✗ broken' }[t.chain];
-  return el('tr', { 'data-seq': String(t.seq) }, el('td', {}, String(t.seq)), el('td', {}, t.time), el('td', {}, t.from ?? '∅'),
-    el('td', {}, t.to), el('td', {}, t.trigger), el('td', {}, t.reason ?? ''), el('td', {}, t.operator ?? ''),
-    el('td', { class: `chain-${t.chain}`, title: t.problem ?? '' }, mark));
+// ---- routing ----
+async function render() {
+  const r = parseRoute(location.hash);
+  const runChanged = r.view !== 'run' || page.route.view !== 'run' || page.route.runId !== r.runId;
+  page.route = r;
+  showView(r.view);
+  try {
+    if (r.view === 'runs') await drawRuns();
+    if (r.view === 'run') {
+      $('panel-slot').append($('detail'));
+      if (runChanged) Object.assign(page, { step: null, pendingStep: null });
+      if (runChanged || !page.run) await loadRun(r.runId);
+      if (r.type && r.id) await openPanel(r.type, r.id, r.runId).then(paintRun).catch(showError);
+      else closePanel();
+      paintRun();
+      // When the graph is on screen (after the next frame), in ms since the page's navigation: bench/inspect-render.bench.ts.
+      requestAnimationFrame(() => setTimeout(() => ($('run-graph').dataset.readyMs = String(Math.round(performance.now())))));
+    }
+    if (r.view === 'machines') {
+      paintMachines();
+      if (r.type) $(`machine-${r.type}`)?.scrollIntoView({ block: 'start' });
+    }
+    if (r.view === 'entities') {
+      $('entities-slot').append($('detail'));
+      drawTree();
+      if (r.type && r.id) await openPanel(r.type, r.id, null);
+      else closePanel();
+    }
+  } catch (err) {
+    if (err.status === 404) showStatus('error', err.message);
+    else showError(err);
+  }
 }
 
-/** Loads (or appends the next page of) the selected entity's audit history. */
-async function loadHistory(more = false) {
-  const s = page.selected;
-  if (!s) return;
-  const after = more ? page.historyNext : 0;
-  const h = await api(`/api/entity/${encodeURIComponent(s.type)}/${encodeURIComponent(s.id)}/history?after=${after}&limit=200`);
-  if (page.selected !== s) return;
-  $('detail-title').textContent = `${h.entity_type} ${h.id} — state ${h.state}, version ${h.version}, hash chain ${h.chain}`;
-  $('detail').dataset.chain = h.chain;
-  const body = $('history').tBodies[0];
-  if (!more) body.replaceChildren();
-  for (const t of h.transitions) body.append(historyRow(t));
-  $('history').hidden = false;
-  page.historyNext = h.next;
-  $('history-more').hidden = h.next === null;
-}
-
-async function select(type, id) {
-  page.selected = { type, id };
-  drawTree();
-  paintStates();
-  svgOf(type)?.closest('.machine')?.scrollIntoView({ block: 'nearest' });
-  await loadHistory().catch((err) => showStatus('error', `Could not load the history: ${err.message}`));
-}
-
-/** Shows the run as it stood after step `k` of its transitions. */
-async function showStep(k) {
-  const runId = $('run-select').value;
-  if (!runId) return;
-  const s = await api(`/api/runs/${encodeURIComponent(runId)}/step/${k}`);
-  if ($('run-select').value !== runId || Number($('step-slider').value) !== k) return;
-  page.step = s;
-  const t = s.transition;
-  $('step-label').textContent = `Step ${k} of ${$('step-slider').max}: ${t.entity_type} ${t.entity_id} ${t.from ?? '∅'} → ${t.to} (${t.trigger}) at ${t.time}`;
-  $('step-label').dataset.step = String(k);
-  $('step-live').disabled = false;
-  paintStates();
-}
-
-async function chooseRun() {
-  const runId = $('run-select').value;
-  const slider = $('step-slider');
-  for (const id of ['step-prev', 'step-next']) $(id).disabled = !runId;
-  slider.disabled = !runId;
-  if (!runId) return goLive();
-  const r = await api(`/api/runs/${encodeURIComponent(runId)}`);
-  slider.max = String(Math.max(1, r.transitions));
-  slider.value = slider.max;
-  await showStep(Number(slider.value));
-}
-
-function goLive() {
-  page.step = null;
-  $('step-live').disabled = true;
-  $('step-label').textContent = 'Live view: machine states show every entity’s current state.';
-  delete $('step-label').dataset.step;
-  paintStates();
-}
-
-function moveSlider(delta) {
-  const s = $('step-slider');
-  s.value = String(Math.min(Number(s.max), Math.max(1, Number(s.value) + delta)));
-  void showStep(Number(s.value));
-}
-
-/** Applies new audit rows to the entity map; true when anything changed. */
+// ---- live ----
 function applyChanges(rows) {
   for (const r of rows) {
     const key = keyOf(r.entity_type, r.entity_id);
@@ -231,10 +238,8 @@ function applyChanges(rows) {
     else page.entities.set(key, { entity_type: r.entity_type, id: r.entity_id, state: r.to, version: r.seq, updated_at: r.time, run_id: r.run_id, workstream_id: r.workstream_id, task_id: null });
     page.lastId = Math.max(page.lastId, r.id);
   }
-  return rows.length > 0;
 }
 
-/** Fetches the audit rows after the last one seen (a few pages at most) and redraws what changed. */
 async function fetchChanges() {
   const rows = [];
   for (let i = 0; i < 20; i++) {
@@ -247,17 +252,22 @@ async function fetchChanges() {
   if (!rows.length) return;
   if ($('status').dataset.state === 'empty') showStatus('ok', '');
   drawTree();
-  paintStates();
-  const s = page.selected;
-  if (s && rows.some((t) => t.entity_type === s.type && t.entity_id === s.id)) await loadHistory();
-  const run = $('run-select').value;
-  if (run && rows.some((t) => t.run_id === run || t.entity_id === run)) {
-    const r = await api(`/api/runs/${encodeURIComponent(run)}`);
-    $('step-slider').max = String(Math.max(1, r.transitions));
+  paintMachines();
+  const r = page.route;
+  if (r.view === 'runs') await drawRuns();
+  if (r.view === 'run' && page.run && rows.some((t) => t.run_id === r.runId || t.entity_id === r.runId)) {
+    if (page.step) $('step-slider').max = String((await api(`/api/runs/${encodeURIComponent(r.runId)}`)).transitions);
+    else {
+      await loadRun(r.runId);
+      if (panelEntity()) await openPanel(r.type, r.id, r.runId);
+      paintRun();
+    }
+  } else if (panelEntity() && rows.some((t) => t.entity_type === panelEntity().type && t.entity_id === panelEntity().id)) {
+    const e = panelEntity();
+    await openPanel(e.type, e.id, e.runId);
   }
 }
 
-/** Loads status, machines and entities; shows a clear message when the database is empty or unreachable. */
 async function start() {
   try {
     const status = await api('/api/status');
@@ -269,24 +279,19 @@ async function start() {
     if (status.empty) showStatus('empty', 'The database is empty: no runs or entities yet. Start a run (gantry run PLAN) and it appears here live.');
     else showStatus('ok', '');
     drawTree();
-    paintStates();
+    paintMachines();
+    page.run = null;
+    await render();
   } catch (err) {
     showError(err);
     if (!page.machines.length) api('/api/machines').then(drawMachines).catch(() => {});
   }
 }
 
-$('run-select').addEventListener('change', () => void chooseRun());
+window.addEventListener('hashchange', () => void render());
 $('step-slider').addEventListener('input', () => void showStep(Number($('step-slider').value)));
 $('step-prev').addEventListener('click', () => moveSlider(-1));
 $('step-next').addEventListener('click', () => moveSlider(1));
-$('step-live').addEventListener('click', () => { $('run-select').value = ''; void chooseRun(); });
-$('history-more').addEventListener('click', () => void loadHistory(true));
+$('step-live').addEventListener('click', goNow);
 await start();
-startLive({
-  box: $('live'),
-  fetchChanges,
-  reload: start,
-  lastId: () => page.lastId,
-  onError: showError,
-});
+startLive({ box: $('live'), fetchChanges, reload: start, lastId: () => page.lastId, onError: showError });
