@@ -20,7 +20,7 @@ function slowCheck(file: string, ms: number): string[] {
 /**
  * The representative plan of the crash matrix: `core` (critical; two tasks, the second after the first, checked by
  * two gates, one after the other, the second slow), `feature` (depends on `core`, one task with a gate) and `docs`
- * (not critical, its task fails: the workstream is cancelled and archived, and the run fails by R-1). One
+ * (not critical, its task fails: the workstream fails by EXT-5 and is archived, and the run fails by R-1). One
  * orchestration worker and one UET worker, so every entity of the uninterrupted run is met again in every other.
  * Each side has its own run id: `resume` kills every process of its run on this machine (by attempt tag), so two
  * sides running at once must not share one.

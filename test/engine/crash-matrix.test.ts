@@ -47,7 +47,7 @@ interface PointResult {
 
 const MATRIX_FILE = join(ROOT, 'docs', 'crash-matrix.md');
 const MERGE_LINE = 'workstream      {R}.core: executing → validating (tasks_completed)';
-const ARCHIVE_LINE = 'workstream      {R}.docs: executing → cancelled (cancel)';
+const ARCHIVE_LINE = 'workstream      {R}.docs: executing → failed (tasks_settled)';
 const SLOW_GATE_LINE = 'test_gate       {R}.write-b.slow-b.a1: PENDING → RUNNING (start)';
 
 /** What differs between two outcomes, one line per difference. */
@@ -167,9 +167,9 @@ describe.each(KINDS)('crash matrix (%s)', (kind) => {
     }
   }, 120_000);
 
-  it('the uninterrupted run is the reference: core and feature merged once, docs cancelled, the run failed (R-1)', () => {
+  it('the uninterrupted run is the reference: core and feature merged once, docs failed (EXT-5), the run failed (R-1)', () => {
     expect(reference.states['runs:{R}']).toBe('failed');
-    expect(reference.states['workstreams:{R}.docs']).toBe('cancelled');
+    expect(reference.states['workstreams:{R}.docs']).toBe('failed');
     expect(reference.archives).toEqual(['file docs.json', 'refs/gantry/archive/gantry/{R}/docs']);
     expect(reference.merges).toEqual(['Merge workstream core of run {R} (gantry)', 'Merge workstream feature of run {R} (gantry)']);
     expect(points.length).toBeGreaterThan(20);
