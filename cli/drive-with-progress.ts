@@ -54,12 +54,20 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
   const toStderr = (line: string) => ctx.io.err(`gantry: ${line}`);
   if (ctx.global.json) return { stop: () => undefined, note: toStderr };
   if (terminal === null) {
-    // A task, workstream or run that failed is explained from the database (its gates' output, its failed tasks),
-    // one line after the other: the lines keep the order of the transitions.
+    // A task or workstream that failed is explained from the database (its gates' output, its failed tasks), one line
+    // after the other: the lines keep the order of the transitions. Any other line is printed at once, in the commit's
+    // own callback, unless an explained one is still pending before it.
     let chain: Promise<void> = Promise.resolve();
+    let pending = 0;
     const off = actors.subscribe((t) => {
       if (t.from === t.to) return;
       const deep = (t.entityType === 'task' || t.entityType === 'workstream') && isFailureState(t.entityType, t.to);
+      if (!deep && pending === 0) {
+        const line = progressLine(t, committedReason(t));
+        if (line) ctx.io.out(line);
+        return;
+      }
+      pending++;
       chain = chain.then(async () => {
         const reason = deep ? ((await entityReason(handle.db, t.entityType, t.id).catch((err: unknown) => {
               toStderr(`reason of ${t.entityType} ${t.id}: ${err instanceof Error ? err.message : String(err)}`);
@@ -67,6 +75,8 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
             })) ?? committedReason(t)) : committedReason(t);
         const line = progressLine(t, reason);
         if (line) ctx.io.out(line);
+      }).finally(() => {
+        pending--;
       });
     });
     return {
