@@ -7,11 +7,12 @@
  *
  * Run: `npx tsx bench/first-line.bench.ts [runs=5]`. It asserts nothing; figures depend on the machine and its load.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchRepo } from './bench-repo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
@@ -19,12 +20,7 @@ const runs = Number(process.argv[2] ?? 5);
 /** A repository and a one-task plan in `dir`. */
 function planIn(dir: string): string {
   const repo = join(dir, 'repo');
-  mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: repo, stdio: 'ignore' });
-  git('init', '--quiet', '--initial-branch=main');
-  writeFileSync(join(repo, 'README.md'), 'bench\n');
-  git('add', '-A');
-  git('commit', '--quiet', '-m', 'initial');
+  benchRepo(repo);
   const plan = join(dir, 'plan.yaml');
   writeFileSync(plan, ['run: { id: first-line, phase: PH-1, repository: ./repo, target_branch: main }', 'workstreams:', '  - id: one', '    tasks: [{ id: write, command: ["sh", "-c", "echo x > out.txt"] }]', ''].join('\n'));
   return plan;

@@ -7,11 +7,12 @@
  *
  * Run: `npx tsx bench/live-status.bench.ts [runs=2] [pause-ms=0]` (pause between two reads; 0: back to back). It asserts nothing; figures depend on the machine and its load.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchRepo } from './bench-repo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'gantry.js');
@@ -22,12 +23,7 @@ const { DATABASE_URL: _u, GANTRY_DB_SCHEMA: _s, ...env } = process.env;
 
 function planIn(dir: string, id: string): string {
   const repo = join(dir, `repo-${id}`);
-  mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: repo, stdio: 'ignore' });
-  git('init', '--quiet', '--initial-branch=main');
-  writeFileSync(join(repo, 'README.md'), 'bench\n');
-  git('add', '-A');
-  git('commit', '--quiet', '-m', 'initial');
+  benchRepo(repo);
   const ws = ['a', 'b', 'c'].map((w) => `  - id: ${w}\n    tasks:\n${Array.from({ length: 10 }, (_, i) => `      - { id: ${w}${i}, command: ["sh", "-c", "echo ${i} > ${w}${i}.txt"] }`).join('\n')}`);
   const plan = join(dir, `${id}.yaml`);
   writeFileSync(plan, [`run: { id: ${id}, phase: PH-1, repository: ./repo-${id}, target_branch: main }`, 'workstreams:', ...ws, ''].join('\n'));

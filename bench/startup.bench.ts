@@ -8,10 +8,11 @@
  * It asserts nothing; figures depend on the machine and its load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchRepo } from './bench-repo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'gantry.js');
@@ -20,12 +21,7 @@ const runs = Number(process.argv[2] ?? 15);
 /** A PGlite state directory holding one finished run (a task writing a file, one gate), for `gantry status`. */
 function stateDirWithARun(dir: string): string {
   const repo = join(dir, 'repo');
-  mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@localhost', ...args], { cwd: repo, stdio: 'ignore' });
-  git('init', '--quiet', '--initial-branch=main');
-  writeFileSync(join(repo, 'README.md'), 'bench\n');
-  git('add', '-A');
-  git('commit', '--quiet', '-m', 'initial');
+  benchRepo(repo);
   writeFileSync(
     join(dir, 'plan.yaml'),
     [

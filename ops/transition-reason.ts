@@ -1,20 +1,8 @@
 import { isEntityType, isFailureState, isTerminal } from '../machines/index.js';
-import type { GateOutputTail } from '../persistence/index.js';
+import type { GateOutputTail, ReasonFact } from '../persistence/index.js';
 
 /** One state change as the reason rules read it: an audit row, or a transition just committed. */
-export interface TransitionFacts {
-  readonly entityType: string;
-  readonly entityId: string;
-  readonly fromState: string | null;
-  readonly toState: string;
-  readonly trigger: string;
-  /** The audit row's reason (the event's `reason`, or the one an operator gave). */
-  readonly reason: string | null;
-  readonly operator: string | null;
-  readonly severity: string;
-  /** The event as sent (its `error`, `dependencies`, `exit_code`, `workstreams` are read), or null. */
-  readonly event: Readonly<Record<string, unknown>> | null;
-}
+export type TransitionFacts = Omit<ReasonFact, 'workstreamId'>;
 
 /** Lines of output kept in a reason: the last ones (where a failing command says why). */
 const TAIL_LINES = 3;
