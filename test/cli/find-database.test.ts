@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
-import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { cliTarget, testDatabases } from '../support/test-database.js';
 import { runGantry } from './run-gantry.js';
 
 /** The commands that only read state, each of which must find a database or say where it looked. */
@@ -43,14 +43,7 @@ describe.each(testDatabases())('read-only commands without a database (%s)', (ki
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gantry-find-db-'));
     stateDir = join(dir, 'no-state-here');
-    const { DATABASE_URL: _, ...rest } = process.env;
-    args = ['--state-dir', stateDir];
-    env = rest;
-    if (kind === 'postgres') {
-      schema = uniqueSchemaName();
-      args.push('--db', url!);
-      env = { ...rest, GANTRY_DB_SCHEMA: schema };
-    }
+    ({ args, env, schema } = cliTarget(kind, stateDir));
   });
   afterAll(async () => {
     if (schema) {

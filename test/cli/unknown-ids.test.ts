@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
-import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { cliTarget, testDatabases } from '../support/test-database.js';
 import { runGantry, type GantryResult } from './run-gantry.js';
 
 /** Runs the invocations one after the other on PGlite (one process at a time holds its state directory), at once on PostgreSQL. */
@@ -26,14 +26,7 @@ describe.each(testDatabases())('unknown ids name the closest existing ones (%s)'
   const url = process.env['DATABASE_URL'];
   beforeAll(async () => {
     box = await makeSandbox();
-    const { DATABASE_URL: _, ...rest } = process.env;
-    args = ['--state-dir', box.stateDir];
-    env = rest;
-    if (kind === 'postgres') {
-      schema = uniqueSchemaName();
-      args.push('--db', url!);
-      env = { ...rest, GANTRY_DB_SCHEMA: schema };
-    }
+    ({ args, env, schema } = cliTarget(kind, box.stateDir));
     const plan = {
       run: { id: 'demo', phase: 'PH-1', repository: './repo', target_branch: 'main' },
       workstreams: [{ id: 'core', tasks: [{ id: 'leak-key', command: writeCmd('src/key.js', '1;\n') }] }],

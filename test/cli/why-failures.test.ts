@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../persistence/index.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
-import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { cliTarget, testDatabases } from '../support/test-database.js';
 import { runGantry, type GantryResult } from './run-gantry.js';
 
 // Issue 13, "why, everywhere": one run that fails in each way — a task whose command fails with stderr, a failing
@@ -44,14 +44,7 @@ describe.each(testDatabases())('every failure says why: run, status --json, hist
 
   beforeAll(async () => {
     box = await makeSandbox();
-    const { DATABASE_URL: _, ...rest } = process.env;
-    args = ['--state-dir', box.stateDir];
-    env = rest;
-    if (kind === 'postgres') {
-      schema = uniqueSchemaName();
-      args.push('--db', url!);
-      env = { ...rest, GANTRY_DB_SCHEMA: schema };
-    }
+    ({ args, env, schema } = cliTarget(kind, box.stateDir));
     const plan = {
       run: { id: 'why', phase: 'PH-1', repository: './repo', target_branch: 'main' },
       retry: { backoff_base_ms: 10, backoff_cap_ms: 40 },

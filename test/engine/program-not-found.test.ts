@@ -13,7 +13,7 @@ async function runAll(kind: string, calls: readonly (() => Promise<GantryResult>
   return out;
 }
 
-import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { cliTarget, testDatabases } from '../support/test-database.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from './engine-fixtures.js';
 
 describe.each(testDatabases())('a program that is not found fails its task at once (%s)', (kind) => {
@@ -25,14 +25,7 @@ describe.each(testDatabases())('a program that is not found fails its task at on
   const url = process.env['DATABASE_URL'];
   beforeAll(async () => {
     box = await makeSandbox();
-    const { DATABASE_URL: _, ...rest } = process.env;
-    args = ['--state-dir', box.stateDir];
-    env = rest;
-    if (kind === 'postgres') {
-      schema = uniqueSchemaName();
-      args.push('--db', url!);
-      env = { ...rest, GANTRY_DB_SCHEMA: schema };
-    }
+    ({ args, env, schema } = cliTarget(kind, box.stateDir));
     // A long backoff: a retried attempt would show up as `retrying` and a second start long after the first.
     const plan = {
       run: { id: 'pnf', phase: 'PH-1', repository: './repo', target_branch: 'main' },

@@ -24,6 +24,25 @@ export function uniqueSchemaName(): string {
   return `t_${randomBytes(6).toString('hex')}`;
 }
 
+/** How a spawned `gantry` reaches a test's database: its arguments, its environment, and its schema (PostgreSQL). */
+export interface CliTarget {
+  readonly args: string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** The fresh schema the CLI works in (`GANTRY_DB_SCHEMA`) on PostgreSQL; null on PGlite. */
+  readonly schema: string | null;
+}
+
+/**
+ * The CLI arguments and environment for a test of `kind` whose state lives in `stateDir`: `--state-dir DIR`, plus on
+ * PostgreSQL `--db DATABASE_URL` and a fresh schema; `DATABASE_URL` itself is never passed on (PGlite must stay PGlite).
+ */
+export function cliTarget(kind: TestDatabaseKind, stateDir: string): CliTarget {
+  const { DATABASE_URL: url, ...rest } = process.env;
+  if (kind !== 'postgres') return { args: ['--state-dir', stateDir], env: rest, schema: null };
+  const schema = uniqueSchemaName();
+  return { args: ['--state-dir', stateDir, '--db', url!], env: { ...rest, GANTRY_DB_SCHEMA: schema }, schema };
+}
+
 async function templatePath(): Promise<string> {
   // Provided by test/support/global-setup.ts; built here when a run did not use that setup.
   return (inject('pgliteTemplate') as string | undefined) ?? (await buildPgliteTemplate());
