@@ -75,6 +75,9 @@ function followProgress(ctx: CommandContext, actors: PersistedActors, handle: Da
             })) ?? committedReason(t)) : committedReason(t);
         const line = progressLine(t, reason);
         if (line) ctx.io.out(line);
+      }).catch((err: unknown) => {
+        // A line that cannot be explained is said on standard error; the lines after it still come.
+        toStderr(`progress line of ${t.entityType} ${t.id}: ${err instanceof Error ? err.message : String(err)}`);
       }).finally(() => {
         pending--;
       });

@@ -43,6 +43,8 @@ interface PointResult {
   readonly resumeCode: number | null;
   readonly differences: string[];
   readonly left: string[];
+  /** When the kill line never came: how the run ended and the end of what it printed, for the failure message. */
+  readonly missed: string;
 }
 
 const MATRIX_FILE = join(ROOT, 'docs', 'crash-matrix.md');
@@ -91,7 +93,8 @@ async function runPoint(kind: TestDatabaseKind, reference: CrashOutcome, point: 
     if (run.killed) await simulate(s, point.simulate, 2 ** 22 + 1);
     const resumed = await resumeCrashRun(s);
     const got = await crashOutcome(s);
-    return { point, killed: run.killed, resumeCode: resumed.code, differences: differences(reference, got), left: await leftovers(s) };
+    const missed = run.killed ? '' : `exit ${run.code}; looked for ${JSON.stringify(point.line)}; stdout ends:\n${run.stdout.split('\n').slice(-25).join('\n')}\nstderr ends:\n${run.stderr.split('\n').slice(-10).join('\n')}`;
+    return { point, killed: run.killed, resumeCode: resumed.code, differences: differences(reference, got), left: await leftovers(s), missed };
   } finally {
     await dropSide(s);
   }
@@ -183,7 +186,7 @@ describe.each(KINDS)('crash matrix (%s)', (kind) => {
     console.log(matrix);
     if (kind === FULL && process.env['GANTRY_UPDATE_CRASH_MATRIX'] === '1') await writeFile(MATRIX_FILE, matrix);
     for (const r of results) {
-      expect.soft(r.killed, r.point.name).toBe(true);
+      expect.soft(r.killed, `${r.point.name} ${r.missed}`).toBe(true);
       expect.soft(outcomeCell(r), r.point.name).toBe(`uninterrupted outcome (resume exit 1)`);
     }
     if (kind === FULL) expect(await readFile(MATRIX_FILE, 'utf8')).toBe(matrix);
