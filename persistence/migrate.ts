@@ -72,6 +72,30 @@ async function upToDate(db: Kysely<any>): Promise<boolean> {
  * creator. A second run is a no-op (and only reads the migration table).
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db);
+    } catch (error) {
+      if (attempt >= CATALOG_RACE_ATTEMPTS || !catalogRace(error)) throw error;
+    }
+  }
+}
+
+/** How often the migrator's setup is tried when another session's schema vanished under its introspection: 3. */
+const CATALOG_RACE_ATTEMPTS = 3;
+
+/**
+ * Whether a migration failed in Kysely's setup (not inside a migration) because its introspection — which lists the
+ * tables of every schema of the database — met a schema or table another session dropped meanwhile (3F000, 42P01).
+ * Nothing was applied then, so the setup is simply tried again.
+ */
+function catalogRace(error: unknown): boolean {
+  if (!(error instanceof MigrationError) || error.migration !== null) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return code === '3F000' || code === '42P01';
+}
+
+async function migrateOnce(db: Kysely<any>): Promise<MigrateResult> {
   if (await upToDate(db)) return { applied: [] };
   const schema = await currentSchema(db);
   let failure: { name: string; error: unknown } | null = null;
