@@ -81,18 +81,22 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
   }
 }
 
+/** The errors of a catalog read racing another session's DDL: undefined schema, table, column, object. */
+const CATALOG_RACE_CODES: ReadonlySet<string> = new Set(['3F000', '42P01', '42703', '42704']);
+
 /** How often the migrator's setup is tried when another session's schema vanished under its introspection: 3. */
 const CATALOG_RACE_ATTEMPTS = 3;
 
 /**
  * Whether a migration failed in Kysely's setup (not inside a migration) because its introspection — which lists the
- * tables of every schema of the database — met a schema or table another session dropped meanwhile (3F000, 42P01).
+ * tables and columns of every schema of the database — met a schema, table, column or type another session dropped or
+ * created meanwhile (3F000, 42P01, 42703, 42704).
  * Nothing was applied then, so the setup is simply tried again.
  */
 function catalogRace(error: unknown): boolean {
   if (!(error instanceof MigrationError) || error.migration !== null) return false;
   const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return code === '3F000' || code === '42P01';
+  return typeof code === 'string' && CATALOG_RACE_CODES.has(code);
 }
 
 async function migrateOnce(db: Kysely<any>): Promise<MigrateResult> {
