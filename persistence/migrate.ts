@@ -84,8 +84,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrateResult> {
 /** The errors of a catalog read racing another session's DDL: undefined schema, table, column, object. */
 const CATALOG_RACE_CODES: ReadonlySet<string> = new Set(['3F000', '42P01', '42703', '42704']);
 
-/** How often the migrator's setup is tried when another session's schema vanished under its introspection: 3. */
-const CATALOG_RACE_ATTEMPTS = 3;
+/** How often the migrator's setup is tried when another session's DDL raced its introspection: 5. */
+const CATALOG_RACE_ATTEMPTS = 5;
 
 /**
  * Whether a migration failed in Kysely's setup (not inside a migration) because its introspection — which lists the
