@@ -29,19 +29,22 @@ export interface SchemaCeiling {
   readonly connections: { readonly auditOnly: number; readonly coalesced: number; readonly stepwise: number };
 }
 
-type Row = Record<string, unknown>;
+/** A row as a JSON object. */
+export type Row = Record<string, unknown>;
 /** A statement and its parameters. */
 type Statement = readonly [string, readonly string[]];
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
-const eventId = (n: number): string => {
+/** A 64-hex-digit stand-in hash. */
+export const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
+/** A well-formed event id for `n`. */
+export const eventId = (n: number): string => {
   let s = '';
   for (let i = 0; i < 26; i++, n = Math.floor(n / 32)) s = CROCKFORD[n % 32]! + s;
   return `evt_${s}`;
 };
 
 /** One lifecycle written by Gantry: the task row after each step and the 5 audit rows, as JSON objects. */
-async function template(url: string, schema: string): Promise<{ tasks: Row[]; audit: Row[] }> {
+export async function template(url: string, schema: string): Promise<{ tasks: Row[]; audit: Row[] }> {
   const handle = await createDatabase({ url, schema, max: 2 });
   const actors = new PersistedActors({ db: handle.db });
   const tasks: Row[] = [];

@@ -1,0 +1,53 @@
+/**
+ * Benchmark (issue 14): what each index, constraint group and trigger of the two hot tables costs a task
+ * lifecycle — the stepwise rows of a real lifecycle written by raw `pg` (bench/lifecycle/schema-costs.ts) into the
+ * schema as migrated and into variants with one piece removed or changed; lifecycles/s and PostgreSQL CPU µs per
+ * lifecycle, medians of interleaved rounds, and the difference to the full schema.
+ * Run: `npx tsx bench/schema-costs.bench.ts [rounds=3] [lifecycles=10000]` (DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test; PostgreSQL must run on this host for its CPU to be read).
+ */
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { dropConstraints, dropIndex, schemaCosts, type CostVariant, type SchemaCatalog } from './lifecycle/schema-costs.js';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const LIFECYCLES = Number(process.argv[3] ?? 10_000);
+const URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const triggersOf = (c: SchemaCatalog, table: string, not?: string): string[] =>
+  [...c.triggers].filter(([n, t]) => t === table && (not === undefined || !n.includes(not))).map(([n]) => `drop trigger ${n} on ${table}`);
+
+/** Every index of the two tables on its own, then the groups. */
+const variants = (names: readonly string[]): CostVariant[] => [
+  ...names.map((n): CostVariant => ({ name: `− index ${n}`, ddl: (c) => dropIndex(c, n) })),
+  { name: '− CHECKs of state_transitions', ddl: (c) => dropConstraints(c, 'state_transitions', 'c') },
+  { name: '− CHECKs of tasks', ddl: (c) => dropConstraints(c, 'tasks', 'c') },
+  { name: '− foreign keys of tasks', ddl: (c) => dropConstraints(c, 'tasks', 'f') },
+  { name: '− row triggers of tasks', ddl: (c) => triggersOf(c, 'tasks') },
+  { name: '− NOTIFY trigger', ddl: () => ['drop trigger state_transitions_notify on state_transitions'] },
+  { name: '+ tasks fillfactor 50', ddl: () => ['alter table tasks set (fillfactor = 50)'] },
+  {
+    name: 'bare (primary keys only)',
+    ddl: (c) => [
+      ...[...c.indexes].filter(([n, [, con]]) => !(con ?? '').endsWith('_pkey') && !n.endsWith('_pkey')).flatMap(([n]) => dropIndex(c, n)),
+      ...dropConstraints(c, 'state_transitions', 'c'), ...dropConstraints(c, 'tasks', 'c'), ...dropConstraints(c, 'tasks', 'f'),
+      ...triggersOf(c, 'tasks'), 'drop trigger state_transitions_notify on state_transitions',
+    ],
+  },
+];
+
+const INDEXES = [
+  'state_transitions_pkey', 'state_transitions_event_id_key', 'state_transitions_entity_seq_key', 'state_transitions_transitioned_at_idx',
+  'state_transitions_to_state_idx', 'state_transitions_run_id_idx', 'state_transitions_workstream_id_idx', 'state_transitions_operator_idx',
+  'tasks_state_idx', 'tasks_run_id_idx', 'tasks_workstream_id_idx', 'tasks_worker_id_idx', 'tasks_queued_claim_idx', 'tasks_retry_due_idx', 'tasks_deadline_idx',
+];
+
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`schema costs, ${new Date().toISOString()}, ${ROUNDS} rounds of ${LIFECYCLES} lifecycles (batches of 200, 4 connections), load ${load()}`);
+const results = await schemaCosts(URL, `bench_costs_${randomBytes(3).toString('hex')}`, variants(INDEXES), LIFECYCLES, 200, 4, ROUNDS);
+const full = results[0]!;
+const f = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log(`\n| variant | lifecycles/s | PG CPU µs/lifecycle | Δ PG CPU µs | tasks HOT updates |`);
+console.log(`|---|---:|---:|---:|---:|`);
+for (const r of results) console.log(`| ${r.name} | ${f(r.lifecyclesPerS)} | ${f(r.pgCpuUs)} | ${r === full ? '' : f(r.pgCpuUs - full.pgCpuUs)} | ${r.hot} |`);
+console.log(`\nload after: ${load()}`);
