@@ -1,11 +1,17 @@
 /**
- * Benchmark (issue 4): no-op task lifecycles per second, Gantry against pg-boss and graphile-worker doing no-op
- * jobs, side by side in one run on the same PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+ * Benchmark (issues 4, 14): no-op task lifecycles per second, Gantry against pg-boss and graphile-worker doing no-op
+ * jobs and DBOS Transact running a two-step workflow, side by side in one run on the same PostgreSQL (DATABASE_URL,
+ * default postgres://postgres@127.0.0.1:5432/test).
  *  - Gantry (bench/lifecycle/gantry-lifecycle.ts): every task created `pending` (`createMany` per batch) → `scheduler_assigned` (`queued`) →
  *    claimed in batches with `FOR UPDATE SKIP LOCKED` (`worker_started`, `running`) → `execution_completed`
  *    (`validating`) → `validation_passed` (`completed`), all through PersistedActors: 5 audited, hash-chained rows.
  *  - graphile-worker and pg-boss (bench/competitors/, run by Node 22): add jobs in batches, run a no-op handler,
  *    with their performance settings.
+ *  - DBOS Transact (bench/competitors/run-dbos.mjs, Node 22): a workflow of two no-op `DBOS.runStep` steps, each
+ *    checkpointed (workflow status row, one row per step, the result), in two modes: `dbos-queue` enqueues every
+ *    workflow on a durable queue (`DBOS.registerQueue`: workerConcurrency 200, minPollingIntervalMs 20, one dispatch
+ *    lane, a pool of 20) that this process's dispatcher polls; `dbos-direct` starts every workflow itself
+ *    (`DBOS.startWorkflow`, pool of 20). No batch enqueue in DBOS: a batch is that many concurrent calls.
  *  - The schema's ceiling (bench/lifecycle/schema-ceiling.ts, `--no-ceiling` to skip): the same rows written by raw
  *    `pg` with no engine, prepared before the clock starts — what PostgreSQL on this machine allows at all.
  *  - Projections (throughput only, `--no-projections` to skip): Gantry with a larger V8 young generation
@@ -14,10 +20,13 @@
  * first 4 not counted): producers enqueue batches whenever the backlog (enqueued, not yet started) has room;
  * LATENCY (`--latency-seconds`): a steady `--rate` jobs/s in batches of 10, below every contender's capacity.
  * Enqueue→start latency on the process clock: enqueue = just before the enqueue call, start = claimed (Gantry) /
- * handler called. Rounds interleaved and rotated; medians, ratios, and each Gantry step's rate on its own.
- * Run: `npx tsx bench/task-lifecycle.bench.ts [seconds=15] [rounds=3] [--only gantry,graphile-worker,pg-boss]
- *      [--workers 8] [--claim 100] [--batch 200] [--backlog 2000] [--rate 100] [--latency-seconds 6]
- *      [--no-projections] [--no-phases] [--no-ceiling]`.
+ * handler called / first step entered (DBOS). Rounds interleaved and rotated; medians, ratios, and each Gantry
+ * step's rate on its own. With `--json` the last line of output is one JSON object of the medians,
+ * `{"contenders":[{"name","lifecycles_per_s","latency_p50_ms","latency_p99_ms","cpu_us_per_lifecycle"}, …]}`
+ * (latencies from the steady-rate runs, null for projections; CPU of the contender's own process).
+ * Run: `npx tsx bench/task-lifecycle.bench.ts [seconds=15] [rounds=3]
+ *      [--only gantry,graphile-worker,pg-boss,dbos-queue,dbos-direct] [--workers 8] [--claim 100] [--batch 200]
+ *      [--backlog 2000] [--rate 100] [--latency-seconds 6] [--no-projections] [--no-phases] [--no-ceiling] [--json]`.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -41,6 +50,7 @@ const { values: flags, positionals } = parseArgs({
     'no-projections': { type: 'boolean', default: false },
     'no-phases': { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(positionals[0] ?? 15);
@@ -61,6 +71,8 @@ const VARIANTS: readonly Variant[] = [
   { name: 'gantry', runner: 'gantry', flags: [], extra: { create: 'many' }, projection: false },
   { name: 'graphile-worker', runner: 'graphile-worker', flags: [], extra: {}, projection: false },
   { name: 'pg-boss', runner: 'pg-boss', flags: [], extra: {}, projection: false },
+  { name: 'dbos-queue', runner: 'dbos', flags: [], extra: { mode: 'queue' }, projection: false },
+  { name: 'dbos-direct', runner: 'dbos', flags: [], extra: { mode: 'direct' }, projection: false },
   { name: 'gantry +young64', runner: 'gantry', flags: YOUNG, extra: { create: 'many' }, projection: true },
   { name: 'gantry, create each', runner: 'gantry', flags: [], extra: { create: 'each' }, projection: true },
 ];
@@ -155,6 +167,13 @@ async function main(): Promise<void> {
     for (const x of rows.filter((r) => r.v.name === 'gantry')) console.log(`    gantry / stepwise ceiling: ${(x.rate / c.stepwise).toFixed(3)}`);
   }
   console.log(`\nload average after: ${load()}`);
+  if (flags.json) console.log(JSON.stringify({ contenders: rows.map(summary) }));
+}
+
+/** One contender's medians for `--json`: NaN (no run, no samples) becomes null. */
+function summary(x: { v: Variant; rate: number; lp50: number; lp99: number; cpuPerJob: number }): Record<string, string | number | null> {
+  const n = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(3)) : null);
+  return { name: x.v.name, lifecycles_per_s: n(x.rate), latency_p50_ms: n(x.lp50), latency_p99_ms: n(x.lp99), cpu_us_per_lifecycle: n(x.cpuPerJob) };
 }
 
 await main();

@@ -1,7 +1,7 @@
 /**
- * The competitors of bench/task-lifecycle.bench.ts (pg-boss, graphile-worker) live in bench/competitors/, their own
- * npm package with a Node 22 binary (the npm package `node`), because they need Node ≥ 22 and the root package runs
- * on Node 20. This installs that package when missing and runs each contender (Gantry too) in its own process,
+ * The competitors of bench/task-lifecycle.bench.ts (pg-boss, graphile-worker, DBOS Transact) live in
+ * bench/competitors/, their own npm package with a Node 22 binary (the npm package `node`), because pg-boss needs
+ * Node ≥ 22 and the root package runs on Node 20 (DBOS runs on either; it shares the package to share the protocol). This installs that package when missing and runs each contender (Gantry too) in its own process,
  * returning its JSON result.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +19,8 @@ export const NODE22 = join(COMPETITORS_DIR, 'node_modules', 'node', 'bin', 'node
 export const COMPETITORS = {
   'graphile-worker': 'run-graphile-worker.mjs',
   'pg-boss': 'run-pg-boss.mjs',
+  /** DBOS Transact; its mode (`queue` or `direct`) is the runner knob `mode`. */
+  dbos: 'run-dbos.mjs',
 } as const;
 /** A competitor's name. */
 export type Competitor = keyof typeof COMPETITORS;
@@ -26,11 +28,14 @@ export type Competitor = keyof typeof COMPETITORS;
 /** The Gantry contender's runner: Node 20 (this process's binary) with tsx, from the repository root. */
 const GANTRY_RUNNER = join(dirname(fileURLToPath(import.meta.url)), 'gantry-runner.ts');
 
-/** Runs `npm ci --prefix bench/competitors` unless its Node 22 and both libraries are installed. */
+/** The packages bench/competitors/ must have installed. */
+const LIBRARIES = ['pg-boss', 'graphile-worker', '@dbos-inc/dbos-sdk'] as const;
+
+/** Runs `npm ci --prefix bench/competitors` unless its Node 22 and every library are installed. */
 export function ensureCompetitors(): void {
-  const installed = [NODE22, join(COMPETITORS_DIR, 'node_modules', 'pg-boss'), join(COMPETITORS_DIR, 'node_modules', 'graphile-worker')].every(existsSync);
+  const installed = [NODE22, ...LIBRARIES.map((l) => join(COMPETITORS_DIR, 'node_modules', l))].every(existsSync);
   if (installed) return;
-  console.error('installing bench/competitors (npm ci: pg-boss, graphile-worker, node@22) …');
+  console.error(`installing bench/competitors (npm ci: ${LIBRARIES.join(', ')}, node@22) …`);
   const r = spawnSync('npm', ['ci', '--prefix', COMPETITORS_DIR, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0 || !existsSync(NODE22)) throw new Error(`npm ci --prefix ${COMPETITORS_DIR} failed (exit ${r.status})`);
 }
