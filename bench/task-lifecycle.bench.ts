@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       lp50: med(ls, (x) => x.p50),
       lp99: med(ls, (x) => x.p99),
       cpuPerJob: med(rs, (x) => (x.jobs > 0 ? ((x.cpuSeconds ?? NaN) * 1e6) / x.jobs : NaN)),
+      pgCpuPerJob: med(rs, (x) => (x.jobs > 0 ? ((x.pgCpuSeconds ?? NaN) * 1e6) / x.jobs : NaN)),
       settings: rs[0]!.settings,
     };
   });
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
     console.log(`  ${x.v.name}: ${fmt(x.rate * (ROWS_PER_LIFECYCLE - 1))} transitions/s + ${fmt(x.rate)} creations/s = ${fmt(x.rate * ROWS_PER_LIFECYCLE)} audited rows/s`);
     for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    / ${y.v.name}: ${(x.rate / y.rate).toFixed(3)}`);
   }
-  for (const x of rows) console.log(`  ${x.v.name}: ≈ ${fmt(x.cpuPerJob)} µs of its process's CPU per job in the window; ${x.v.flags.join(' ')} ${JSON.stringify(x.settings)}`);
+  for (const x of rows) console.log(`  ${x.v.name}: ≈ ${fmt(x.cpuPerJob)} µs of its process's CPU and ${fmt(x.pgCpuPerJob)} µs of PostgreSQL's per job in the window; ${x.v.flags.join(' ')} ${JSON.stringify(x.settings)}`);
 
   if (RUN.some((v) => v.name === 'gantry') && !flags['no-phases']) {
     const p = await runContender<PhaseRates>('gantry', config('gantry'), [], { mode: 'phases' });
@@ -171,9 +172,9 @@ async function main(): Promise<void> {
 }
 
 /** One contender's medians for `--json`: NaN (no run, no samples) becomes null. */
-function summary(x: { v: Variant; rate: number; lp50: number; lp99: number; cpuPerJob: number }): Record<string, string | number | null> {
+function summary(x: { v: Variant; rate: number; lp50: number; lp99: number; cpuPerJob: number; pgCpuPerJob: number }): Record<string, string | number | null> {
   const n = (v: number) => (Number.isFinite(v) ? Number(v.toFixed(3)) : null);
-  return { name: x.v.name, lifecycles_per_s: n(x.rate), latency_p50_ms: n(x.lp50), latency_p99_ms: n(x.lp99), cpu_us_per_lifecycle: n(x.cpuPerJob) };
+  return { name: x.v.name, lifecycles_per_s: n(x.rate), latency_p50_ms: n(x.lp50), latency_p99_ms: n(x.lp99), cpu_us_per_lifecycle: n(x.cpuPerJob), pg_cpu_us_per_lifecycle: n(x.pgCpuPerJob) };
 }
 
 await main();

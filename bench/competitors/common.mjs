@@ -1,6 +1,7 @@
 // Shared by the competitor runners (plain ESM, run by the Node 22 binary of this package): configuration from
 // argv, the producer's backlog gate, the measurement window and the JSON result printed on stdout.
 import { readFileSync } from 'node:fs';
+import { postgresCpu, postgresCpuSince } from './postgres-cpu.mjs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 
@@ -35,8 +36,16 @@ export class Meter {
     this.nextAt = this.t0;
     this.cpuAtWarm = null;
     this.cpuInWindow = null;
-    setTimeout(() => (this.cpuAtWarm = process.cpuUsage()), cfg.warmup * 1000).unref();
-    setTimeout(() => (this.cpuInWindow = this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm)), cfg.seconds * 1000).unref();
+    this.pgAtWarm = null;
+    this.pgInWindow = null;
+    setTimeout(() => {
+      this.cpuAtWarm = process.cpuUsage();
+      this.pgAtWarm = postgresCpu();
+    }, cfg.warmup * 1000).unref();
+    setTimeout(() => {
+      this.cpuInWindow = this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm);
+      this.pgInWindow = this.pgAtWarm && postgresCpuSince(this.pgAtWarm);
+    }, cfg.seconds * 1000).unref();
   }
   /** Whether the measured time is over. */
   done() {
@@ -88,6 +97,7 @@ export class Meter {
       p99: q(0.99),
       samples: xs.length,
       cpuSeconds: used ? (used.user + used.system) / 1e6 : null,
+      pgCpuSeconds: this.pgInWindow === null ? null : this.pgInWindow / 1e6,
     };
   }
 }

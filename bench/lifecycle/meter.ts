@@ -3,6 +3,7 @@
  * logic in bench/competitors/common.mjs): a fixed time with a warm-up, a producer bounded by a backlog of enqueued
  * but not yet started jobs, enqueue→start latencies of jobs started inside the window, completions inside it.
  */
+import { postgresCpu, postgresCpuSince } from '../competitors/postgres-cpu.mjs';
 
 /** What every contender is given. Times in seconds; `seconds` includes `warmup`. */
 export interface RunConfig {
@@ -42,6 +43,8 @@ export interface RunResult {
   readonly samples: number;
   /** CPU seconds of the contender's process inside the window (user + system). */
   readonly cpuSeconds: number | null;
+  /** CPU seconds of PostgreSQL (every `postgres` process on this host) inside the window; null when not on this host. */
+  readonly pgCpuSeconds?: number | null;
 }
 
 /** Counts and latencies of one run; see the file comment. */
@@ -56,14 +59,22 @@ export class Meter {
   private nextAt: number;
   private cpuAtWarm: NodeJS.CpuUsage | null = null;
   private cpuInWindow: NodeJS.CpuUsage | null = null;
+  private pgAtWarm: Map<string, number> | null = null;
+  private pgInWindow: number | null = null;
 
   constructor(private readonly cfg: RunConfig) {
     const t0 = performance.now();
     this.warmAt = t0 + cfg.warmup * 1000;
     this.endAt = t0 + cfg.seconds * 1000;
     this.nextAt = t0;
-    setTimeout(() => (this.cpuAtWarm = process.cpuUsage()), cfg.warmup * 1000).unref();
-    setTimeout(() => (this.cpuInWindow = this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm)), cfg.seconds * 1000).unref();
+    setTimeout(() => {
+      this.cpuAtWarm = process.cpuUsage();
+      this.pgAtWarm = postgresCpu();
+    }, cfg.warmup * 1000).unref();
+    setTimeout(() => {
+      this.cpuInWindow = this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm);
+      this.pgInWindow = this.pgAtWarm && postgresCpuSince(this.pgAtWarm);
+    }, cfg.seconds * 1000).unref();
   }
 
   /** Whether the measured time is over. */
@@ -108,7 +119,7 @@ export class Meter {
     const window = this.cfg.seconds - this.cfg.warmup;
     const used = this.cpuInWindow ?? (this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm));
     const cpu = used ? (used.user + used.system) / 1e6 : null;
-    return { name, version, node: process.version, settings, jobs: this.completed, seconds: window, perSecond: this.completed / window, p50: q(0.5), p99: q(0.99), samples: xs.length, cpuSeconds: cpu };
+    return { name, version, node: process.version, settings, jobs: this.completed, seconds: window, perSecond: this.completed / window, p50: q(0.5), p99: q(0.99), samples: xs.length, cpuSeconds: cpu, pgCpuSeconds: this.pgInWindow === null ? null : this.pgInWindow / 1e6 };
   }
 }
 

@@ -6,9 +6,9 @@
  * lifecycle (user + system time of every `postgres` process on this host, from /proc), medians of interleaved
  * rounds. The difference to the full schema is what that piece costs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
+import { postgresCpu, postgresCpuSince } from '../competitors/postgres-cpu.mjs';
 import { median } from './meter.js';
 import { eventId, hex64, template, type Row } from './schema-ceiling.js';
 
@@ -36,33 +36,6 @@ export interface CostResult {
   readonly pgCpuUs: number;
   /** Heap-only updates of `tasks` / all its updates, in the last round. */
   readonly hot: string;
-}
-
-const TICK_US = 1e6 / 100;
-
-/** User + system CPU of every process named postgres on this host, µs, by pid. */
-function postgresCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
-      const f = stat.slice(close + 2).split(' ');
-      out.set(pid, (Number(f[11]) + Number(f[12])) * TICK_US);
-    } catch {
-      // The process ended between the listing and the read: it no longer counts.
-    }
-  }
-  return out;
-}
-
-/** PostgreSQL's CPU since `before` (a process that ended meanwhile is not counted; new ones count whole), µs. */
-function postgresCpuSince(before: ReadonlyMap<string, number>): number {
-  let total = 0;
-  for (const [pid, us] of postgresCpu()) total += us - (before.get(pid) ?? 0);
-  return total;
 }
 
 async function catalogOf(pool: pg.Pool, schema: string): Promise<SchemaCatalog> {
@@ -150,7 +123,7 @@ export async function schemaCosts(url: string, prefix: string, variants: readonl
             }));
           }
           const seconds = (performance.now() - t0) / 1000;
-          const cpu = postgresCpuSince(cpu0);
+          const cpu = postgresCpuSince(cpu0) ?? NaN;
           const done = await pool.query<{ n: string }>(`select count(*) as n from tasks where state = 'completed'`);
           if (Number(done.rows[0]!.n) !== lifecycles) throw new Error(`${v.name}: ${done.rows[0]!.n} completed tasks, expected ${lifecycles}`);
           if (r === rounds - 1) await new Promise((res) => setTimeout(res, 1100)); // statistics reach the views within a second
