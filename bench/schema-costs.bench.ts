@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { leanWritePathDown } from '../migrations/index.js';
 import { dropConstraints, dropIndex, schemaCosts, type CostVariant, type SchemaCatalog } from './lifecycle/schema-costs.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -19,6 +20,7 @@ const triggersOf = (c: SchemaCatalog, table: string, not?: string): string[] =>
 
 /** Every index of the two tables on its own, then the groups. */
 const variants = (names: readonly string[]): CostVariant[] => [
+  { name: 'as before 0008 (its down)', ddl: () => leanWritePathDown },
   ...names.map((n): CostVariant => ({ name: `− index ${n}`, ddl: (c) => dropIndex(c, n) })),
   { name: '− CHECKs of state_transitions', ddl: (c) => dropConstraints(c, 'state_transitions', 'c') },
   { name: '− CHECKs of tasks', ddl: (c) => dropConstraints(c, 'tasks', 'c') },
@@ -37,8 +39,8 @@ const variants = (names: readonly string[]): CostVariant[] => [
 ];
 
 const INDEXES = [
-  'state_transitions_pkey', 'state_transitions_event_id_key', 'state_transitions_entity_seq_key', 'state_transitions_transitioned_at_idx',
-  'state_transitions_to_state_idx', 'state_transitions_run_id_idx', 'state_transitions_workstream_id_idx', 'state_transitions_operator_idx',
+  'state_transitions_pkey', 'state_transitions_event_id_key', 'state_transitions_entity_seq_key',
+  'state_transitions_failures_idx', 'state_transitions_transitioned_at_brin', 'state_transitions_run_id_idx', 'state_transitions_operator_idx',
   'tasks_state_idx', 'tasks_run_id_idx', 'tasks_workstream_id_idx', 'tasks_worker_id_idx', 'tasks_queued_claim_idx', 'tasks_retry_due_idx', 'tasks_deadline_idx',
 ];
 

@@ -6,6 +6,7 @@ import { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
 import { migration0005PhaseLinks } from './0005-phase-links.js';
 import { migration0006MachineConstraints } from './0006-machine-constraints.js';
 import { migration0007AttemptOutput } from './0007-attempt-output.js';
+import { migration0008LeanWritePath } from './0008-lean-write-path.js';
 
 /** Every migration by name, in order; append-only — never edit a released one, add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -16,6 +17,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_phase_links': migration0005PhaseLinks,
   '0006_machine_constraints': migration0006MachineConstraints,
   '0007_attempt_output': migration0007AttemptOutput,
+  '0008_lean_write_path': migration0008LeanWritePath,
 };
 
 export { migration0001Init } from './0001-init.js';
@@ -25,3 +27,4 @@ export { migration0004AuditCheckpoints } from './0004-audit-checkpoints.js';
 export { migration0005PhaseLinks } from './0005-phase-links.js';
 export { migration0006MachineConstraints } from './0006-machine-constraints.js';
 export { migration0007AttemptOutput } from './0007-attempt-output.js';
+export { migration0008LeanWritePath, FAILURE_STATES_0008, leanWritePathDown, leanWritePathUp } from './0008-lean-write-path.js';
