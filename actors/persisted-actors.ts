@@ -228,7 +228,12 @@ export class PersistedActors {
    */
   async claim(req: Omit<ClaimRequest, 'now'> & { now?: number }): Promise<CommittedTransition<'task'>[]> {
     this.open('claim');
-    const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() });
+    const cache = this.committer.cache;
+    const known = (id: string, version: number) => {
+      const held = cache.get(EntityCache.key('task', id));
+      return held?.version === version ? held : undefined;
+    };
+    const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() }, known);
     for (const d of ds) this.committer.cache.set(EntityCache.key(d.next.entityType, d.next.id), d.next);
     await this.effects(ds);
     return ds.map((d) => committedTransition('task', d.next, d.canonical));

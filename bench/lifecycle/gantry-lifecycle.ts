@@ -28,6 +28,8 @@ export interface GantryOptions {
    * transaction per task (as before `createMany`, for comparison). Every hash chain is verified after the run.
    */
   readonly create?: 'many' | 'each';
+  /** Statements run after migrating, before the clock starts: the engine on a variant of the schema (issue 14). */
+  readonly schemaDdl?: readonly string[];
 }
 
 /** Wakes idle claim loops when a producer enqueued (in-process: producers and workers share the process). */
@@ -54,6 +56,7 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
   const workerHandle = await createDatabase({ url: cfg.url, schema: cfg.schema, max: settings.workerPool });
   try {
     await migrateToLatest(handle.db);
+    for (const statement of opts.schemaDdl ?? []) await sql.raw(statement).execute(handle.db);
     const cacheSize = Math.max(10_000, cfg.backlog * 4);
     const actors = new PersistedActors({ db: handle.db, cacheSize });
     const workerActors = new PersistedActors({ db: workerHandle.db, cacheSize });
