@@ -1,8 +1,10 @@
 /**
  * Start-up time of the installed `gantry` (the compiled bin/gantry.js, no TypeScript loader) beside a bare Node:
  * `node -e 0`, `gantry --help`, `gantry machines`, and `gantry status` on an existing PGlite state directory (a
- * finished run of a one-task plan, made first). Each command runs N times, interleaved; prints the median, the
- * fastest, and the median minus `node -e 0`'s (what Gantry itself costs), side by side.
+ * finished run of a one-task plan, made first) beside PGlite alone on that directory (a Node process that opens it,
+ * runs `select 1` and closes it: the floor of any command that reads the embedded database). Each command runs N
+ * times, interleaved; prints the median, the fastest, and the median minus `node -e 0`'s (what Gantry itself costs),
+ * side by side.
  *
  * Run: `npm run bench:startup` (or `npx tsx bench/startup.bench.ts [runs=15]`). Builds dist/ first (`npm run build`).
  * It asserts nothing; figures depend on the machine and its load.
@@ -17,6 +19,13 @@ import { benchRepo } from './bench-repo.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'gantry.js');
 const runs = Number(process.argv[2] ?? 15);
+const PGLITE = import.meta.resolve('@electric-sql/pglite');
+
+/** `node` arguments of PGlite alone: open the data directory of `state`, `select 1`, close. */
+function pgliteAlone(state: string): string[] {
+  const open = `const { PGlite } = await import(${JSON.stringify(PGLITE)}); const db = new PGlite(${JSON.stringify(join(state, 'pgdata'))});`;
+  return ['--input-type=module', '-e', `${open} await db.query('select 1'); await db.close();`];
+}
 
 /** A PGlite state directory holding one finished run (a task writing a file, one gate), for `gantry status`. */
 function stateDirWithARun(dir: string): string {
@@ -69,6 +78,7 @@ try {
     ['gantry --help', [BIN, '--help']],
     ['gantry machines', [BIN, 'machines']],
     ['gantry status (PGlite)', [BIN, 'status', '--state-dir', state]],
+    ['PGlite alone (open, select 1)', pgliteAlone(state)],
   ];
   const times = new Map(cases.map(([name]) => [name, [] as number[]]));
   for (let i = 0; i < runs; i++) for (const [name, args] of cases) times.get(name)!.push(timeOnce(args, dir));

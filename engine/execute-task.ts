@@ -7,7 +7,7 @@ import { refreshBlockers } from './task-blockers.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
-import { isTerminal } from '../machines/index.js';
+import { clipReason, isTerminal } from '../machines/index.js';
 import { checkStop, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
 import { validateTask } from './validate-task.js';
@@ -34,7 +34,7 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   await dispatchTask(ctx, task, wt);
   const changed = await restoreGitMetadata(guard, dirname(dirs.commonDir));
   const state = (await ctx.actors.load('task', id)).state;
-  const tampered = changed.length === 0 ? null : `the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`.slice(0, 2000);
+  const tampered = changed.length === 0 ? null : clipReason(`the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`);
   if (state === 'validating') return validateTask(ctx, task, wt, base, tampered);
   await resetWorktree((await worktreePlace(ctx, task.workstream, wt)).dirs, base);
   return state;

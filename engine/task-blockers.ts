@@ -1,4 +1,4 @@
-import { accepts } from '../machines/index.js';
+import { accepts, clipReason } from '../machines/index.js';
 import { OptimisticLockError } from '../persistence/index.js';
 import type { PlanTask } from '../plan/index.js';
 import { stateMap } from './entity-facts.js';
@@ -27,7 +27,7 @@ export async function refreshBlockers(ctx: RunContext, task: PlanTask): Promise<
   const type = (['dependency_check_failed', 'dependency_satisfied'] as const).find((t) => accepts('task', view.snapshot, { type: t, now, ...facts }));
   if (type === undefined) return view.state;
   if (type === 'dependency_check_failed' && (await unblockedByOperator(ctx, id))) return view.state;
-  const reason = `dependencies: ${Object.entries(facts.dependencies).map(([d, s]) => `${d} ${s}`).join(', ')}`.slice(0, 4000);
+  const reason = clipReason(`dependencies: ${Object.entries(facts.dependencies).map(([d, s]) => `${d} ${s}`).join(', ')}`);
   try {
     return (await ctx.actors.send('task', id, { type, ...facts, reason }, { expectedVersion: view.version })).to;
   } catch (err) {

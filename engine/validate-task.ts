@@ -34,7 +34,7 @@ async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs
       }
     }
   }
-  return { format, scope: res.scope, constraints, reason: problems.join('; ').slice(0, 3900) || 'patch checks failed' };
+  return { format, scope: res.scope, constraints, reason: clipReason(problems.join('; ')) || 'patch checks failed' };
 }
 
 /** The phase policy that decides a validated patch (SSOT §2.2), read from the phase row (written by `startRun`). */

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ENTITY_TYPES,
@@ -52,5 +54,20 @@ describe('state kinds derived from the machines', () => {
     expect(taskEventSchemas.user_cancelled.safeParse(ok).success).toBe(true);
     expect(taskEventSchemas.user_cancelled.safeParse({ ...ok, reason: 'x'.repeat(REASON_MAX_LENGTH + 1) }).success).toBe(false);
     expect(taskEventSchemas.validation_failed.safeParse({ type: 'validation_failed', now: 1, error: 'x'.repeat(REASON_MAX_LENGTH + 1) }).success).toBe(false);
+  });
+
+  it('is never restated outside machines/: no literal of the limit, no reason cut to a number of its own in the engine', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const files = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const limit = new RegExp(String.raw`\b${String(REASON_MAX_LENGTH).replace(/(\d)(?=(\d{3})+$)/g, '$1_?')}\b`);
+    // A reason or error text cut by hand (`….slice(0, 3900)`) instead of clipReason: the engine's ledger steps and blockers.
+    const cut = /\b(?:reason|error|tampered)\s*[:=][^\n]*\.slice\(0, [\d_]+\)/;
+    const found = ['actors', 'cli', 'engine', 'exec', 'git', 'ops', 'persistence', 'plan', 'visualizer']
+      .flatMap(files)
+      .flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n').map((line, i) => ({ where: `${relative(root, join(root, f))}:${i + 1}`, line })))
+      .filter(({ line }) => limit.test(line) || cut.test(line))
+      .map(({ where, line }) => `${where}: ${line.trim()}`);
+    expect(found).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -40,6 +41,14 @@ describe('the packed gantry, installed into a fresh service', () => {
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('installs none of Gantry’s dev dependencies (xstate, a peer dependency, apart; @types/node is the service’s own)', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    const devOnly = Object.keys(pkg.devDependencies).filter((d) => !(d in pkg.peerDependencies) && d !== '@types/node');
+    expect(devOnly).toContain('@statelyai/inspect');
+    expect(devOnly.filter((d) => existsSync(join(service, 'node_modules', d)))).toEqual([]);
+    expect(existsSync(join(service, 'node_modules', 'xstate'))).toBe(true);
   });
 
   describe.each(testDatabases())('a plain JavaScript ES module service on %s', (kind) => {
