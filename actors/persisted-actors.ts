@@ -266,7 +266,7 @@ export class PersistedActors {
     if (ds.length === 0) return;
     await this.log?.append(ds.map((d) => d.canonical));
     this.inspection?.emit(ds.map((d): InspectedChange => ({ entityType: d.next.entityType, id: d.next.id, snapshot: d.persisted, event: eventOf(d), created: false })));
-    this.listeners.emit(ds.map((d) => anyCommittedTransition(d.next, d.canonical)));
+    if (this.listeners.active) this.listeners.emit(ds.map((d) => anyCommittedTransition(d.next, d.canonical)));
   }
 }
 

@@ -13,6 +13,11 @@ export class TransitionListeners {
     return () => this.set.delete(listener);
   }
 
+  /** Whether any listener is registered (the commit path builds transitions for them only then). */
+  get active(): boolean {
+    return this.set.size > 0;
+  }
+
   /** Tells every listener about every transition, in commit order. */
   emit(ts: readonly AnyCommittedTransition[]): void {
     for (const t of ts) {
