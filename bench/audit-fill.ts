@@ -61,8 +61,8 @@ const WORKER_STATE = (s: string) => `CASE WHEN ${s} = 1 THEN 'initializing' WHEN
 const BREAKER_STATE = (s: string) => `CASE ${s} % 3 WHEN 1 THEN 'CLOSED' WHEN 2 THEN 'OPEN' ELSE 'HALF_OPEN' END`;
 
 /**
- * Fills `state_transitions` of the schema `db` points at with `rows` rows (the time-ordered prefix of the shape
- * above, ~1.03M in all), then VACUUM ANALYZE (what autovacuum does to an insert-only table: statistics, visibility
+ * Fills `state_transitions` of the schema `db` points at with `rows` rows — the time-ordered prefix of the shape
+ * above, which makes ~1.02M rows, so a million leaves out about the newest hour (the last run) — then VACUUM ANALYZE (what autovacuum does to an insert-only table: statistics, visibility
  * map, BRIN summaries). Returns the rows written.
  */
 export async function fillAudit(db: Kysely<Database>, rows = 1_000_000): Promise<number> {

@@ -51,7 +51,7 @@ function capturing(db: Kysely<Database>): { db: Kysely<Database>; seen: Compiled
 function scanNodes(plan: readonly string[]): string {
   const found = new Set<string>();
   for (const line of plan) {
-    const m = /(Parallel )?(Seq Scan|Index Only Scan|Index Scan|Index Scan Backward|Bitmap Index Scan)(?: Backward)? (?:using|on) (\S+)/.exec(line);
+    const m = /(Parallel )?(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\S+)/.exec(line);
     if (!m) continue;
     found.add(m[2] === 'Seq Scan' ? `${m[1] ?? ''}Seq Scan` : m[3]!.replace(/^state_transitions_/, '…_'));
   }
