@@ -71,22 +71,23 @@ export function decideTransition(entity: LoadedEntity, sent: { type: string; now
     event,
     machine_version: machineVersion,
   };
+  // Keys in canonical (sorted) order, so that hashing copies nothing at this level.
   const fields: HashedAuditFields = {
-    event_id: newEventId(event.now),
-    entity_type: entity.entityType,
     entity_id: entity.id,
-    seq: entity.version + 1,
+    entity_type: entity.entityType,
+    event_id: newEventId(event.now),
     from_state: from,
-    to_state: to,
-    trigger: event.type,
-    reason: meta.reason ?? (typeof event.reason === 'string' ? event.reason : null),
     metadata,
     operator: meta.operator ?? null,
-    run_id: entity.runId,
-    workstream_id: entity.workstreamId,
     phase_id: entity.phaseId,
+    reason: meta.reason ?? (typeof event.reason === 'string' ? event.reason : null),
+    run_id: entity.runId,
+    seq: entity.version + 1,
     severity,
+    to_state: to,
     transitioned_at: new Date(event.now).toISOString(),
+    trigger: event.type,
+    workstream_id: entity.workstreamId,
   };
   const hash = auditHash(entity.lastHash, fields);
   const next: LoadedEntity = { ...entity, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion, updatedAt: event.now };

@@ -67,22 +67,23 @@ export async function verifyAudit(db: Kysely<Database>, opts: VerifyAuditOptions
 
 /** Recomputes the hash of a stored audit row from its fields and the given previous hash (SSOT §8.5.2). */
 export function recomputeHash(r: AuditRecord, prevHash: string | null): string {
+  // Keys in canonical (sorted) order, so that hashing copies nothing at this level.
   return auditHash(prevHash, {
-    event_id: r.eventId,
-    entity_type: r.entityType,
     entity_id: r.entityId,
-    seq: r.seq,
+    entity_type: r.entityType,
+    event_id: r.eventId,
     from_state: r.fromState,
-    to_state: r.toState,
-    trigger: r.trigger,
-    reason: r.reason,
     metadata: r.metadata,
     operator: r.operator,
-    run_id: r.runId,
-    workstream_id: r.workstreamId,
     phase_id: r.phaseId,
+    reason: r.reason,
+    run_id: r.runId,
+    seq: r.seq,
     severity: r.severity,
+    to_state: r.toState,
     transitioned_at: r.transitionedAt.toISOString(),
+    trigger: r.trigger,
+    workstream_id: r.workstreamId,
   });
 }
 
