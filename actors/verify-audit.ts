@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { auditHighWater, entitiesWithoutChain, inSnapshot, loadEntitiesOfTypes, readAllChains, type AuditRecord, type Database, type EntityRecord, type EntityWithoutChain } from '../persistence/index.js';
+import { auditHighWater, entitiesWithoutChain, inSnapshot, loadEntityHeads, readAllChains, type AuditRecord, type Database, type EntityHead, type EntityWithoutChain } from '../persistence/index.js';
 import { verifyAuditCheckpoints, type CheckpointVerification } from './audit-checkpoint.js';
 import { auditHash } from './audit-hash.js';
 import type { AuditKey } from './audit-key.js';
@@ -112,7 +112,7 @@ export async function verifyChains(db: Kysely<Database>, opts: { entityType?: st
   const flush = async (): Promise<ChainVerification | null> => {
     const batch = closed;
     closed = [];
-    const found = await loadEntitiesOfTypes(db, batch.map((c) => ({ entityType: c.last.entityType, id: c.last.entityId })));
+    const found = await loadEntityHeads(db, batch.map((c) => ({ entityType: c.last.entityType, id: c.last.entityId })));
     for (const c of batch) {
       const problem = chainEndProblem(c.last, found(c.last.entityType, c.last.entityId));
       if (problem) return broken(c.last, problem, c);
@@ -149,7 +149,7 @@ export async function verifyChains(db: Kysely<Database>, opts: { entityType?: st
 }
 
 /** What is wrong with an entity row against the newest row of its audit chain, or null when they agree. */
-function chainEndProblem(last: AuditRecord, rec: EntityRecord | undefined): string | null {
+function chainEndProblem(last: AuditRecord, rec: EntityHead | undefined): string | null {
   if (!rec) return 'audit rows exist for an entity row that does not';
   if (rec.lastHash !== last.hash) return `entity row last_hash ${rec.lastHash} is not the newest audit hash ${last.hash}`;
   if (rec.version !== last.seq) return `entity row version ${rec.version} but the audit ends at seq ${last.seq}`;

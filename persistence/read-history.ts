@@ -26,16 +26,31 @@ export interface ReadAllChainsOptions {
 export async function* readAllChains(db: Kysely<Database>, opts: ReadAllChainsOptions = {}): AsyncGenerator<AuditRecord> {
   const pageSize = opts.pageSize ?? 1000;
   const only = opts.entityType === undefined ? null : entityTable(opts.entityType).entityType;
-  let after: { type: string; id: string; seq: number } | null = null;
-  for (;;) {
+  const page = (after: AuditRecord | null) => {
     const conds = [only === null ? sql`TRUE` : sql`entity_type = ${only}`];
-    if (after) conds.push(sql`(entity_type, entity_id, seq) > (${after.type}, ${after.id}, ${after.seq}::integer)`);
-    const { rows } = await sql<Record<string, unknown>>`
+    if (after) conds.push(sql`(entity_type, entity_id, seq) > (${after.entityType}, ${after.entityId}, ${after.seq}::integer)`);
+    return sql<Record<string, unknown>>`
       SELECT * FROM state_transitions WHERE ${sql.join(conds, sql` AND `)}
       ORDER BY entity_type, entity_id, seq LIMIT ${pageSize}`.execute(db);
-    for (const r of rows) yield toAuditRecord(r);
-    if (rows.length < pageSize) return;
-    const lastRow = toAuditRecord(rows[rows.length - 1]!);
-    after = { type: lastRow.entityType, id: lastRow.entityId, seq: lastRow.seq };
+  };
+  // The next page is asked for as soon as a page arrives, so the database reads it while the caller checks this
+  // one. Its outcome is held (a failure is thrown where the page is awaited, never left unhandled meanwhile).
+  type Outcome = { readonly rows: Record<string, unknown>[] } | { readonly error: unknown };
+  const fetchPage = (after: AuditRecord | null): Promise<Outcome> => page(after).then((r) => ({ rows: r.rows }), (error: unknown) => ({ error }));
+  const rowsOf = (o: Outcome): Record<string, unknown>[] => {
+    if ('error' in o) throw o.error;
+    return o.rows;
+  };
+  let pending: Promise<Outcome> | null = fetchPage(null);
+  try {
+    while (pending !== null) {
+      const rows = rowsOf(await pending);
+      const records = rows.map(toAuditRecord);
+      pending = rows.length < pageSize ? null : fetchPage(records[records.length - 1]!);
+      yield* records;
+    }
+  } finally {
+    // A caller that stopped early: the page in flight settles before its connection or snapshot is released.
+    if (pending !== null) rowsOf(await pending);
   }
 }
