@@ -1,4 +1,4 @@
-import { entryOf, initialSnapshot, InvalidPayloadError, parseInput, persistSnapshot, type EntityType, type InputOf } from '../machines/index.js';
+import { entryOf, initialSnapshot, InvalidPayloadError, parseInput, persistSnapshot, type EntityType, type InputOf, type SendEventOf } from '../machines/index.js';
 import type { NewEntity } from '../persistence/index.js';
 import { auditHash, type HashedAuditFields } from './audit-hash.js';
 import { assertEntityId, newEventId } from './entity-ids.js';
@@ -31,6 +31,12 @@ export interface CreateItemOf<T extends EntityType> extends CreateOptions {
   readonly id: string;
   /** Machine input, typed by the machine and zod-validated; `now` defaults to the clock. */
   readonly input?: InputOf<T>;
+  /**
+   * Events the new entity takes at once, in order, as `send` would take them (zod-validated, `now` defaulting to the
+   * clock), committed with the creation: the row is written once, in the state after the last, and each event has
+   * its own audit row (default: none).
+   */
+  readonly then?: readonly SendEventOf<T>[];
 }
 
 /** One entity of any type to create with `PersistedActors.createMany` (a union discriminated by `entityType`). */

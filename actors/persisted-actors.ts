@@ -33,6 +33,7 @@ import {
 } from './entity-view.js';
 import { InspectionEmitter, type InspectedChange, type InspectionObserver } from './inspection-emitter.js';
 import { planCreation, type CreateItem, type CreateOptions, type CreationPlan } from './creation-plan.js';
+import { decideCreationThen, type CreationThen } from './creation-then.js';
 import { assertEntityId } from './entity-ids.js';
 import { ActorSystemClosedError, InvalidCreateItemError, InvalidUntrustedInputError } from './errors.js';
 import { GroupCommitter } from './group-committer.js';
@@ -124,8 +125,10 @@ export class PersistedActors {
    * Creates many entities as `create` would each (same rows, audit rows, hashes and JSONL lines), in ONE
    * transaction of batched statements. Every item is validated first: an invalid item, or one repeating an earlier
    * item's type and id, is an `InvalidCreateItemError` naming it (its index, type and id; the validation error as
-   * `cause`), and an id that already exists is an `EntityExistsError`; either way nothing is written. Resolves with
-   * the views in the order of `items`.
+   * `cause`), and an id that already exists is an `EntityExistsError`; either way nothing is written. An item's
+   * `then` events are decided at once from its initial snapshot (as `send` would, same validation) and committed in
+   * the same transaction: its row is written once, in the state after the last, each event with its audit row (a
+   * refused event is an `InvalidCreateItemError` too). Resolves with the views in the order of `items`.
    */
   async createMany<I extends CreateItem>(items: readonly I[]): Promise<EntityView<I['entityType']>[]> {
     this.open('createMany');
@@ -136,7 +139,8 @@ export class PersistedActors {
         const key = EntityCache.key(plan.entity.entityType, plan.entity.id);
         if (seen.has(key)) throw new EntityExistsError(plan.entity.entityType, plan.entity.id);
         seen.add(key);
-        return plan;
+        if (!item.then || item.then.length === 0) return plan;
+        return { ...plan, ...decideCreationThen(plan, item.then, this.clock) };
       } catch (error) {
         throw new InvalidCreateItemError(index, String(item?.entityType), String(item?.id), { cause: error });
       }
@@ -144,17 +148,22 @@ export class PersistedActors {
     return (await this.insert(plans)).map((c, i) => entityView(items[i]!.entityType, c.loaded, c.loaded.snapshot, c.persisted));
   }
 
-  /** Writes validated creations in one transaction, fills the cache, then appends their JSONL lines. */
-  private async insert(plans: readonly CreationPlan[]): Promise<{ loaded: LoadedEntity; persisted: Record<string, unknown> }[]> {
+  /**
+   * Writes validated creations (each with the transitions it takes at once, if any) in one transaction, fills the
+   * cache, then appends their JSONL lines and tells the inspector and the listeners.
+   */
+  private async insert(plans: readonly (CreationPlan & Partial<CreationThen>)[]): Promise<{ loaded: LoadedEntity; persisted: Record<string, unknown> }[]> {
     if (plans.length === 0) return [];
-    const records = await insertEntities(this.opts.db, plans.map((p) => p.entity));
+    const records = await insertEntities(this.opts.db, plans.map((p) => (p.then ? { ...p.entity, then: p.then } : p.entity)));
     const created = records.map((record, i) => {
       const loaded = loadedEntity(record);
       this.committer.cache.set(EntityCache.key(loaded.entityType, loaded.id), loaded);
-      return { loaded, persisted: plans[i]!.entity.snapshot as Record<string, unknown> };
+      return { loaded, persisted: (plans[i]!.then?.snapshot ?? plans[i]!.entity.snapshot) as Record<string, unknown> };
     });
-    await this.log?.append(plans.map((p) => p.canonical));
-    this.inspection?.emit(created.map((c) => ({ entityType: c.loaded.entityType, id: c.loaded.id, snapshot: c.persisted, event: { type: 'xstate.init' }, created: true })));
+    const decisions = plans.flatMap((p) => p.decisions ?? []);
+    await this.log?.append(plans.flatMap((p) => [p.canonical, ...(p.decisions ?? []).map((d) => d.canonical)]));
+    this.inspection?.emit(plans.map((p) => ({ entityType: p.entity.entityType, id: p.entity.id, snapshot: p.entity.snapshot, event: { type: 'xstate.init' }, created: true })));
+    if (decisions.length > 0) await this.effects(decisions, false);
     return created;
   }
 
@@ -262,9 +271,9 @@ export class PersistedActors {
     if (this.closed) throw new ActorSystemClosedError(op);
   }
 
-  private async effects(ds: readonly Decision[]): Promise<void> {
+  private async effects(ds: readonly Decision[], log = true): Promise<void> {
     if (ds.length === 0) return;
-    await this.log?.append(ds.map((d) => d.canonical));
+    if (log) await this.log?.append(ds.map((d) => d.canonical));
     this.inspection?.emit(ds.map((d): InspectedChange => ({ entityType: d.next.entityType, id: d.next.id, snapshot: d.persisted, event: eventOf(d), created: false })));
     if (this.listeners.active) this.listeners.emit(ds.map((d) => anyCommittedTransition(d.next, d.canonical)));
   }

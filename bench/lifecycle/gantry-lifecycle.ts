@@ -1,8 +1,8 @@
 /**
  * The Gantry contender of bench/task-lifecycle.bench.ts: no-op task lifecycles through PersistedActors on
- * PostgreSQL, every step an audited row. Producers create tasks in batches (`createMany`, one transaction per batch,
- * initial state `pending`) and
- * send `scheduler_assigned` (→ `queued`); claim loops take many queued tasks per `claim` (one transaction:
+ * PostgreSQL, every step an audited row. Producers create tasks in batches and queue them at once (`createMany`
+ * with `then: [scheduler_assigned]`: one transaction per batch, each task's row written once in `queued`, its
+ * creation and `scheduler_assigned` audit rows both written); claim loops take many queued tasks per `claim` (one transaction:
  * `FOR UPDATE SKIP LOCKED` + `worker_started` → `running`), then send `execution_completed` (→ `validating`) and
  * `validation_passed` (→ `completed`) for all of them at once, so the group committer writes each step of a whole
  * claim (and of concurrent claim loops) in one statement.
@@ -71,11 +71,15 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
         if (meter.done()) break;
         meter.enqueued += cfg.batch;
         const ids = Array.from({ length: cfg.batch }, () => `t-${seq++}`);
-        if (settings.create === 'many') await actors.createMany(ids.map((id) => ({ entityType: 'task', id })));
-        else await Promise.all(ids.map((id) => actors.create('task', id, {})));
         const t = performance.now();
         for (const id of ids) enqueuedAt.set(id, t);
-        await Promise.all(ids.map((id) => actors.send('task', id, { type: 'scheduler_assigned' })));
+        if (settings.create === 'many') {
+          // Created and queued at once (`then`): one transaction, the row written once, both audit rows.
+          await actors.createMany(ids.map((id) => ({ entityType: 'task' as const, id, then: [{ type: 'scheduler_assigned' as const }] })));
+        } else {
+          await Promise.all(ids.map((id) => actors.create('task', id, {})));
+          await Promise.all(ids.map((id) => actors.send('task', id, { type: 'scheduler_assigned' })));
+        }
         wake.ring();
       }
     };
