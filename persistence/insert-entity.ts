@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { auditRow, type CreationAudit } from './audit-record.js';
+import { auditRow, type CreationAudit, type TransitionAudit } from './audit-record.js';
 import type { Database } from './database.js';
 import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
 import { toEntityRecord, type EntityRecord } from './entity-record.js';
@@ -19,6 +19,24 @@ export interface NewEntity {
   /** Table columns by name (see `ENTITY_TABLES`); unknown names are rejected. */
   readonly columns?: Readonly<Record<string, unknown>>;
   readonly audit: CreationAudit;
+  /** Transitions decided from the initial snapshot, written with the creation (see {@link CreatedThen}). */
+  readonly then?: CreatedThen;
+}
+
+/**
+ * Transitions a new entity takes at once, decided from its initial snapshot (a task created and queued): the row
+ * is inserted as it stands after the last of them — its state, snapshot, columns, version 1 + their number, the
+ * last hash — and each gets its audit row after the creation row, hash-chained. One row write instead of one per
+ * transition; the audit is the same as creating, then sending.
+ */
+export interface CreatedThen {
+  readonly state: string;
+  readonly snapshot: Readonly<Record<string, unknown>>;
+  readonly machineVersion: string;
+  /** Table columns set by the transitions (over the creation's). */
+  readonly columns?: Readonly<Record<string, unknown>>;
+  /** The transitions in order, each with the state it led to. */
+  readonly transitions: readonly (TransitionAudit & { readonly toState: string })[];
 }
 
 interface Prepared {
@@ -31,16 +49,18 @@ interface Prepared {
 function prepare(item: NewEntity, index: number): Prepared {
   const info = entityTable(item.entityType);
   const at = toIso(item.audit.transitionedAt);
+  const then = item.then;
+  const last = then?.transitions[then.transitions.length - 1];
   const row = {
-    ...encodeColumns(info, item.columns),
+    ...encodeColumns(info, then ? { ...item.columns, ...then.columns } : item.columns),
     id: item.id,
-    state: item.state,
-    snapshot: JSON.stringify(item.snapshot),
-    version: 1,
-    machine_version: item.machineVersion,
-    last_hash: item.audit.hash,
+    state: then ? then.state : item.state,
+    snapshot: JSON.stringify(then ? then.snapshot : item.snapshot),
+    version: 1 + (then?.transitions.length ?? 0),
+    machine_version: then ? then.machineVersion : item.machineVersion,
+    last_hash: last ? last.hash : item.audit.hash,
     created_at: at,
-    updated_at: at,
+    updated_at: last ? toIso(last.transitionedAt) : at,
   };
   return { index, info, item, row };
 }
@@ -56,7 +76,10 @@ async function insertPart(db: Kysely<any>, info: EntityTableInfo, part: readonly
     .values(part.map((p) => p.row))
     .onConflict((oc) => oc.column('id').doNothing())
     .returningAll();
-  const audits = part.map((p) => auditRow(info.entityType, p.item.id, 1, p.item.state, p.item.audit));
+  const audits = part.flatMap((p) => [
+    auditRow(info.entityType, p.item.id, 1, p.item.state, p.item.audit),
+    ...(p.item.then?.transitions ?? []).map((t, k) => auditRow(info.entityType, p.item.id, 2 + k, t.toState, t)),
+  ]);
   const result = await sql<Record<string, unknown>>`WITH e AS (${entities}),
 a AS (${auditInsertSql(audits, sql`WHERE (SELECT count(*) FROM e) = ${part.length}`)})
 SELECT * FROM e`.execute(db);
