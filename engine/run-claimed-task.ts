@@ -7,7 +7,31 @@ import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
+import { type AttemptPrompt, removeAttemptPrompt, writeAttemptPrompt } from './attempt-prompt.js';
+import { PromptFileError } from './errors.js';
 import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
+
+/** An attempt whose command did not run: why, the program not found (when that is why), and whether to retry. */
+interface ToolNotRun {
+  readonly spawnError: string;
+  readonly notFound: string | null;
+  /** False when a retry cannot help (an unreadable `prompt_file`). */
+  readonly retryable?: false;
+}
+
+/**
+ * The variables every attempt's command gets (issue 15): the plan's task id, the run id, its worktree, the attempt
+ * number from 1 and, when the task has a prompt, the file holding it.
+ */
+function attemptEnv(ctx: RunContext, task: PlanTask, cwd: string, attemptNo: number, prompt: AttemptPrompt | null): Record<string, string> {
+  return {
+    GANTRY_TASK_ID: task.id,
+    GANTRY_RUN_ID: ctx.ids.run,
+    GANTRY_WORKTREE: cwd,
+    GANTRY_ATTEMPT: String(attemptNo),
+    ...(prompt ? { GANTRY_PROMPT_FILE: prompt.file } : {}),
+  };
+}
 
 /**
  * Runs one attempt's command, contained: first every process left in the workstream's worktree on this machine is
@@ -16,23 +40,34 @@ import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './t
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
  * (the task then fails or retries like any failure).
  */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | ToolNotRun> {
   const taskId = ctx.ids.task(task.id);
   const attemptNo = (await ctx.actors.load('task', taskId)).context.retry_count + 1;
   // Issue 13: what the attempt printed is kept (capped) for `gantry logs`, before its outcome is decided.
   const keep = (exitCode: number | null, stdout: string, stderr: string, truncated = { stdout: false, stderr: false }) =>
     recordAttemptOutput(ctx.db, { taskId, attempt: attemptNo, runId: ctx.ids.run, exitCode, stdout, stderr, stdoutTruncated: truncated.stdout, stderrTruncated: truncated.stderr });
+  let prompt: AttemptPrompt | null = null;
   try {
+    try {
+      prompt = await writeAttemptPrompt(task, cwd);
+    } catch (err) {
+      if (!(err instanceof PromptFileError)) throw err;
+      await keep(null, '', err.message);
+      return { spawnError: err.message, notFound: null, retryable: false };
+    }
     const left = await reapTagged({ prefix: workstreamTagPrefix(ctx, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
+    const sandbox = await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd);
     const r = await runProcess({
       signal,
       command: typeof task.command === 'string' ? task.command : [...task.command],
       cwd,
-      env: task.env,
+      env: { ...task.env, ...attemptEnv(ctx, task, cwd, attemptNo, prompt) },
       timeoutMs: task.timeout_sec * 1000,
-      sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
+      // The prompt's folder is made visible (read-only) inside the sandbox, whose /tmp is private.
+      sandbox: sandbox && prompt ? { ...sandbox, readOnly: [...(sandbox.readOnly ?? []), prompt.dir] } : sandbox,
       attemptTag: attemptTag(ctx, task.workstream, task.id, attemptNo),
+      ...(prompt ? { input: prompt.text } : {}),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
     });
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
@@ -42,6 +77,8 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
     if (!(err instanceof ExecError)) throw err;
     await keep(null, '', err.message);
     return { spawnError: err.message, notFound: err instanceof ProcessSpawnError ? programNotFound(task.command, err) : null };
+  } finally {
+    await removeAttemptPrompt(prompt);
   }
 }
 
@@ -76,7 +113,7 @@ function watchAttempt(ctx: RunContext, taskId: string, version: number, controll
 }
 
 /** {@link runTool} while {@link watchAttempt} looks whether the attempt was decided elsewhere. */
-async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
+async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | ToolNotRun> {
   const stopWatching = watchAttempt(ctx, taskId, version, controller);
   return runTool(ctx, task, wt, controller.signal).finally(stopWatching);
 }
@@ -123,7 +160,7 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       outcome = { type: 'execution_failed', error: result.refusal, jitter: drawJitter(ctx) };
     } else if ('spawnError' in result) {
       error = notFound ? `${notFound} (${result.spawnError})` : result.spawnError;
-      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
+      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound || result.retryable === false ? { retryable: false } : {}) };
     } else if (result.timedOut) {
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };

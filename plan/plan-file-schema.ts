@@ -129,11 +129,29 @@ const gateSchema = z.strictObject({
   depends_on: z.array(idSchema).default([]),
 });
 
+/** Environment variables: name → string, number or boolean (values become strings). */
+const envSchema = z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({});
+
+/** A file of the repository: relative, `/`-separated, without `..`, `.git/`, NUL or a leading `/` (issue 15). */
+const repoFileSchema = z
+  .string()
+  .min(1, 'a repository path must not be empty')
+  .refine((p) => !p.startsWith('/') && !p.includes('\0') && !p.split('/').some((s) => s === '..' || s === '.git'), 'a path relative to the repository, without `..`, `.git` or a leading `/`');
+
+/** `tools.<name>:` (issue 15) — a tool profile: the command a task naming it runs (when it has none) and its environment. */
+const toolProfileSchema = z.strictObject({
+  command: commandSchema,
+  env: envSchema,
+});
+
 /** One task of a workstream (SSOT §1.4). `expect_exit` also takes a single code. */
 const taskSchema = z.strictObject({
   id: idSchema,
   tool: idSchema.optional(),
-  command: commandSchema,
+  // Optional when `tool` names a profile of `tools:` (issue 15); `validatePlanFile` checks that one of them is there.
+  command: commandSchema.optional(),
+  prompt: z.string().min(1, 'a prompt must not be empty').refine((p) => !p.includes('\0'), 'a prompt must not contain NUL').optional(),
+  prompt_file: repoFileSchema.optional(),
   depends_on: z.array(idSchema).default([]),
   gates: z.array(idSchema).default([]),
   requires: z.array(capabilitySchema).default([]),
@@ -141,7 +159,7 @@ const taskSchema = z.strictObject({
   max_retries: bounded(taskInputSchema.shape.max_retries, L.dbCount),
   timeout_sec: bounded(taskInputSchema.shape.timeout_sec, L.timeoutSec),
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
-  env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
+  env: envSchema,
   sandbox: sandboxSchema.optional(),
   expect: expectSchema.optional(),
 });
@@ -166,6 +184,7 @@ export const planFileSchema = z.strictObject({
   circuit_breakers: circuitBreakersSchema.prefault({}),
   retry: retrySchema.prefault({}),
   sandbox: sandboxSchema.default('auto'),
+  tools: z.record(idSchema, toolProfileSchema).default({}),
   workstreams: z.array(workstreamSchema).min(1, 'a plan needs at least one workstream'),
 });
 
@@ -181,5 +200,7 @@ export type PlanFileTask = PlanFileWorkstream['tasks'][number];
 export type PlanFileGate = PlanFileWorkstream['gates'][number];
 /** A `sandbox:` value as written (a mode or an object). */
 export type SandboxSetting = z.output<typeof sandboxSchema>;
+/** One tool profile of a `PlanFile` (`tools.<name>`). */
+export type PlanFileToolProfile = PlanFile['tools'][string];
 /** Breaker fields as written in a `PlanFile` (each optional). */
 export type BreakerOverride = z.output<typeof breakerOverrideSchema>;

@@ -120,7 +120,12 @@ export interface PlanTask {
   readonly tool: string;
   /** Derived: the breaker settings of `tool`. */
   readonly breaker: BreakerConfig;
+  /** What to run: as written, else the command of the tool profile `tools.<tool>` (issue 15). */
   readonly command: PlanCommand;
+  /** The prompt given to the command on standard input and as `GANTRY_PROMPT_FILE` (issue 15); absent: none. */
+  readonly prompt?: string;
+  /** A file of the repository, read from the worktree at each attempt, given to the command as `prompt` is (issue 15). */
+  readonly prompt_file?: string;
   /** Task ids, in this or another workstream. */
   readonly depends_on: readonly string[];
   /** Gate ids of the task's workstream that validate its patch. */
@@ -135,7 +140,7 @@ export interface PlanTask {
   readonly timeout_sec: number;
   /** Exit codes that count as success (default `[0]`). */
   readonly expect_exit: readonly number[];
-  /** Extra environment variables (values as strings). */
+  /** Extra environment variables (values as strings): the tool profile's, with the task's own over them. */
   readonly env: Readonly<Record<string, string>>;
   /** Derived: the run-wide sandbox with the task's own `sandbox:` over it (fields replace, path lists add up). */
   readonly sandbox: PlanSandbox;

@@ -43,11 +43,11 @@ describe('unknown keys are errors, never ignored', () => {
     ]);
     expect(issues.every((i) => i.file === 'p.yaml' && i.message.startsWith(`unknown key '`))).toBe(true);
     expect(pathsAndMessages(issues)).toContain(
-      "workstreams[0].tasks[0].comand: unknown key 'comand' (did you mean 'command'?); allowed here: id, tool, command, depends_on, gates, requires, critical, max_retries, timeout_sec, expect_exit, env, sandbox, expect",
+      "workstreams[0].tasks[0].comand: unknown key 'comand' (did you mean 'command'?); allowed here: id, tool, command, prompt, prompt_file, depends_on, gates, requires, critical, max_retries, timeout_sec, expect_exit, env, sandbox, expect",
     );
     expect(issues.find((i) => i.path === 'patch_rules.max_byte')!.message).toContain("(did you mean 'max_bytes'?)");
     expect(issues.find((i) => i.path === 'extra')!.message).toBe(
-      "unknown key 'extra'; allowed here: run, patch_rules, workers, circuit_breakers, retry, sandbox, workstreams",
+      "unknown key 'extra'; allowed here: run, patch_rules, workers, circuit_breakers, retry, sandbox, tools, workstreams",
     );
   });
 
