@@ -8,7 +8,9 @@ import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
 import { type AttemptPrompt, removeAttemptPrompt, writeAttemptPrompt } from './attempt-prompt.js';
+import { budgetRefusal } from './budget-check.js';
 import { PromptFileError } from './errors.js';
+import { UsageMeter } from './usage-meter.js';
 import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
 
 /** An attempt whose command did not run: why, the program not found (when that is why), and whether to retry. */
@@ -17,6 +19,11 @@ interface ToolNotRun {
   readonly notFound: string | null;
   /** False when a retry cannot help (an unreadable `prompt_file`). */
   readonly retryable?: false;
+}
+
+/** An attempt stopped, or not started, because it put a budget over (or one was over already): the reason. */
+interface BudgetStop {
+  readonly budgetStop: string;
 }
 
 /**
@@ -40,7 +47,7 @@ function attemptEnv(ctx: RunContext, task: PlanTask, cwd: string, attemptNo: num
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
  * (the task then fails or retries like any failure).
  */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | ToolNotRun> {
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | ToolNotRun | BudgetStop> {
   const taskId = ctx.ids.task(task.id);
   const attemptNo = (await ctx.actors.load('task', taskId)).context.retry_count + 1;
   // Issue 13: what the attempt printed is kept (capped) for `gantry logs`, before its outcome is decided.
@@ -58,8 +65,12 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
     const left = await reapTagged({ prefix: workstreamTagPrefix(ctx, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const sandbox = await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd);
+    // Issue 15: usage lines add up as they arrive; one that puts a budget over stops the attempt (its process group).
+    const overBudget = new AbortController();
+    const meter = new UsageMeter(ctx, task, attemptNo, (reason) => overBudget.abort(new Error(reason)));
     const r = await runProcess({
-      signal,
+      signal: AbortSignal.any([signal, overBudget.signal]),
+      onStdoutLine: (line) => meter.line(line),
       command: typeof task.command === 'string' ? task.command : [...task.command],
       cwd,
       env: { ...task.env, ...attemptEnv(ctx, task, cwd, attemptNo, prompt) },
@@ -72,6 +83,8 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
     });
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
     await keep(r.exitCode, r.stdout, r.stderr, { stdout: r.stdoutTruncated, stderr: r.stderrTruncated });
+    const metered = await meter.settle();
+    if (metered.breach !== null) return { budgetStop: metered.breach };
     return r;
   } catch (err) {
     if (!(err instanceof ExecError)) throw err;
@@ -113,7 +126,7 @@ function watchAttempt(ctx: RunContext, taskId: string, version: number, controll
 }
 
 /** {@link runTool} while {@link watchAttempt} looks whether the attempt was decided elsewhere. */
-async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | ToolNotRun> {
+async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | ToolNotRun | BudgetStop> {
   const stopWatching = watchAttempt(ctx, taskId, version, controller);
   return runTool(ctx, task, wt, controller.signal).finally(stopWatching);
 }
@@ -151,13 +164,19 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     // SSOT §2.4: an OPEN breaker (or a HALF_OPEN one whose trial is another task's) rejects the call at once: the
     // attempt fails with the reason, the tool never runs, and the breaker hears nothing (no call was made).
     const refusal = await callRefusal(ctx, task);
-    const result = refusal !== null ? { refusal } : await runWatched(ctx, task, wt, id, claimVersion, controller);
+    // Issue 15: a task, workstream or run already over budget starts no more attempts (the task fails, not retried).
+    const overBudget = refusal === null ? await budgetRefusal(ctx, task) : null;
+    const result = refusal !== null ? { refusal } : overBudget !== null ? { budgetStop: overBudget } : await runWatched(ctx, task, wt, id, claimVersion, controller);
     let outcome: SendEventOf<'task'>;
     // A program that is not found is not retried (retryable: false): retrying cannot make it exist.
-    const notFound = 'refusal' in result ? null : 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
+    const notFound = 'refusal' in result || 'budgetStop' in result ? null : 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
     if ('refusal' in result) {
       rejected = true;
       outcome = { type: 'execution_failed', error: result.refusal, jitter: drawJitter(ctx) };
+    } else if ('budgetStop' in result) {
+      // Not the tool's failure: its breaker hears nothing; not retried (a retry would spend more of the same budget).
+      rejected = true;
+      outcome = { type: 'execution_failed', error: clipReason(result.budgetStop), jitter: drawJitter(ctx), retryable: false };
     } else if ('spawnError' in result) {
       error = notFound ? `${notFound} (${result.spawnError})` : result.spawnError;
       outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound || result.retryable === false ? { retryable: false } : {}) };

@@ -87,6 +87,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
         env: profile ? { ...profile.env, ...t.env } : t.env,
         sandbox: mergeSandbox(sandbox, t.sandbox, ctx.baseDir),
         ...(t.expect ? { expect: t.expect } : {}),
+        ...(t.budget ? { budget: t.budget } : {}),
       };
     });
     return {
@@ -98,6 +99,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       gates,
       tasks,
       ...(ws.expect ? { expect: ws.expect } : {}),
+      ...(ws.budget ? { budget: ws.budget } : {}),
     };
   });
   const tasks = workstreams.flatMap((ws) => ws.tasks);
@@ -118,6 +120,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       repository: resolve(ctx.baseDir, file.run.repository),
       target_branch: file.run.target_branch,
       ...(file.run.phase_policy !== undefined ? { phase_policy: file.run.phase_policy } : {}),
+      ...(file.run.budget !== undefined ? { budget: file.run.budget } : {}),
     },
     patch_rules: file.patch_rules,
     workers: { orchestration, uet: file.workers.uet, heartbeat_interval_sec: file.workers.heartbeat_interval_sec, recovery_timeout_sec: file.workers.recovery_timeout_sec },

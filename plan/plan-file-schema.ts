@@ -39,6 +39,17 @@ const breakerOverrideSchema = z.strictObject({
   success_threshold: bounded(breakerConfigSchema.shape.success_threshold.unwrap(), L.dbCount).optional(),
 });
 
+/**
+ * `budget:` (issue 15) on a task, a workstream or the run: the most its tools may spend, as they report it
+ * (`gantry-usage` lines). At least one of the two limits.
+ */
+const budgetSchema = z
+  .strictObject({
+    cost_usd: z.number().positive().finite().optional(),
+    tokens: bounded(z.number().int().positive(), { max: Number.MAX_SAFE_INTEGER, why: 'token counts are exact up to 2^53-1' }).optional(),
+  })
+  .refine((b) => b.cost_usd !== undefined || b.tokens !== undefined, 'a budget needs cost_usd, tokens or both');
+
 /** `run:` — which run, phase, repository and target branch. */
 const runSchema = z.strictObject({
   id: idSchema.optional(),
@@ -47,6 +58,7 @@ const runSchema = z.strictObject({
   target_branch: branchSchema.default('main'),
   // Optional (an addition to docs/design/plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
   phase_policy: phasePolicySchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
@@ -162,6 +174,7 @@ const taskSchema = z.strictObject({
   env: envSchema,
   sandbox: sandboxSchema.optional(),
   expect: expectSchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** One workstream (SSOT §1.3). */
@@ -174,6 +187,7 @@ const workstreamSchema = z.strictObject({
   gates: z.array(gateSchema).default([]),
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
   expect: expectSchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** zod schema of a whole plan file exactly as docs/design/plan.md shows it, with every default applied; unknown keys are errors. */

@@ -11,6 +11,14 @@ export type PlanFormat = 'yaml' | 'json';
 /** A command: an argv array (run directly) or a string (run by `sh -c`). */
 export type PlanCommand = string | readonly string[];
 
+/** A `budget:` (issue 15): the most a task, workstream or run may spend, as its tools report it; absent limits are none. */
+export interface PlanBudget {
+  /** Dollars, summed over the scope's attempts. */
+  readonly cost_usd?: number;
+  /** Input plus output tokens, summed over the scope's attempts. */
+  readonly tokens?: number;
+}
+
 /** `run:` of a normalized plan. */
 export interface PlanRun {
   /** The run id: as written, or a generated ULID. */
@@ -25,6 +33,8 @@ export interface PlanRun {
   readonly target_branch: string;
   /** Optional phase policy (SSOT §2.2), written to the phase row before the run's first patch is decided; absent: the row's policy stands. */
   readonly phase_policy?: PhasePolicy;
+  /** The run's budget (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** `patch_rules:` of a normalized plan (SSOT §2.2). */
@@ -146,6 +156,8 @@ export interface PlanTask {
   readonly sandbox: PlanSandbox;
   /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
   readonly expect?: 'success' | 'failure';
+  /** The task's budget over all its attempts (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** One workstream (SSOT §1.3). */
@@ -166,6 +178,8 @@ export interface PlanWorkstream {
   readonly tasks: readonly PlanTask[];
   /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
   readonly expect?: 'success' | 'failure';
+  /** The workstream's budget over all its tasks' attempts (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** A validated, fully defaulted plan (docs/design/plan.md), as `loadPlan` and `parsePlan` return it. */

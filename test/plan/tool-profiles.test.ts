@@ -52,3 +52,20 @@ describe('plan keys tools, prompt and prompt_file', () => {
     expect(pathsAndMessages(issues).map((l) => l.split(':')[0])).toEqual(['tools.agent.command', 'workstreams[0].tasks[0].prompt_file']);
   });
 });
+
+describe('plan key budget', () => {
+  it('takes a budget on the run, a workstream and a task; refuses an empty or negative one', () => {
+    const text = (b: string) => `
+run: { phase: PH-1, repository: ./repo, budget: { cost_usd: 10 } }
+workstreams:
+  - id: ws
+    budget: { tokens: 5000 }
+    tasks:
+      - { id: a, command: "true", budget: ${b} }
+`;
+    const p = parse(text('{ cost_usd: 0.5, tokens: 100 }'));
+    expect([p.run.budget, p.workstreams[0]!.budget, p.tasks[0]!.budget]).toEqual([{ cost_usd: 10 }, { tokens: 5000 }, { cost_usd: 0.5, tokens: 100 }]);
+    expect(pathsAndMessages(issuesOf(() => parse(text('{}'))))).toEqual(['workstreams[0].tasks[0].budget: a budget needs cost_usd, tokens or both']);
+    expect(pathsAndMessages(issuesOf(() => parse(text('{ tokens: -1 }')))).map((l) => l.split(':')[0])).toEqual(['workstreams[0].tasks[0].budget.tokens']);
+  });
+});
