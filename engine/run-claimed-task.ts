@@ -45,7 +45,10 @@ function attemptEnv(ctx: RunContext, task: PlanTask, cwd: string, attemptNo: num
  * killed (a lost attempt of a killed engine or worker; the workstream's tasks run one at a time), then the command runs in its sandbox (or unsandboxed under
  * `sandbox: none` / `auto` without bubblewrap) with a unique attempt tag, and returns only once no process of it is
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
- * (the task then fails or retries like any failure).
+ * (the task then fails or retries like any failure). Issue 15: the task's prompt goes to the command's standard input
+ * and `GANTRY_PROMPT_FILE` (an unreadable `prompt_file` fails the attempt without retry), with the attempt's
+ * variables; its `gantry-usage` lines are recorded as they arrive, and one that puts a budget over stops the command
+ * and makes the result a `BudgetStop`.
  */
 async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | ToolNotRun | BudgetStop> {
   const taskId = ctx.ids.task(task.id);
@@ -66,10 +69,13 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
     const sandbox = await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd);
     // Issue 15: usage lines add up as they arrive; one that puts a budget over stops the attempt (its process group).
-    const overBudget = new AbortController();
-    const meter = new UsageMeter(ctx, task, attemptNo, (reason) => overBudget.abort(new Error(reason)));
+    const stop = new AbortController();
+    const relay = (): void => stop.abort(signal.reason);
+    if (signal.aborted) relay();
+    else signal.addEventListener('abort', relay, { once: true });
+    const meter = new UsageMeter(ctx, task, attemptNo, (reason) => stop.abort(new Error(reason)));
     const r = await runProcess({
-      signal: AbortSignal.any([signal, overBudget.signal]),
+      signal: stop.signal,
       onStdoutLine: (line) => meter.line(line),
       command: typeof task.command === 'string' ? task.command : [...task.command],
       cwd,
@@ -80,7 +86,7 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
       attemptTag: attemptTag(ctx, task.workstream, task.id, attemptNo),
       ...(prompt ? { input: prompt.text } : {}),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
-    });
+    }).finally(() => signal.removeEventListener('abort', relay));
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
     await keep(r.exitCode, r.stdout, r.stderr, { stdout: r.stdoutTruncated, stderr: r.stderrTruncated });
     const metered = await meter.settle();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PersistedActors } from '../../actors/index.js';
 import { testDatabases } from '../support/test-database.js';
-import { engineSuite, makeSandbox, runSandboxPlan, type EngineSandbox } from './engine-fixtures.js';
+import { engineSuite, runSandboxPlan, type EngineSandbox } from './engine-fixtures.js';
 
 // Issue 15, part 1: a task's prompt reaches its tool on standard input and as GANTRY_PROMPT_FILE, with the attempt's
 // variables, inside the sandbox; a tool profile gives the command and env of tasks naming it.
@@ -28,7 +28,7 @@ describe.each(testDatabases())('prompts and tool profiles (%s)', (kind) => {
   const suite = engineSuite(kind);
   let box: EngineSandbox;
   beforeAll(async () => {
-    box = await makeSandbox({ 'probe.js': PROBE, 'prompts/docs.md': 'Document the API.\n' });
+    box = await suite.sandbox({ 'probe.js': PROBE, 'prompts/docs.md': 'Document the API.\n' });
   });
 
   it('gives the prompt on stdin and as GANTRY_PROMPT_FILE, with the attempt variables, in the sandbox', async () => {

@@ -9,14 +9,15 @@ import { GantryMetrics } from '../../ops/index.js';
 import { runUsage } from '../../persistence/index.js';
 import { parsePrometheusText, sampleValue } from '../ops/prometheus-text.js';
 import { testDatabases, type TestDatabase } from '../support/test-database.js';
-import { engineSuite, makeSandbox, runSandboxPlan, type EngineSandbox } from './engine-fixtures.js';
+import { engineSuite, runSandboxPlan, type EngineSandbox } from './engine-fixtures.js';
 
 // Issue 15, part 1: usage reported by tools (`gantry-usage` lines) is added up per attempt, recorded, summed per task,
 // workstream and run, shown by status and /metrics; budgets stop an attempt that puts its scope over, without retry.
 
 /**
  * A stand-in agent driven by its environment: LINES (a JSON array of lines to print), MARK (a file to create first),
- * WAIT_FOR (a file to wait for, then 1 s), FAIL_FIRST (exit 1 at attempt 1), HANG (stay alive after printing).
+ * WAIT_FOR (a file to wait for, then 1 s), FAIL_FIRST (exit 1 at attempt 1), MARK_AFTER (a file to create after
+ * printing), HANG (stay alive after printing).
  */
 const AGENT = `
 const fs = require('fs');
@@ -27,6 +28,7 @@ const go = () => {
   fs.mkdirSync('out', { recursive: true });
   fs.writeFileSync('out/' + e.GANTRY_TASK_ID + '.' + e.GANTRY_ATTEMPT, 'ran');
   for (const l of JSON.parse(e.LINES || '[]')) console.log(l);
+  if (e.MARK_AFTER) fs.writeFileSync(e.MARK_AFTER, 'x');
   if (e.HANG) setTimeout(() => fs.writeFileSync('out/' + e.GANTRY_TASK_ID + '.survived', 'x'), 60000);
 };
 if (e.WAIT_FOR) { const t = setInterval(() => { if (fs.existsSync(e.WAIT_FOR)) { clearInterval(t); setTimeout(go, 1000); } }, 20); } else go();
@@ -48,7 +50,7 @@ describe.each(testDatabases())('tool usage and budgets (%s)', (kind) => {
   const suite = engineSuite(kind);
   let box: EngineSandbox;
   beforeAll(async () => {
-    box = await makeSandbox({ 'agent.js': AGENT });
+    box = await suite.sandbox({ 'agent.js': AGENT });
   });
   const tools = { agent: { command: ['node', 'agent.js'] } };
 
@@ -110,16 +112,17 @@ describe.each(testDatabases())('tool usage and budgets (%s)', (kind) => {
   });
 
   it('a run over budget stops the attempt that put it over and starts no more attempts; the run ends failed', async () => {
-    const mark = join(box.dir, 'run-budget.mark');
+    // Ordered by marker files (outside the worktrees): w1 starts, then s1 spends, then w1's first attempt fails.
+    const [started, spent] = [join(box.dir, 'w1-started.mark'), join(box.dir, 's1-spent.mark')];
     const { status } = await runSandboxPlan(box, suite.db, {
       run: { id: 'run-budget', budget: { cost_usd: 1 } },
       sandbox: 'none', // the marker file between the two tasks lives outside their worktrees
       workers: { orchestration: [{ id: 'agent', count: 2 }] },
       tools,
       workstreams: [
-        { id: 'spender', tasks: [task('s1', { MARK: mark, LINES: [usage({ cost_usd: 0.75 }), usage({ cost_usd: 0.5 })], HANG: 1 })] },
+        { id: 'spender', tasks: [task('s1', { WAIT_FOR: started, LINES: [usage({ cost_usd: 0.75 }), usage({ cost_usd: 0.5 })], MARK_AFTER: spent, HANG: 1 })] },
         // Fails its first attempt once the spender has spent; its retry is never started.
-        { id: 'waiter', tasks: [task('w1', { WAIT_FOR: mark, FAIL_FIRST: 1 }, { max_retries: 3 })] },
+        { id: 'waiter', tasks: [task('w1', { MARK: started, WAIT_FOR: spent, FAIL_FIRST: 1 }, { max_retries: 3 })] },
       ],
     });
     expect(status.state).toBe('failed');
