@@ -7,6 +7,8 @@ import { usageNote } from '../../cli/commands/status.js';
 import { runStatus } from '../../engine/index.js';
 import { GantryMetrics } from '../../ops/index.js';
 import { runUsage } from '../../persistence/index.js';
+import { RunQueries } from '../../visualizer/run-queries.js';
+import { runView } from '../../visualizer/run-view.js';
 import { parsePrometheusText, sampleValue } from '../ops/prometheus-text.js';
 import { testDatabases, type TestDatabase } from '../support/test-database.js';
 import { engineSuite, runSandboxPlan, type EngineSandbox } from './engine-fixtures.js';
@@ -87,6 +89,11 @@ describe.each(testDatabases())('tool usage and budgets (%s)', (kind) => {
     expect(usageNote(s.usage)).toBe('  usage: 151 in + 29 out tokens, $0.875');
     expect(s.workstreams.find((w) => w.id === 'used.ws2')?.usage).toEqual({ input_tokens: 1, output_tokens: 2, cost_usd: 0.125 });
     expect(s.tasks.find((t) => t.id === 'used.u2')?.usage).toEqual({ input_tokens: 0, output_tokens: 7, cost_usd: 0 });
+
+    // The page's run view (/api/runs/:id/view) carries them too.
+    const view = await runView(new RunQueries(suite.db.db), 'used', 0, null);
+    expect(view.run.usage).toEqual({ input_tokens: 151, output_tokens: 29, cost_usd: 0.875 });
+    expect(view.entities.find((e) => e.id === 'used.u3')?.usage).toEqual({ input_tokens: 1, output_tokens: 2, cost_usd: 0.125 });
 
     // /metrics: per tool, from the database.
     const samples = parsePrometheusText(await new GantryMetrics(suite.db.db).text());
