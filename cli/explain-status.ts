@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { EntityState, RunStatus } from '../engine/run-status.js';
 import { runReasons } from '../ops/entity-reasons.js';
-import { getRunSource, type Database } from '../persistence/index.js';
+import { getRunSource, runUsage, type Database, type UsageAmounts } from '../persistence/index.js';
 
 /** An entity of a status report with why it is in its state, and what the plan expects of it. */
 export interface ExplainedEntity extends EntityState {
@@ -9,12 +9,16 @@ export interface ExplainedEntity extends EntityState {
   readonly reason: string | null;
   /** `failure` when the plan marks it `expect: failure`; absent otherwise. */
   readonly expected?: 'failure';
+  /** What its tools reported they spent (issue 15; tasks and workstreams); absent when nothing was reported. */
+  readonly usage?: UsageAmounts;
 }
 
 /** A run's status with a reason on every entity (and the run) and the plan's expected failures. */
 export interface ExplainedStatus extends RunStatus {
   /** Why the run is in its state, or null. */
   readonly reason: string | null;
+  /** What the run's tools reported they spent in all (issue 15), or null when nothing was reported. */
+  readonly usage: UsageAmounts | null;
   readonly workstreams: readonly ExplainedEntity[];
   readonly tasks: readonly ExplainedEntity[];
   readonly patches: readonly ExplainedEntity[];
@@ -34,16 +38,20 @@ async function expectedFailures(db: Kysely<Database>, runId: string): Promise<Se
   return out;
 }
 
-/** `s` with each entity's reason (ops/entity-reasons.ts) and the plan's `expect: failure` marks. */
+/** `s` with each entity's reason (ops/entity-reasons.ts), the plan's `expect: failure` marks and the usage tools reported. */
 export async function explainStatus(db: Kysely<Database>, s: RunStatus): Promise<ExplainedStatus> {
-  const [reasons, expected] = await Promise.all([runReasons(db, s.runId), expectedFailures(db, s.runId)]);
-  const explain = (type: string, rows: readonly EntityState[]): ExplainedEntity[] =>
-    rows.map((r) => ({ ...r, reason: reasons.reasonOf(type, r.id), ...(expected.has(r.id) ? { expected: 'failure' as const } : {}) }));
+  const [reasons, expected, usage] = await Promise.all([runReasons(db, s.runId), expectedFailures(db, s.runId), runUsage(db, s.runId)]);
+  const explain = (type: string, rows: readonly EntityState[], spent?: ReadonlyMap<string, UsageAmounts>): ExplainedEntity[] =>
+    rows.map((r) => {
+      const u = spent?.get(r.id);
+      return { ...r, reason: reasons.reasonOf(type, r.id), ...(expected.has(r.id) ? { expected: 'failure' as const } : {}), ...(u ? { usage: u } : {}) };
+    });
   return {
     ...s,
     reason: reasons.reasonOf('run', s.runId),
-    workstreams: explain('workstream', s.workstreams),
-    tasks: explain('task', s.tasks),
+    usage: usage.tasks.size > 0 ? usage.run : null,
+    workstreams: explain('workstream', s.workstreams, usage.workstreams),
+    tasks: explain('task', s.tasks, usage.tasks),
     patches: explain('patch_ledger', s.patches),
     gates: explain('test_gate', s.gates),
     workers: explain('worker', s.workers),

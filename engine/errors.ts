@@ -57,3 +57,10 @@ export class GateDeadlineRefusedError extends EngineError {
     super(`gate ${gateId} (${state}): its command timed out but its machine does not take timeout_exceeded`);
   }
 }
+
+/** A task's `prompt_file` cannot be read from its worktree at an attempt: missing, not a file, or leading out of it. */
+export class PromptFileError extends EngineError {
+  constructor(readonly taskId: string, readonly path: string, readonly reason: string) {
+    super(`task ${taskId}: prompt_file '${path}' ${reason}`);
+  }
+}

@@ -7,41 +7,97 @@ import { taskFacts } from './entity-facts.js';
 import { heartbeatIfStale } from './pick-worker.js';
 import { heartbeatMs, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
+import { type AttemptPrompt, removeAttemptPrompt, writeAttemptPrompt } from './attempt-prompt.js';
+import { budgetRefusal } from './budget-check.js';
+import { PromptFileError } from './errors.js';
+import { UsageMeter } from './usage-meter.js';
 import { attemptTag, commandSandbox, runSandbox, workstreamTagPrefix } from './task-sandbox.js';
+
+/** An attempt whose command did not run: why, the program not found (when that is why), and whether to retry. */
+interface ToolNotRun {
+  readonly spawnError: string;
+  readonly notFound: string | null;
+  /** False when a retry cannot help (an unreadable `prompt_file`). */
+  readonly retryable?: false;
+}
+
+/** An attempt stopped, or not started, because it put a budget over (or one was over already): the reason. */
+interface BudgetStop {
+  readonly budgetStop: string;
+}
+
+/**
+ * The variables every attempt's command gets (issue 15): the plan's task id, the run id, its worktree, the attempt
+ * number from 1 and, when the task has a prompt, the file holding it.
+ */
+function attemptEnv(ctx: RunContext, task: PlanTask, cwd: string, attemptNo: number, prompt: AttemptPrompt | null): Record<string, string> {
+  return {
+    GANTRY_TASK_ID: task.id,
+    GANTRY_RUN_ID: ctx.ids.run,
+    GANTRY_WORKTREE: cwd,
+    GANTRY_ATTEMPT: String(attemptNo),
+    ...(prompt ? { GANTRY_PROMPT_FILE: prompt.file } : {}),
+  };
+}
 
 /**
  * Runs one attempt's command, contained: first every process left in the workstream's worktree on this machine is
  * killed (a lost attempt of a killed engine or worker; the workstream's tasks run one at a time), then the command runs in its sandbox (or unsandboxed under
  * `sandbox: none` / `auto` without bubblewrap) with a unique attempt tag, and returns only once no process of it is
  * left. A spawn failure, an unavailable required sandbox or processes that cannot be killed become a failed result
- * (the task then fails or retries like any failure).
+ * (the task then fails or retries like any failure). Issue 15: the task's prompt goes to the command's standard input
+ * and `GANTRY_PROMPT_FILE` (an unreadable `prompt_file` fails the attempt without retry), with the attempt's
+ * variables; its `gantry-usage` lines are recorded as they arrive, and one that puts a budget over stops the command
+ * and makes the result a `BudgetStop`.
  */
-async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
+async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: AbortSignal): Promise<ProcessResult | ToolNotRun | BudgetStop> {
   const taskId = ctx.ids.task(task.id);
   const attemptNo = (await ctx.actors.load('task', taskId)).context.retry_count + 1;
   // Issue 13: what the attempt printed is kept (capped) for `gantry logs`, before its outcome is decided.
   const keep = (exitCode: number | null, stdout: string, stderr: string, truncated = { stdout: false, stderr: false }) =>
     recordAttemptOutput(ctx.db, { taskId, attempt: attemptNo, runId: ctx.ids.run, exitCode, stdout, stderr, stdoutTruncated: truncated.stdout, stderrTruncated: truncated.stderr });
+  let prompt: AttemptPrompt | null = null;
   try {
+    try {
+      prompt = await writeAttemptPrompt(task, cwd);
+    } catch (err) {
+      if (!(err instanceof PromptFileError)) throw err;
+      await keep(null, '', err.message);
+      return { spawnError: err.message, notFound: null, retryable: false };
+    }
     const left = await reapTagged({ prefix: workstreamTagPrefix(ctx, task.workstream) });
     if (left.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${left.length} process(es) of a lost attempt in its worktree before attempt ${attemptNo}`);
+    const sandbox = await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd);
+    // Issue 15: usage lines add up as they arrive; one that puts a budget over stops the attempt (its process group).
+    const stop = new AbortController();
+    const relay = (): void => stop.abort(signal.reason);
+    if (signal.aborted) relay();
+    else signal.addEventListener('abort', relay, { once: true });
+    const meter = new UsageMeter(ctx, task, attemptNo, (reason) => stop.abort(new Error(reason)));
     const r = await runProcess({
-      signal,
+      signal: stop.signal,
+      onStdoutLine: (line) => meter.line(line),
       command: typeof task.command === 'string' ? task.command : [...task.command],
       cwd,
-      env: task.env,
+      env: { ...task.env, ...attemptEnv(ctx, task, cwd, attemptNo, prompt) },
       timeoutMs: task.timeout_sec * 1000,
-      sandbox: await commandSandbox(ctx, task.sandbox ?? runSandbox(ctx.plan), cwd),
+      // The prompt's folder is made visible (read-only) inside the sandbox, whose /tmp is private.
+      sandbox: sandbox && prompt ? { ...sandbox, readOnly: [...(sandbox.readOnly ?? []), prompt.dir] } : sandbox,
       attemptTag: attemptTag(ctx, task.workstream, task.id, attemptNo),
+      ...(prompt ? { input: prompt.text } : {}),
       ...(ctx.options.killGraceMs !== undefined ? { killGraceMs: ctx.options.killGraceMs } : {}),
-    });
+    }).finally(() => signal.removeEventListener('abort', relay));
     if (r.strays.length > 0) ctx.options.onNote?.(`task ${task.id}: killed ${r.strays.length} process(es) the attempt left running`);
     await keep(r.exitCode, r.stdout, r.stderr, { stdout: r.stdoutTruncated, stderr: r.stderrTruncated });
+    const metered = await meter.settle();
+    if (metered.breach !== null) return { budgetStop: metered.breach };
     return r;
   } catch (err) {
     if (!(err instanceof ExecError)) throw err;
     await keep(null, '', err.message);
     return { spawnError: err.message, notFound: err instanceof ProcessSpawnError ? programNotFound(task.command, err) : null };
+  } finally {
+    await removeAttemptPrompt(prompt);
   }
 }
 
@@ -76,7 +132,7 @@ function watchAttempt(ctx: RunContext, taskId: string, version: number, controll
 }
 
 /** {@link runTool} while {@link watchAttempt} looks whether the attempt was decided elsewhere. */
-async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | { spawnError: string; notFound: string | null }> {
+async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: string, version: number, controller: AbortController): Promise<ProcessResult | ToolNotRun | BudgetStop> {
   const stopWatching = watchAttempt(ctx, taskId, version, controller);
   return runTool(ctx, task, wt, controller.signal).finally(stopWatching);
 }
@@ -114,16 +170,22 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
     // SSOT §2.4: an OPEN breaker (or a HALF_OPEN one whose trial is another task's) rejects the call at once: the
     // attempt fails with the reason, the tool never runs, and the breaker hears nothing (no call was made).
     const refusal = await callRefusal(ctx, task);
-    const result = refusal !== null ? { refusal } : await runWatched(ctx, task, wt, id, claimVersion, controller);
+    // Issue 15: a task, workstream or run already over budget starts no more attempts (the task fails, not retried).
+    const overBudget = refusal === null ? await budgetRefusal(ctx, task) : null;
+    const result = refusal !== null ? { refusal } : overBudget !== null ? { budgetStop: overBudget } : await runWatched(ctx, task, wt, id, claimVersion, controller);
     let outcome: SendEventOf<'task'>;
     // A program that is not found is not retried (retryable: false): retrying cannot make it exist.
-    const notFound = 'refusal' in result ? null : 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
+    const notFound = 'refusal' in result || 'budgetStop' in result ? null : 'spawnError' in result ? result.notFound : programNotFound(task.command, result);
     if ('refusal' in result) {
       rejected = true;
       outcome = { type: 'execution_failed', error: result.refusal, jitter: drawJitter(ctx) };
+    } else if ('budgetStop' in result) {
+      // Not the tool's failure: its breaker hears nothing; not retried (a retry would spend more of the same budget).
+      rejected = true;
+      outcome = { type: 'execution_failed', error: clipReason(result.budgetStop), jitter: drawJitter(ctx), retryable: false };
     } else if ('spawnError' in result) {
       error = notFound ? `${notFound} (${result.spawnError})` : result.spawnError;
-      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound ? { retryable: false } : {}) };
+      outcome = { type: 'execution_failed', error: clipReason(error), jitter: drawJitter(ctx), ...(notFound || result.retryable === false ? { retryable: false } : {}) };
     } else if (result.timedOut) {
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };

@@ -74,4 +74,4 @@ export class SandboxUnavailableError extends ExecError {
 }
 
 /** Name of the environment variable that tags every process of one attempt (see `reapTagged`). */
-export const ATTEMPT_ENV = 'GANTRY_ATTEMPT';
+export const ATTEMPT_ENV = 'GANTRY_ATTEMPT_TAG';

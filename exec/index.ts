@@ -7,3 +7,4 @@ export * from './reap-tagged.js';
 export * from './sandbox.js';
 export * from './probe-sandbox.js';
 export * from './program-not-found.js';
+export * from './line-splitter.js';

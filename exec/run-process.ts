@@ -5,6 +5,7 @@ import { InvalidProcessOptionsError, ProcessSpawnError, type SpawnFailureReason 
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { ATTEMPT_ENV } from './errors.js';
 import { killProcessGroup } from './kill-process-group.js';
+import { LineSplitter } from './line-splitter.js';
 import { OutputCapture } from './output-capture.js';
 import { findProgram } from './probe-sandbox.js';
 import { reapTagged } from './reap-tagged.js';
@@ -40,11 +41,18 @@ export interface RunProcessOptions {
   /** Run inside this bubblewrap sandbox (see `bwrapArgv`); default none. */
   readonly sandbox?: SandboxSpec;
   /**
-   * Tags every process of the command with `GANTRY_ATTEMPT=<tag>` (make it unique per attempt): once the leader has
+   * Tags every process of the command with `GANTRY_ATTEMPT_TAG=<tag>` (make it unique per attempt): once the leader has
    * exited, every process still carrying the tag — one that left the group by `setsid` or a double fork — is killed
    * (`reapTagged`) before the result is returned, so nothing of the command outlives it. Default none.
    */
   readonly attemptTag?: string;
+  /**
+   * Written to the process's standard input, which is then closed (issue 15: a task's prompt); a process that does not
+   * read it is not disturbed (a broken pipe is ignored). Default none: standard input is `/dev/null`.
+   */
+  readonly input?: string;
+  /** Called with each line of standard output as it arrives (issue 15: usage reports), besides capturing it. */
+  readonly onStdoutLine?: (line: string) => void;
 }
 
 /** How a process ended and what it printed. */
@@ -103,8 +111,12 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     if (typeof options.command !== 'string') await assertProgram(file, options.cwd, env['PATH'] ?? '');
     [spawnFile, spawnArgs] = [options.sandbox.bwrap, bwrapArgv(options.sandbox, file, args, options.cwd)];
   }
-  const child = spawn(spawnFile, spawnArgs, { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  return supervise(child, { ...limits, file, cwd: options.cwd, signal: options.signal, start, attemptTag: options.attemptTag ?? null });
+  const child = spawn(spawnFile, spawnArgs, { cwd: options.cwd, env, detached: true, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (options.input !== undefined && child.stdin) {
+    child.stdin.on('error', () => {}); // EPIPE when the process exits or closes stdin without reading it all
+    child.stdin.end(options.input);
+  }
+  return supervise(child, { ...limits, file, cwd: options.cwd, signal: options.signal, start, attemptTag: options.attemptTag ?? null, onStdoutLine: options.onStdoutLine });
 }
 
 /** Rejects with `ProcessSpawnError` when `file` cannot be found (on `path`, or relative to `cwd`) or `cwd` is missing. */
@@ -128,6 +140,7 @@ interface Supervision extends Limits {
   readonly signal: AbortSignal | undefined;
   readonly start: number;
   readonly attemptTag: string | null;
+  readonly onStdoutLine: ((line: string) => void) | undefined;
 }
 
 function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> {
@@ -193,7 +206,12 @@ function supervise(child: ChildProcess, s: Supervision): Promise<ProcessResult> 
       stop();
     }
 
-    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    const lines = s.onStdoutLine ? new LineSplitter(s.onStdoutLine) : null;
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out.push(chunk);
+      lines?.push(chunk);
+    });
+    if (lines) child.stdout!.once('close', () => lines.end());
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     for (const stream of [child.stdout!, child.stderr!]) {
       stream.once('close', () => {

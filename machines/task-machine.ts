@@ -117,7 +117,7 @@ export const taskMachine = setup({
       event.type === 'worker_started' && context.required_capabilities.every((c) => event.worker_capabilities.includes(c)),
     /** SSOT §1.4: the exit code is in the expected set (default [0]). */
     exitCodeExpected: ({ context, event }) => event.type === 'execution_completed' && context.expected_exit.includes(event.exit_code),
-    /** SSOT §1.4.5 inv. 4: retry_count < max_retries; a failure marked `retryable: false` (program not found) is never retried (docs/engine-decisions.md). */
+    /** SSOT §1.4.5 inv. 4: retry_count < max_retries; a failure marked `retryable: false` (program not found, prompt_file missing, budget exceeded: issue 15) is never retried (docs/engine-decisions.md). */
     canRetry: ({ context, event }) => context.retry_count < context.max_retries && !('retryable' in event && event.retryable === false),
     /** SSOT §1.4: the backoff period is over (retry_at ≤ now). */
     retryDue: ({ context, event }) => context.retry_at !== null && context.retry_at <= event.now,

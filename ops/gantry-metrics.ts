@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { auditMetricRows, breakerStates, ENTITY_TABLES, operatorRows, stateCounts, type AuditMetricRow, type Database } from '../persistence/index.js';
+import { auditMetricRows, breakerStates, ENTITY_TABLES, operatorRows, stateCounts, usageByTool, type AuditMetricRow, type Database, type UsageAmounts } from '../persistence/index.js';
 import { machineCatalog } from '../machines/index.js';
 import { DEFAULT_STUCK_THRESHOLDS, watchActive, type StuckThresholds } from './find-stuck.js';
 import { OVERRIDE_RULES } from './override-actions.js';
@@ -49,6 +49,13 @@ export class GantryMetrics {
     new Gauge({ name: 'entity_state', help: 'Entities currently in each state', labelNames: ['entity_type', 'state'], registers, async collect() { await self.collectStates(this); } });
     new Gauge({ name: 'stuck_entities', help: 'Entities stuck past their SSOT §5.1 threshold', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'count'); } });
     new Gauge({ name: 'stuck_entity_max_age_ratio', help: 'Largest age/expected-duration ratio among active entities (2 = twice the expected duration)', labelNames: ['entity_type'], registers, async collect() { await self.collectStuck(this, 'ratio'); } });
+    // Issue 15: what tools reported they spent, per tool, summed from task_attempt_usage at each scrape (so right after
+    // a restart and across processes); the sums only grow, hence counters.
+    const usage = (name: string, help: string, pick: (u: UsageAmounts) => number) =>
+      new Counter({ name, help, labelNames: ['tool'], registers, async collect() { await self.collectUsage(this, pick); } });
+    usage('gantry_tool_cost_usd_total', 'Dollars tools reported spending (gantry-usage lines), per tool', (u) => u.cost_usd);
+    usage('gantry_tool_input_tokens_total', 'Input tokens tools reported (gantry-usage lines), per tool', (u) => u.input_tokens);
+    usage('gantry_tool_output_tokens_total', 'Output tokens tools reported (gantry-usage lines), per tool', (u) => u.output_tokens);
     new Gauge({ name: 'circuit_breaker_state', help: 'Circuit breaker state per tool (1 for the current state)', labelNames: ['tool_id', 'state'], registers, async collect() { await self.collectBreakers(this); } });
   }
 
@@ -133,6 +140,11 @@ export class GantryMetrics {
       values.set(w.entityType, what === 'count' ? v + (w.stuck ? 1 : 0) : Math.max(v, w.ratio));
     }
     for (const [entity_type, v] of values) g.set({ entity_type }, v);
+  }
+
+  private async collectUsage(c: Counter<'tool'>, pick: (u: UsageAmounts) => number): Promise<void> {
+    c.reset();
+    for (const r of await usageByTool(this.db)) c.inc({ tool: r.tool }, pick(r));
   }
 
   private async collectBreakers(g: Gauge<'tool_id' | 'state'>): Promise<void> {

@@ -228,6 +228,23 @@ export interface TaskAttemptOutputsTable {
   recorded_at: Timestamp;
 }
 
+/** `task_attempt_usage` (migration 0009): what each task attempt reported it spent (issue 15). */
+export interface TaskAttemptUsageTable {
+  task_id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  run_id: string;
+  /** The workstream's entity id. */
+  workstream_id: string;
+  /** The task's tool (its breaker key). */
+  tool: string;
+  /** bigint: read as a string. */
+  input_tokens: ColumnType<string, number, number>;
+  output_tokens: ColumnType<string, number, number>;
+  cost_usd: number;
+  recorded_at: Timestamp;
+}
+
 /** The typed schema of the migrations, for `Kysely<Database>`. */
 export interface Database {
   phases: PhasesTable;
@@ -244,4 +261,5 @@ export interface Database {
   run_sources: RunSourcesTable;
   audit_checkpoints: AuditCheckpointsTable;
   task_attempt_outputs: TaskAttemptOutputsTable;
+  task_attempt_usage: TaskAttemptUsageTable;
 }

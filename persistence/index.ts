@@ -46,3 +46,4 @@ export * from './inspection-reads.js';
 export * from './run-repair-rows.js';
 export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
 export * from './run-view-reads.js';
+export * from './attempt-usage.js';

@@ -28,7 +28,7 @@ export function checkIds(ix: PlanFileIndex): void {
           `duplicate task id '${t.id}': task ids are unique across the whole plan (first declared at ${formatPlanPath([...ix.taskPath(place), 'id'])})`,
         );
       }
-      if (t.tool === undefined) {
+      if (t.tool === undefined && t.command !== undefined) {
         const derived = programName(t.command);
         if (!ID_PATTERN.test(derived)) {
           ix.error(

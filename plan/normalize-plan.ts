@@ -67,12 +67,16 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
     }));
     const tasks: PlanTask[] = ws.tasks.map((t) => {
       const tool = toolOf(t);
+      // Issue 15: a task naming a tool profile gets the profile's env under its own, and its command when it has none.
+      const profile = t.tool !== undefined ? file.tools[t.tool] : undefined;
       return {
         id: t.id,
         workstream: ws.id,
         tool,
         breaker: breakerOf(tool),
-        command: t.command,
+        command: t.command ?? profile!.command,
+        ...(t.prompt !== undefined ? { prompt: t.prompt } : {}),
+        ...(t.prompt_file !== undefined ? { prompt_file: t.prompt_file } : {}),
         depends_on: t.depends_on,
         gates: t.gates,
         requires: t.requires,
@@ -80,9 +84,10 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
         max_retries: t.max_retries,
         timeout_sec: t.timeout_sec,
         expect_exit: t.expect_exit,
-        env: t.env,
+        env: profile ? { ...profile.env, ...t.env } : t.env,
         sandbox: mergeSandbox(sandbox, t.sandbox, ctx.baseDir),
         ...(t.expect ? { expect: t.expect } : {}),
+        ...(t.budget ? { budget: t.budget } : {}),
       };
     });
     return {
@@ -94,6 +99,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       gates,
       tasks,
       ...(ws.expect ? { expect: ws.expect } : {}),
+      ...(ws.budget ? { budget: ws.budget } : {}),
     };
   });
   const tasks = workstreams.flatMap((ws) => ws.tasks);
@@ -114,6 +120,7 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       repository: resolve(ctx.baseDir, file.run.repository),
       target_branch: file.run.target_branch,
       ...(file.run.phase_policy !== undefined ? { phase_policy: file.run.phase_policy } : {}),
+      ...(file.run.budget !== undefined ? { budget: file.run.budget } : {}),
     },
     patch_rules: file.patch_rules,
     workers: { orchestration, uet: file.workers.uet, heartbeat_interval_sec: file.workers.heartbeat_interval_sec, recovery_timeout_sec: file.workers.recovery_timeout_sec },

@@ -65,14 +65,15 @@ export function parsePlan(text: string, options: ParsePlanOptions = {}): Plan {
   const parsed = planFileSchema.safeParse(withoutExtensions(doc.data as Record<string, unknown>));
   if (!parsed.success) throw new PlanValidationError(name, located(zodPlanIssues(parsed.error, doc.data, planFileSchema), name, doc));
 
-  const findings = validatePlanFile(parsed.data);
+  const absolute = options.file === undefined ? ANONYMOUS_PLAN : resolve(options.file);
+  const baseDir = options.baseDir ?? (options.file === undefined ? process.cwd() : dirname(absolute));
+  const findings = validatePlanFile(parsed.data, resolve(baseDir, parsed.data.run.repository));
   if (findings.errors.length) throw new PlanValidationError(name, located(findings.errors, name, doc));
 
-  const absolute = options.file === undefined ? ANONYMOUS_PLAN : resolve(options.file);
   return normalizePlan(parsed.data, {
     file: absolute,
     format,
-    baseDir: options.baseDir ?? (options.file === undefined ? process.cwd() : dirname(absolute)),
+    baseDir,
     warnings: located(findings.warnings, name, doc),
     ...(options.generateId ? { generateId: options.generateId } : {}),
   });

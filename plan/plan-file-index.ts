@@ -17,7 +17,7 @@ export function programName(command: string | readonly string[]): string {
 
 /** The tool id of a task: `tool` as written, else the command's program name (docs/design/plan.md). */
 export function toolOf(task: PlanFileTask): string {
-  return task.tool ?? programName(task.command);
+  return task.tool ?? (task.command === undefined ? '' : programName(task.command));
 }
 
 /**

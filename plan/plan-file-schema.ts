@@ -39,6 +39,17 @@ const breakerOverrideSchema = z.strictObject({
   success_threshold: bounded(breakerConfigSchema.shape.success_threshold.unwrap(), L.dbCount).optional(),
 });
 
+/**
+ * `budget:` (issue 15) on a task, a workstream or the run: the most its tools may spend, as they report it
+ * (`gantry-usage` lines). At least one of the two limits.
+ */
+const budgetSchema = z
+  .strictObject({
+    cost_usd: z.number().positive().finite().optional(),
+    tokens: bounded(z.number().int().positive(), { max: Number.MAX_SAFE_INTEGER, why: 'token counts are exact up to 2^53-1' }).optional(),
+  })
+  .refine((b) => b.cost_usd !== undefined || b.tokens !== undefined, 'a budget needs cost_usd, tokens or both');
+
 /** `run:` — which run, phase, repository and target branch. */
 const runSchema = z.strictObject({
   id: idSchema.optional(),
@@ -47,6 +58,7 @@ const runSchema = z.strictObject({
   target_branch: branchSchema.default('main'),
   // Optional (an addition to docs/design/plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
   phase_policy: phasePolicySchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
@@ -129,11 +141,29 @@ const gateSchema = z.strictObject({
   depends_on: z.array(idSchema).default([]),
 });
 
+/** Environment variables: name → string, number or boolean (values become strings). */
+const envSchema = z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({});
+
+/** A file of the repository: relative, `/`-separated, without `..`, `.git/`, NUL or a leading `/` (issue 15). */
+const repoFileSchema = z
+  .string()
+  .min(1, 'a repository path must not be empty')
+  .refine((p) => !p.startsWith('/') && !p.includes('\0') && !p.split('/').some((s) => s === '..' || s === '.git'), 'a path relative to the repository, without `..`, `.git` or a leading `/`');
+
+/** `tools.<name>:` (issue 15) — a tool profile: the command a task naming it runs (when it has none) and its environment. */
+const toolProfileSchema = z.strictObject({
+  command: commandSchema,
+  env: envSchema,
+});
+
 /** One task of a workstream (SSOT §1.4). `expect_exit` also takes a single code. */
 const taskSchema = z.strictObject({
   id: idSchema,
   tool: idSchema.optional(),
-  command: commandSchema,
+  // Optional when `tool` names a profile of `tools:` (issue 15); `validatePlanFile` checks that one of them is there.
+  command: commandSchema.optional(),
+  prompt: z.string().min(1, 'a prompt must not be empty').refine((p) => !p.includes('\0'), 'a prompt must not contain NUL').optional(),
+  prompt_file: repoFileSchema.optional(),
   depends_on: z.array(idSchema).default([]),
   gates: z.array(idSchema).default([]),
   requires: z.array(capabilitySchema).default([]),
@@ -141,9 +171,10 @@ const taskSchema = z.strictObject({
   max_retries: bounded(taskInputSchema.shape.max_retries, L.dbCount),
   timeout_sec: bounded(taskInputSchema.shape.timeout_sec, L.timeoutSec),
   expect_exit: z.preprocess((v) => (typeof v === 'number' ? [v] : v), taskInputSchema.shape.expected_exit),
-  env: z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({}),
+  env: envSchema,
   sandbox: sandboxSchema.optional(),
   expect: expectSchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** One workstream (SSOT §1.3). */
@@ -156,6 +187,7 @@ const workstreamSchema = z.strictObject({
   gates: z.array(gateSchema).default([]),
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
   expect: expectSchema.optional(),
+  budget: budgetSchema.optional(),
 });
 
 /** zod schema of a whole plan file exactly as docs/design/plan.md shows it, with every default applied; unknown keys are errors. */
@@ -166,6 +198,7 @@ export const planFileSchema = z.strictObject({
   circuit_breakers: circuitBreakersSchema.prefault({}),
   retry: retrySchema.prefault({}),
   sandbox: sandboxSchema.default('auto'),
+  tools: z.record(idSchema, toolProfileSchema).default({}),
   workstreams: z.array(workstreamSchema).min(1, 'a plan needs at least one workstream'),
 });
 
@@ -181,5 +214,7 @@ export type PlanFileTask = PlanFileWorkstream['tasks'][number];
 export type PlanFileGate = PlanFileWorkstream['gates'][number];
 /** A `sandbox:` value as written (a mode or an object). */
 export type SandboxSetting = z.output<typeof sandboxSchema>;
+/** One tool profile of a `PlanFile` (`tools.<name>`). */
+export type PlanFileToolProfile = PlanFile['tools'][string];
 /** Breaker fields as written in a `PlanFile` (each optional). */
 export type BreakerOverride = z.output<typeof breakerOverrideSchema>;

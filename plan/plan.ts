@@ -11,6 +11,14 @@ export type PlanFormat = 'yaml' | 'json';
 /** A command: an argv array (run directly) or a string (run by `sh -c`). */
 export type PlanCommand = string | readonly string[];
 
+/** A `budget:` (issue 15): the most a task, workstream or run may spend, as its tools report it; absent limits are none. */
+export interface PlanBudget {
+  /** Dollars, summed over the scope's attempts. */
+  readonly cost_usd?: number;
+  /** Input plus output tokens, summed over the scope's attempts. */
+  readonly tokens?: number;
+}
+
 /** `run:` of a normalized plan. */
 export interface PlanRun {
   /** The run id: as written, or a generated ULID. */
@@ -25,6 +33,8 @@ export interface PlanRun {
   readonly target_branch: string;
   /** Optional phase policy (SSOT §2.2), written to the phase row before the run's first patch is decided; absent: the row's policy stands. */
   readonly phase_policy?: PhasePolicy;
+  /** The run's budget (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** `patch_rules:` of a normalized plan (SSOT §2.2). */
@@ -120,7 +130,12 @@ export interface PlanTask {
   readonly tool: string;
   /** Derived: the breaker settings of `tool`. */
   readonly breaker: BreakerConfig;
+  /** What to run: as written, else the command of the tool profile `tools.<tool>` (issue 15). */
   readonly command: PlanCommand;
+  /** The prompt given to the command on standard input and as `GANTRY_PROMPT_FILE` (issue 15); absent: none. */
+  readonly prompt?: string;
+  /** A file of the repository, read from the worktree at each attempt, given to the command as `prompt` is (issue 15). */
+  readonly prompt_file?: string;
   /** Task ids, in this or another workstream. */
   readonly depends_on: readonly string[];
   /** Gate ids of the task's workstream that validate its patch. */
@@ -135,12 +150,14 @@ export interface PlanTask {
   readonly timeout_sec: number;
   /** Exit codes that count as success (default `[0]`). */
   readonly expect_exit: readonly number[];
-  /** Extra environment variables (values as strings). */
+  /** Extra environment variables (values as strings): the tool profile's, with the task's own over them. */
   readonly env: Readonly<Record<string, string>>;
   /** Derived: the run-wide sandbox with the task's own `sandbox:` over it (fields replace, path lists add up). */
   readonly sandbox: PlanSandbox;
   /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
   readonly expect?: 'success' | 'failure';
+  /** The task's budget over all its attempts (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** One workstream (SSOT §1.3). */
@@ -161,6 +178,8 @@ export interface PlanWorkstream {
   readonly tasks: readonly PlanTask[];
   /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */
   readonly expect?: 'success' | 'failure';
+  /** The workstream's budget over all its tasks' attempts (issue 15); absent: none. */
+  readonly budget?: PlanBudget;
 }
 
 /** A validated, fully defaulted plan (docs/design/plan.md), as `loadPlan` and `parsePlan` return it. */

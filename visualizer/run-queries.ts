@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { RunViewReads, type Database, type RunViewEntityRow, type StateChangeRow, type WireRunSummary } from '../persistence/index.js';
+import { RunViewReads, runUsage, type Database, type RunUsage, type RunViewEntityRow, type StateChangeRow, type WireRunSummary } from '../persistence/index.js';
 import { databaseError } from './inspect-errors.js';
 
 export type { RunViewEntityRow, StateChangeRow, WireRunSummary };
@@ -16,8 +16,13 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 export class RunQueries {
   private readonly reads: RunViewReads;
 
-  constructor(db: Kysely<Database>) {
+  constructor(private readonly db: Kysely<Database>) {
     this.reads = new RunViewReads(db);
+  }
+
+  /** What the run's tools reported they spent (issue 15), per task, workstream and the run. */
+  usage(runId: string): Promise<RunUsage> {
+    return guarded(() => runUsage(this.db, runId));
   }
 
   /** The newest `limit` runs, newest first, with their task counts per state. */

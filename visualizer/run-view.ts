@@ -1,4 +1,5 @@
 import { entryOf, isEntityType, isTerminal } from '../machines/index.js';
+import type { UsageAmounts } from '../persistence/index.js';
 import { InspectNotFoundError } from './inspect-errors.js';
 import type { RunViewEntityRow, RunQueries, StateChangeRow } from './run-queries.js';
 
@@ -25,11 +26,13 @@ export interface RunViewEntity extends RunViewEntityRow {
   /** Epoch ms it entered a terminal state, or null. */
   readonly end: number | null;
   readonly attempts: readonly WireAttempt[];
+  /** What its tools reported they spent (tasks and workstreams, issue 15); absent when nothing was reported. */
+  readonly usage?: UsageAmounts;
 }
 
 /** The `/api/runs/:id/view` answer: the run, its entities with reasons and timelines, its counts per state. */
 export interface RunView {
-  readonly run: { readonly id: string; readonly state: string; readonly version: number; readonly reason: string | null; readonly start: number | null; readonly end: number | null };
+  readonly run: { readonly id: string; readonly state: string; readonly version: number; readonly reason: string | null; readonly start: number | null; readonly end: number | null; readonly usage: UsageAmounts | null };
   readonly entities: readonly RunViewEntity[];
   readonly counts: readonly { entity_type: string; state: string; n: number }[];
   /** How many audit rows the run has (the step slider's range). */
@@ -71,7 +74,7 @@ const CHANGE_LIMIT = 200_000;
 export async function runView(q: RunQueries, runId: string, transitions: number, reasons: RunReasonSource | null): Promise<RunView> {
   const run = await q.run(runId);
   if (!run) throw new InspectNotFoundError(`run ${runId} does not exist`);
-  const [rows, changes, why] = await Promise.all([q.entities(runId, ENTITY_LIMIT), q.stateChanges(runId, CHANGE_LIMIT), reasons ? reasons(runId) : null]);
+  const [rows, changes, why, usage] = await Promise.all([q.entities(runId, ENTITY_LIMIT), q.stateChanges(runId, CHANGE_LIMIT), reasons ? reasons(runId) : null, q.usage(runId)]);
   const times = timelines(changes);
   const counts = new Map<string, { entity_type: string; state: string; n: number }>();
   for (const e of rows) {
@@ -81,10 +84,11 @@ export async function runView(q: RunQueries, runId: string, transitions: number,
   }
   const entities = rows.map((e) => {
     const t = times.get(`${e.entity_type}:${e.id}`);
-    return { ...e, reason: why?.get(`${e.entity_type}:${e.id}`) ?? null, start: t?.start ?? null, end: t?.end ?? null, attempts: t?.attempts ?? [] };
+    const spent = e.entity_type === 'task' ? usage.tasks.get(e.id) : e.entity_type === 'workstream' ? usage.workstreams.get(e.id) : undefined;
+    return { ...e, reason: why?.get(`${e.entity_type}:${e.id}`) ?? null, start: t?.start ?? null, end: t?.end ?? null, attempts: t?.attempts ?? [], ...(spent ? { usage: spent } : {}) };
   });
   return {
-    run: { ...run, reason: why?.get(`run:${runId}`) ?? null, start: times.get(`run:${runId}`)?.start ?? null, end: times.get(`run:${runId}`)?.end ?? null },
+    run: { ...run, reason: why?.get(`run:${runId}`) ?? null, start: times.get(`run:${runId}`)?.start ?? null, end: times.get(`run:${runId}`)?.end ?? null, usage: usage.tasks.size > 0 ? usage.run : null },
     entities,
     counts: [...counts.values()].sort((a, b) => a.entity_type.localeCompare(b.entity_type) || a.state.localeCompare(b.state)),
     transitions,

@@ -3,6 +3,7 @@ import { RunNotFoundError } from '../../engine/errors.js';
 import { runStatus } from '../../engine/run-status.js';
 import { explainStatus, type ExplainedEntity } from '../explain-status.js';
 import type { Command } from '../command.js';
+import type { UsageAmounts } from '../../persistence/index.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openDatabase } from '../open-database.js';
 import { explainNotFound } from '../unknown-id.js';
@@ -13,11 +14,17 @@ export function expectationNote(r: Pick<ExplainedEntity, 'expected' | 'reason'>,
   return failed ? '  [expected by the plan: expect: failure]' : '  [the plan expected it to fail]';
 }
 
+/** Usage as status shows it: `usage: 1200 in + 300 out tokens, $0.05`; empty when none was reported. */
+export function usageNote(u: UsageAmounts | null | undefined): string {
+  if (!u) return '';
+  return `  usage: ${u.input_tokens} in + ${u.output_tokens} out tokens, $${Math.round(u.cost_usd * 1e4) / 1e4}`;
+}
+
 function section(title: string, rows: readonly ExplainedEntity[]): string[] {
   if (rows.length === 0) return [];
   return [
     `  ${title}`,
-    ...rows.map((r) => `    ${r.id.padEnd(40)} ${r.state}${r.parent ? `  (${r.parent})` : ''}${expectationNote(r, r.reason !== null)}${r.reason ? `\n      why: ${r.reason}` : ''}`),
+    ...rows.map((r) => `    ${r.id.padEnd(40)} ${r.state}${r.parent ? `  (${r.parent})` : ''}${expectationNote(r, r.reason !== null)}${usageNote(r.usage)}${r.reason ? `\n      why: ${r.reason}` : ''}`),
   ];
 }
 
@@ -34,7 +41,9 @@ export const statusCommand: Command = {
     'cancelled or rolled back has a `why:` line (the exit code and last lines of stderr, the gate and its output tail,',
     'the forbidden rule and path, the dependency that failed, the operator and reason). --json prints the same with a',
     '`reason` field on the run and on every entity (null when its state needs no explanation) and `expected: "failure"`',
-    'on what the plan marks `expect: failure`. `gantry logs ID` shows a task\'s or gate\'s full output.',
+    'on what the plan marks `expect: failure`. What tools reported they spent (`gantry-usage` lines) follows the run,',
+    'each workstream and task (`usage:` tokens in + out and dollars; a `usage` field in JSON, absent or null when none).',
+    '`gantry logs ID` shows a task\'s or gate\'s full output.',
   ].join('\n'),
   usage: 'status [RUN_ID] [--json]',
   async run(ctx) {
@@ -46,7 +55,7 @@ export const statusCommand: Command = {
       if (ctx.global.json) ctx.io.out(JSON.stringify(s, null, 2));
       else {
         ctx.io.out(
-          [`run ${s.runId}: ${s.state}${s.reason ? ` — ${s.reason}` : ''}`, ...section('workstreams', s.workstreams), ...section('tasks', s.tasks), ...section('patches', s.patches), ...section('gates', s.gates), ...section('workers', s.workers)].join('\n'),
+          [`run ${s.runId}: ${s.state}${s.reason ? ` — ${s.reason}` : ''}${usageNote(s.usage)}`, ...section('workstreams', s.workstreams), ...section('tasks', s.tasks), ...section('patches', s.patches), ...section('gates', s.gates), ...section('workers', s.workers)].join('\n'),
         );
       }
       return EXIT.ok;

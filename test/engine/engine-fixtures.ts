@@ -58,8 +58,8 @@ export async function runSandboxPlan(box: EngineSandbox, db: TestDatabase, plan:
 export interface EngineSuite {
   /** The file's database; valid inside tests. */
   readonly db: TestDatabase;
-  /** A new sandbox, cleaned up after the file. */
-  sandbox(): Promise<EngineSandbox>;
+  /** A new sandbox (its repository holding `files`, default one source file), cleaned up after the file. */
+  sandbox(files?: Record<string, string>): Promise<EngineSandbox>;
 }
 
 /** Registers the hooks of an engine test suite on `kind`: one database for the file, sandboxes cleaned up after. */
@@ -78,8 +78,8 @@ export function engineSuite(kind: TestDatabaseKind): EngineSuite {
       if (!db) throw new Error('the suite database is opened in beforeAll: use it inside tests');
       return db;
     },
-    async sandbox() {
-      const b = await makeSandbox();
+    async sandbox(files?: Record<string, string>) {
+      const b = await makeSandbox(files);
       boxes.push(b);
       return b;
     },

@@ -19,6 +19,14 @@ describe('examples/agent/plan.yaml', () => {
     }
   });
 
+  it('runs the agent as a tool profile, each task giving its prompt (issue 15)', async () => {
+    const plan = await loadPlan(file);
+    for (const t of plan.tasks) {
+      expect(t.command, t.id).toEqual(['sh', '-c', 'exec $GANTRY_AGENT "$(cat "$GANTRY_PROMPT_FILE")"']);
+      expect(t.prompt, t.id).toMatch(/\S/);
+    }
+  });
+
   it('refuses to start where bubblewrap does not work, saying how to install it', async () => {
     const plan = await loadPlan(file);
     const refused = checkRunSandbox({ stateDir: join(ROOT, '.state', 'never-used'), sandboxPath: '/nonexistent-bin', onWarning: () => {} }, plan);

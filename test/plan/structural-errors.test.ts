@@ -10,10 +10,16 @@ describe('structural errors (zod): file, exact path and message', () => {
   it('names a missing required key', () => {
     const data = minimalPlan();
     delete (data.run as Obj).phase;
-    delete task0(data).command;
+    delete (data.run as Obj).repository;
     expect(pathsAndMessages(issuesOf(() => parseData(data)))).toEqual([
       "run.phase: required key 'phase' is missing",
-      "workstreams[0].tasks[0].command: required key 'command' is missing",
+      "run.repository: required key 'repository' is missing",
+    ]);
+    // A task's command may come from a tool profile (issue 15): its absence is a check of the valid structure.
+    const noCommand = minimalPlan();
+    delete task0(noCommand).command;
+    expect(pathsAndMessages(issuesOf(() => parseData(noCommand)))).toEqual([
+      `workstreams[0].tasks[0]: task '${String(task0(noCommand).id)}' has no command: give it one, or 'tool:' naming a profile of 'tools:'`,
     ]);
   });
 

@@ -9,7 +9,7 @@ describe('unknown keys are errors, never ignored', () => {
     const issues = issuesOf(() => parseData(data, 'plans/demo.json'));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: 'plans/demo.json', path: 'run.targt_branch' });
-    expect(issues[0]!.message).toBe("unknown key 'targt_branch' (did you mean 'target_branch'?); allowed here: id, phase, repository, target_branch, phase_policy");
+    expect(issues[0]!.message).toBe("unknown key 'targt_branch' (did you mean 'target_branch'?); allowed here: id, phase, repository, target_branch, phase_policy, budget");
   });
 
   it('finds unknown keys at every level: top, task, gate, pool, uet, breaker, patch rules', () => {
@@ -43,11 +43,11 @@ describe('unknown keys are errors, never ignored', () => {
     ]);
     expect(issues.every((i) => i.file === 'p.yaml' && i.message.startsWith(`unknown key '`))).toBe(true);
     expect(pathsAndMessages(issues)).toContain(
-      "workstreams[0].tasks[0].comand: unknown key 'comand' (did you mean 'command'?); allowed here: id, tool, command, depends_on, gates, requires, critical, max_retries, timeout_sec, expect_exit, env, sandbox, expect",
+      "workstreams[0].tasks[0].comand: unknown key 'comand' (did you mean 'command'?); allowed here: id, tool, command, prompt, prompt_file, depends_on, gates, requires, critical, max_retries, timeout_sec, expect_exit, env, sandbox, expect, budget",
     );
     expect(issues.find((i) => i.path === 'patch_rules.max_byte')!.message).toContain("(did you mean 'max_bytes'?)");
     expect(issues.find((i) => i.path === 'extra')!.message).toBe(
-      "unknown key 'extra'; allowed here: run, patch_rules, workers, circuit_breakers, retry, sandbox, workstreams",
+      "unknown key 'extra'; allowed here: run, patch_rules, workers, circuit_breakers, retry, sandbox, tools, workstreams",
     );
   });
 
@@ -69,7 +69,7 @@ describe('unknown keys are errors, never ignored', () => {
     const nested = minimalPlan();
     (nested.run as Record<string, unknown>)['x-note'] = 'not at the top';
     expect(pathsAndMessages(issuesOf(() => parseData(nested)))).toEqual([
-      'run["x-note"]: unknown key \'x-note\'; allowed here: id, phase, repository, target_branch, phase_policy',
+      'run["x-note"]: unknown key \'x-note\'; allowed here: id, phase, repository, target_branch, phase_policy, budget',
     ]);
   });
 });

@@ -56,6 +56,10 @@ async function fetchRun(runId) {
   $('run-title').title = v.run.id;
   $('run-reason').textContent = v.run.reason ?? '';
   $('run-reason').hidden = !v.run.reason;
+  // Issue 15: what the run's tools reported they spent (gantry-usage lines), as `gantry status` shows it.
+  const u = v.run.usage;
+  $('run-usage').textContent = u ? `usage: ${u.input_tokens} in + ${u.output_tokens} out tokens, $${Math.round(u.cost_usd * 1e4) / 1e4}` : '';
+  $('run-usage').hidden = !u;
   const t0 = performance.now();
   page.graph = drawGraph($('run-graph'), v);
   page.timeline = drawTimeline($('timeline'), v);
