@@ -194,9 +194,12 @@ for (const kind of testDatabases()) {
       children.push(w1);
       const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       children.push(engine);
-      await until('the task running on w1', async () => {
+      // The claim (task running on w1) and the worker's own task_assigned are two commits: kill only after both,
+      // so the worker dies busy (killed between them, it would die idle and be shut down instead).
+      await until('the task running on w1, w1 busy', async () => {
         const t = await s.db.selectFrom('tasks').select(['state', 'worker_id']).where('id', '=', 'wp.t0-0').executeTakeFirst();
-        return t?.state === 'running' && t.worker_id === 'wp.agent.w-w1';
+        const w = await s.db.selectFrom('workers').select('state').where('id', '=', 'wp.agent.w-w1').executeTakeFirst();
+        return t?.state === 'running' && t.worker_id === 'wp.agent.w-w1' && w?.state === 'busy';
       });
       w1.proc.kill('SIGKILL');
       const w2 = start(s.workerArgs('w2'), s.env);
