@@ -7,6 +7,7 @@ import { migration0005PhaseLinks } from './0005-phase-links.js';
 import { migration0006MachineConstraints } from './0006-machine-constraints.js';
 import { migration0007AttemptOutput } from './0007-attempt-output.js';
 import { migration0008LeanWritePath } from './0008-lean-write-path.js';
+import { migration0009ManualGates } from './0009-manual-gates.js';
 
 /** Every migration by name, in order; append-only — never edit a released one, add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_machine_constraints': migration0006MachineConstraints,
   '0007_attempt_output': migration0007AttemptOutput,
   '0008_lean_write_path': migration0008LeanWritePath,
+  '0009_manual_gates': migration0009ManualGates,
 };
 
 export { migration0001Init } from './0001-init.js';
@@ -28,3 +30,4 @@ export { migration0005PhaseLinks } from './0005-phase-links.js';
 export { migration0006MachineConstraints } from './0006-machine-constraints.js';
 export { migration0007AttemptOutput } from './0007-attempt-output.js';
 export { migration0008LeanWritePath, FAILURE_STATES_0008, leanWritePathDown, leanWritePathUp } from './0008-lean-write-path.js';
+export { migration0009ManualGates } from './0009-manual-gates.js';
