@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
 import { ext, internal, ssot } from './edge-meta.js';
-import { nowSchema, OPERATOR_NAME_PATTERN, reasonSchema, stateMapSchema } from './schema-parts.js';
+import { nowSchema, OPERATOR_NAME_PATTERN, REASON_MAX_LENGTH, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Test gate machine (SSOT §2.3); upper case as in the SSOT. */
 export const TEST_GATE_STATES = ['PENDING', 'RUNNING', 'PASSED', 'FAILED', 'BLOCKED'] as const;
@@ -26,7 +26,7 @@ const result = { ...base, exit_code: z.number().int(), duration_ms: z.number().i
 /** An operator's name, as `gantry operator add` accepts it. */
 const operatorSchema = z.string().regex(OPERATOR_NAME_PATTERN, 'an operator name');
 /** EXT-6: an operator's decision on a manual gate; the reason is required (it is the approval's audit). */
-const decision = { now: nowSchema, operator: operatorSchema, reason: z.string().min(1).max(4000) };
+const decision = { now: nowSchema, operator: operatorSchema, reason: z.string().min(1).max(REASON_MAX_LENGTH) };
 
 /** zod schemas of the Test gate's events, by type. Output (stdout/stderr) goes to the gate row, not the snapshot. */
 export const testGateEventSchemas = {
