@@ -127,11 +127,12 @@ describe.each(testDatabases())('manual approval gates through the CLI (%s)', (ki
     await writeFile(file, JSON.stringify(bad));
     const r = await gantry('plan', 'check', file);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/gates\[1\]\.approvers.*a MANUAL gate needs approvers/);
-    expect(r.stderr).toMatch(/gates\[2\]\.command.*a MANUAL gate runs no command/);
-    expect(r.stderr).toMatch(/gates\[3\]\.approvers\[0\].*an approver is an operator name/);
-    expect(r.stderr).toMatch(/gates\[4\]\.command.*a LINT gate needs a command/);
-    expect(r.stderr).toMatch(/gates\[4\]\.approvers.*only a MANUAL gate has approvers/);
+    const said = r.stdout + r.stderr;
+    expect(said).toMatch(/gates\[1\]\.approvers.*a MANUAL gate needs approvers/);
+    expect(said).toMatch(/gates\[2\]\.command.*a MANUAL gate runs no command/);
+    expect(said).toMatch(/gates\[3\]\.approvers\[0\].*an approver is an operator name/);
+    expect(said).toMatch(/gates\[4\]\.command.*a LINT gate needs a command/);
+    expect(said).toMatch(/gates\[4\]\.approvers.*only a MANUAL gate has approvers/);
     const good = join(box.dir, 'good-plan.json');
     await writeFile(good, JSON.stringify(plan('good', [{ id: 'review', approvers: ['alice', 'bob'] }])));
     const ok = await gantry('plan', 'check', good);
