@@ -186,12 +186,12 @@ describe.each(testDatabases())('manual approval gates through the CLI (%s)', (ki
       const approved = await gantry('approve', 'review', '--run', 'live', '--reason', 'looks right', ...as('alice'));
       expect(approved.code, approved.stderr).toBe(0);
       expect(approved.stdout).toContain('approve: test_gate live.change-0.review.a1 RUNNING → PASSED');
-      const again = await gantry('approve', 'review', '--run', 'live', '--reason', 'twice', ...as('alice'));
-      expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/is PASSED, not waiting for approval/);
 
       const r = await run.exit;
       expect(r.code, r.stderr).toBe(1); // ws-1 failed on its rejected gate: the run fails
+      const again = await gantry('approve', 'review', '--run', 'live', '--reason', 'twice', ...as('alice'));
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/is PASSED, not waiting for approval/);
       const end = (await status('live'))!;
       expect(end.workstreams.find((w) => w.id === 'live.ws-0')?.state).toBe('completed');
       expect(end.workstreams.find((w) => w.id === 'live.ws-1')?.state).toBe('failed');
