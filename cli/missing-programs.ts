@@ -24,7 +24,7 @@ export function missingPrograms(file: string, plan: Plan): PlanIssue[] {
   };
   plan.workstreams.forEach((ws, w) => {
     ws.tasks.forEach((t, i) => check(`workstreams[${w}].tasks[${i}].command`, t.command, t.env, 'task'));
-    ws.gates.forEach((g, i) => check(`workstreams[${w}].gates[${i}].command`, g.command, {}, 'gate'));
+    ws.gates.forEach((g, i) => g.command !== null && check(`workstreams[${w}].gates[${i}].command`, g.command, {}, 'gate'));
   });
   return issues;
 }

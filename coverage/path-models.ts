@@ -128,7 +128,8 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
   },
   test_gate: {
     entityType: 'test_gate',
-    input: { now: T0, gate_type: 'UNIT', depends_on: ['lint'], timeout_sec: 60 },
+    // Approvers on any gate type: the EXT-6 guard asks only whether the operator is one of them.
+    input: { now: T0, gate_type: 'UNIT', depends_on: ['lint'], timeout_sec: 60, approvers: ['alice'] },
     counters: [],
     events: [
       { type: 'start', dt: 1, dependencies: { lint: 'PASSED' } },
@@ -138,6 +139,8 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'command_failed', dt: 5000, exit_code: 2 },
       { type: 'timeout_exceeded', dt: 60_001 },
       { type: 'restarted', dt: 1000 },
+      { type: 'approved', dt: 2000, operator: 'alice', reason: 'reviewed' },
+      { type: 'rejected', dt: 2000, operator: 'alice', reason: 'not ready' },
     ],
   },
   circuit_breaker: {

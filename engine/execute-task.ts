@@ -11,6 +11,7 @@ import { clipReason, isTerminal } from '../machines/index.js';
 import { checkStop, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
 import { validateTask } from './validate-task.js';
+import { waitForApprovals } from './wait-for-approvals.js';
 import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
@@ -80,7 +81,7 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
   const id = ctx.ids.task(task.id);
   const view = await ctx.actors.load('task', id);
   if (isTerminal('task', view.state)) return view.state;
-  if (view.state === 'validating') return resumeValidation(ctx, task);
+  if (view.state === 'validating') return untilDecided(ctx, task, await resumeValidation(ctx, task));
   // The worktree exists before the task is claimable: a `gantry worker` process runs the command in it.
   const wt = await ensureWorktree(ctx, task.workstream);
   if (view.state === 'pending' || view.state === 'blocked') {
@@ -95,9 +96,23 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
       continue;
     }
     checkStop(ctx);
-    state = await attempt(ctx, task, wt);
+    state = await untilDecided(ctx, task, await attempt(ctx, task, wt));
     releaseTrial(ctx, task); // the attempt's call reported (or was dropped): the next waiting task may be the trial
   }
+}
+
+/**
+ * A task left `validating` by its pipeline waits for a manual gate's approver (EXT-6): it waits without a worker
+ * (engine/wait-for-approvals.ts), then its validation continues (`resumeValidation`, which takes a UET worker again),
+ * as often as manual gates wait. Returns the task's state once it is no longer waiting.
+ */
+async function untilDecided(ctx: RunContext, task: PlanTask, state: string): Promise<string> {
+  while (state === 'validating') {
+    await waitForApprovals(ctx, task);
+    state = (await ctx.actors.load('task', ctx.ids.task(task.id))).state; // an override may have ended it meanwhile
+    if (state === 'validating') state = await resumeValidation(ctx, task);
+  }
+  return state;
 }
 
 /** `pending` (or `blocked`, via `dependency_satisfied`) → `queued` (`scheduler_assigned`), or cancelled when a dependency failed or the workstream is not running. */

@@ -94,7 +94,9 @@ function commitMessage(ctx: RunContext, task: PlanTask): string {
  * The patch pipeline from the ledger entry's current state to its end (SSOT §2.2), so that a resumed run continues
  * where the crash left it: created → checks; validated → accepted by the phase policy (or policy_violation); queued / apply_failed → apply (EXT-3 retries);
  * applied → the task's gates (resumable) → tests_passed / tests_failed; verified → commit (or the commit already
- * made) → commit_succeeded. Without a ledger entry the gates alone decide. Returns the task's final state.
+ * made) → commit_succeeded. Without a ledger entry the gates alone decide. Returns the task's final state, or
+ * `validating` while a manual gate waits for an approver (EXT-6): the caller releases its worker, waits
+ * (engine/wait-for-approvals.ts) and continues with `resumeValidation`.
  */
 export async function continueValidation(ctx: RunContext, task: PlanTask, wt: string, ledgerId: string | null, diff: string, attemptNo: number): Promise<string> {
   const id = ctx.ids.task(task.id);
@@ -150,6 +152,7 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
       }
     } else if (s === 'applied') {
       gates = await runGates(ctx, task, attemptNo, wtPath);
+      if (gates.failed.length === 0 && gates.waiting.length > 0) return 'validating'; // EXT-6: an approver decides
       if (gates.failed.length > 0) {
         await ctx.actors.send('patch_ledger', lid, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
         await resetWorktree(wt);
@@ -163,6 +166,7 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
   }
   gates ??= await runGates(ctx, task, attemptNo, wtPath);
   if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
+  if (gates.waiting.length > 0) return 'validating'; // EXT-6: a manual gate waits for an approver
   await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state: await state() });
   return 'completed';
 }

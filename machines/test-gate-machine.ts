@@ -2,16 +2,19 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { FAILURE_TAG } from './state-kinds.js';
 import { allIn, someIn } from './dependency-facts.js';
-import { internal, ssot } from './edge-meta.js';
-import { nowSchema, reasonSchema, stateMapSchema } from './schema-parts.js';
+import { ext, internal, ssot } from './edge-meta.js';
+import { nowSchema, OPERATOR_NAME_PATTERN, REASON_MAX_LENGTH, reasonSchema, stateMapSchema } from './schema-parts.js';
 
 /** States of the Test gate machine (SSOT §2.3); upper case as in the SSOT. */
 export const TEST_GATE_STATES = ['PENDING', 'RUNNING', 'PASSED', 'FAILED', 'BLOCKED'] as const;
 /** A Test gate state. */
 export type TestGateState = (typeof TEST_GATE_STATES)[number];
 
-/** Gate types and their blocking priority (SSOT §2.3). */
-export const GATE_PRIORITY = { LINT: 'medium', UNIT: 'high', INTEGRATION: 'high', SECURITY: 'critical' } as const;
+/**
+ * Gate types and their blocking priority (SSOT §2.3). `MANUAL` (issue 15, EXT-6) runs no command: it passes or fails
+ * when one of its approvers approves or rejects it (`gantry approve` / `gantry reject`).
+ */
+export const GATE_PRIORITY = { LINT: 'medium', UNIT: 'high', INTEGRATION: 'high', SECURITY: 'critical', MANUAL: 'high' } as const;
 /** A gate type. */
 export type GateType = keyof typeof GATE_PRIORITY;
 
@@ -20,6 +23,10 @@ export const GATE_TIMEOUT_EXIT_CODE = 124;
 
 const base = { now: nowSchema, reason: reasonSchema };
 const result = { ...base, exit_code: z.number().int(), duration_ms: z.number().int().nonnegative().optional() };
+/** An operator's name, as `gantry operator add` accepts it. */
+const operatorSchema = z.string().regex(OPERATOR_NAME_PATTERN, 'an operator name');
+/** EXT-6: an operator's decision on a manual gate; the reason is required (it is the approval's audit). */
+const decision = { now: nowSchema, operator: operatorSchema, reason: z.string().min(1).max(REASON_MAX_LENGTH) };
 
 /** zod schemas of the Test gate's events, by type. Output (stdout/stderr) goes to the gate row, not the snapshot. */
 export const testGateEventSchemas = {
@@ -31,6 +38,10 @@ export const testGateEventSchemas = {
   timeout_exceeded: z.object({ type: z.literal('timeout_exceeded'), ...base }),
   /** R-8: the engine died while the gate ran; its command runs again from `now` (a full timeout). */
   restarted: z.object({ type: z.literal('restarted'), ...base }),
+  /** EXT-6: one of a manual gate's approvers approves it (`gantry approve`). */
+  approved: z.object({ type: z.literal('approved'), ...decision }),
+  /** EXT-6: one of a manual gate's approvers rejects it (`gantry reject`). */
+  rejected: z.object({ type: z.literal('rejected'), ...decision }),
 } as const;
 
 /** An event the Test gate accepts. */
@@ -39,8 +50,10 @@ export type TestGateEvent = z.infer<(typeof testGateEventSchemas)[keyof typeof t
 /** Input that creates a Test gate. */
 export const testGateInputSchema = z.object({
   now: nowSchema,
-  gate_type: z.enum(['LINT', 'UNIT', 'INTEGRATION', 'SECURITY']),
+  gate_type: z.enum(['LINT', 'UNIT', 'INTEGRATION', 'SECURITY', 'MANUAL']),
   depends_on: z.array(z.string()).default([]),
+  /** EXT-6: the operators who may approve or reject the gate (a `MANUAL` gate's; none for the others). */
+  approvers: z.array(operatorSchema).default([]),
   expected_exit: z.number().int().default(0),
   timeout_sec: z.number().int().positive().default(600),
 });
@@ -54,6 +67,8 @@ export interface TestGateContext {
   depends_on: string[];
   expected_exit: number;
   timeout_sec: number;
+  /** EXT-6: who may decide the gate (`approved` / `rejected`); empty: nobody. */
+  approvers: string[];
   started_at: number | null;
   completed_at: number | null;
   exit_code: number | null;
@@ -82,6 +97,8 @@ export const testGateMachine = setup({
     exitUnexpected: ({ context, event }) => 'exit_code' in event && event.exit_code !== context.expected_exit,
     /** SSOT §2.3: ran longer than timeout_sec. */
     deadlinePassed: ({ context, event }) => context.started_at !== null && event.now - context.started_at > context.timeout_sec * 1000,
+    /** EXT-6: the operator deciding the gate is one of its approvers. */
+    isApprover: ({ context, event }) => 'operator' in event && context.approvers.includes(event.operator),
   },
   actions: {
     markStarted: assign({ started_at: ({ event }) => event.now }),
@@ -97,6 +114,12 @@ export const testGateMachine = setup({
       duration_ms: ({ context, event }) => event.now - (context.started_at ?? event.now),
       timed_out: () => true,
     }),
+    /** EXT-6: an approval records the expected exit code (what PASSED means), a rejection exit code 1 (0 when 1 is expected). */
+    recordDecision: assign({
+      completed_at: ({ event }) => event.now,
+      exit_code: ({ context, event }) => (event.type === 'approved' ? context.expected_exit : context.expected_exit === 1 ? 0 : 1),
+      duration_ms: ({ context, event }) => event.now - (context.started_at ?? event.now),
+    }),
   },
 }).createMachine({
   id: 'test_gate',
@@ -109,6 +132,7 @@ export const testGateMachine = setup({
       depends_on: i.depends_on,
       expected_exit: i.expected_exit,
       timeout_sec: i.timeout_sec,
+      approvers: i.approvers,
       started_at: null,
       completed_at: null,
       exit_code: null,
@@ -133,6 +157,9 @@ export const testGateMachine = setup({
         timeout_exceeded: { target: 'FAILED', guard: 'deadlinePassed', actions: 'recordTimeout', meta: ssot('§2.3') },
         // R-8: a gate whose process was lost with the engine is run again, not failed; its deadline counts from here.
         restarted: { actions: 'markStarted', meta: internal('R-8') },
+        // EXT-6: a manual gate waits here, running nothing, until one of its approvers decides it.
+        approved: { target: 'PASSED', guard: 'isApprover', actions: 'recordDecision', meta: ext('EXT-6', '§2.3') },
+        rejected: { target: 'FAILED', guard: 'isApprover', actions: 'recordDecision', meta: ext('EXT-6', '§2.3') },
       },
     },
     PASSED: { type: 'final' },

@@ -68,7 +68,8 @@ function tail(s: string, max = 1000): string {
  * Runs a workstream's gates as regression gates on the tree in `cwd` (the `run_tests` action of a compensation plan,
  * SSOT §2.5.3), in `order` (each after its `depends_on`, SSOT §2.3): a gate passes when its command exits with the
  * expected code before its deadline; a gate whose dependency did not pass is BLOCKED and not run. A program that
- * cannot be started counts as exit code 127, as the engine's gates do. Writes nothing to the database.
+ * cannot be started counts as exit code 127, as the engine's gates do. A MANUAL gate is not asked again: it passes (the
+ * rollback's operator decides). Writes nothing to the database.
  */
 export async function runRegressionGates(cwd: string, gates: readonly PlanGate[], order: readonly string[], opts: { killGraceMs?: number } = {}): Promise<RegressionGateResult[]> {
   const results = new Map<string, RegressionGateResult>();
@@ -78,6 +79,11 @@ export async function runRegressionGates(cwd: string, gates: readonly PlanGate[]
     const base = { gate: gate.id, type: gate.type };
     if (gate.depends_on.some((d) => results.get(d)?.status !== 'PASSED')) {
       results.set(id, { ...base, status: 'BLOCKED', exitCode: null, timedOut: false, durationMs: 0, output: `not run: depends on ${gate.depends_on.join(', ')}` });
+      continue;
+    }
+    if (gate.command === null) {
+      // A MANUAL gate (EXT-6) runs nothing: the rollback's operator, authorised for overrides, stands for its approvers.
+      results.set(id, { ...base, status: 'PASSED', exitCode: gate.expect_exit, timedOut: false, durationMs: 0, output: 'manual gate: not asked again for a rollback (the operator decided)' });
       continue;
     }
     try {

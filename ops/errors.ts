@@ -93,3 +93,18 @@ export class BreakerCheckFailedError extends Error {
     );
   }
 }
+
+/**
+ * `gantry approve` / `gantry reject` refused (EXT-6): the gate is not a MANUAL gate, is not waiting for approval,
+ * cannot be told apart from others, or the operator is not one of its approvers; exit 1, nothing written.
+ */
+export class GateDecisionRefusedError extends Error {
+  override readonly name = 'GateDecisionRefusedError';
+  constructor(
+    readonly decision: 'approve' | 'reject',
+    readonly gate: string,
+    readonly detail: string,
+  ) {
+    super(`${decision} ${gate} refused: ${detail} (nothing written)`);
+  }
+}

@@ -14,3 +14,4 @@ export * from './recover-workstream.js';
 export * from './reset-breaker-playbook.js';
 export * from './transition-reason.js';
 export * from './entity-reasons.js';
+export * from './decide-gate.js';

@@ -54,6 +54,8 @@ function wrongOnes(entityType: string, self: string, v: unknown): string[] {
 function wantsReason(t: TransitionFacts, explained: boolean): boolean {
   if (t.fromState === t.toState) return false;
   if (t.severity !== 'info' || t.operator !== null) return true;
+  // EXT-6: a manual gate started with a reason waits for its approvers, and says so.
+  if (t.entityType === 'test_gate' && t.toState === 'RUNNING') return explained;
   // Workers end with their run as a matter of course ("run ended"): only their failures are explained.
   if (t.entityType === 'worker' || t.entityType === 'uet_worker') return false;
   return explained && isEntityType(t.entityType) && isTerminal(t.entityType, t.toState);
@@ -65,6 +67,7 @@ function wantsReason(t: TransitionFacts, explained: boolean): boolean {
  * - a command's failure: `exit code N: <last lines of stderr>` (a task's `error`; a gate's exit code and output);
  * - a dependency: the event's reason and the dependencies that failed or were cancelled (`a dependency failed …: build failed`);
  * - a run's end: the workstreams that failed or were cancelled;
+ * - a manual gate (EXT-6): `waiting for approval by …` while it waits, the approver's reason once decided;
  * - anything else: the event's `error` or reason, else its trigger; an operator's act is prefixed `by NAME:`.
  * Entered with severity `info` and no operator, only a terminal state with a given reason is explained (a task
  * `cancelled` because its workstream is failed); `completed`, `PASSED` and the like are not.
@@ -75,7 +78,8 @@ export function transitionReason(t: TransitionFacts, gateOutput?: GateOutputTail
   const given = error ?? t.reason ?? (typeof ev['reason'] === 'string' && ev['reason'].length > 0 ? ev['reason'] : null);
   if (!wantsReason(t, given !== null)) return null;
   let text: string;
-  if (t.entityType === 'test_gate' && (t.trigger === 'command_failed' || gateOutput)) {
+  const decided = t.trigger === 'approved' || t.trigger === 'rejected'; // EXT-6: the approver's reason, no output
+  if (t.entityType === 'test_gate' && !decided && (t.trigger === 'command_failed' || gateOutput)) {
     const code = gateOutput?.exitCode ?? (typeof ev['exit_code'] === 'number' ? ev['exit_code'] : null);
     const out = gateOutput ? tailLines(gateOutput.stderrTail.trim() ? gateOutput.stderrTail : gateOutput.stdoutTail) : '';
     text = `exit code ${code ?? '?'}${out ? `: ${out}` : ''}`;

@@ -137,7 +137,7 @@ export interface TestGatesTable extends EntityBase {
   workstream_id: string | null;
   task_id: string | null;
   retry_of: string | null;
-  gate_type: 'LINT' | 'UNIT' | 'INTEGRATION' | 'SECURITY';
+  gate_type: 'LINT' | 'UNIT' | 'INTEGRATION' | 'SECURITY' | 'MANUAL';
   depends_on: Json<string[]>;
   expected_exit: number;
   timeout_sec: number;

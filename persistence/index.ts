@@ -44,6 +44,7 @@ export * from './operator-rows.js';
 export * from './metric-rows.js';
 export * from './inspection-reads.js';
 export * from './run-repair-rows.js';
+export * from './manual-gate-rows.js';
 export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
 export * from './run-view-reads.js';
 export * from './attempt-usage.js';

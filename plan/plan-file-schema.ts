@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
+import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, OPERATOR_NAME_PATTERN, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
 import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
@@ -131,15 +131,30 @@ const sandboxSchema = z.union(
  */
 const expectSchema = z.enum(['success', 'failure']);
 
-/** One test gate of a workstream (SSOT §2.3). */
-const gateSchema = z.strictObject({
-  id: idSchema,
-  type: testGateInputSchema.shape.gate_type,
-  command: commandSchema,
-  timeout_sec: bounded(testGateInputSchema.shape.timeout_sec, L.timeoutSec),
-  expect_exit: testGateInputSchema.shape.expected_exit,
-  depends_on: z.array(idSchema).default([]),
-});
+/**
+ * One test gate of a workstream (SSOT §2.3). A `MANUAL` gate (issue 15, EXT-6) has `approvers` (operator names, at
+ * least one) and no `command`: it waits for `gantry approve` / `gantry reject` by one of them. Every other type has a
+ * `command` and no `approvers`.
+ */
+const gateSchema = z
+  .strictObject({
+    id: idSchema,
+    type: testGateInputSchema.shape.gate_type,
+    command: commandSchema.optional(),
+    approvers: z.array(z.string().regex(OPERATOR_NAME_PATTERN, `an approver is an operator name (${OPERATOR_NAME_PATTERN.source})`)).optional(),
+    timeout_sec: bounded(testGateInputSchema.shape.timeout_sec, L.timeoutSec),
+    expect_exit: testGateInputSchema.shape.expected_exit,
+    depends_on: z.array(idSchema).default([]),
+  })
+  .superRefine((g, ctx) => {
+    if (g.type === 'MANUAL') {
+      if (g.command !== undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: 'a MANUAL gate runs no command: it waits for gantry approve by one of its approvers' });
+      if (g.approvers === undefined || g.approvers.length === 0) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'a MANUAL gate needs approvers: the operators who may approve or reject it' });
+    } else {
+      if (g.command === undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: `a ${g.type} gate needs a command` });
+      if (g.approvers !== undefined) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'only a MANUAL gate has approvers' });
+    }
+  });
 
 /** Environment variables: name → string, number or boolean (values become strings). */
 const envSchema = z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({});

@@ -112,7 +112,10 @@ export interface PlanGate {
   readonly type: GateType;
   /** Derived: blocking priority of the type (`GATE_PRIORITY`). */
   readonly priority: 'medium' | 'high' | 'critical';
-  readonly command: PlanCommand;
+  /** The gate's command; null for a `MANUAL` gate, which runs none. */
+  readonly command: PlanCommand | null;
+  /** Who may approve or reject a `MANUAL` gate (operator names); empty for the other types. */
+  readonly approvers: readonly string[];
   /** Deadline in seconds (default 600). */
   readonly timeout_sec: number;
   /** Exit code that passes (default 0). */

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, RefusedError, UsageError } from '../errors.js';
 import { jsonObjectOption } from '../open-database.js';
 import { withActorsAsOperator } from '../with-operator.js';
 import { printEntity } from '../print-entity.js';
@@ -29,6 +29,11 @@ export const entitySendCommand: Command = {
     }
     const reason = stringOption(ctx, 'reason');
     const view = await withActorsAsOperator(ctx, async (actors, operator) => {
+      // An event that names an operator (a manual gate's `approved` / `rejected`, EXT-6) is that operator's own act:
+      // only they, authenticated by their token, may send it.
+      if ('operator' in data && data['operator'] !== operator) {
+        throw new RefusedError(`the event names operator ${JSON.stringify(data['operator'])}: only that operator may send it, authenticated with --operator and their token (nothing written)`);
+      }
       await actors.sendUntrusted(type, id, { ...data, type: event }, { expectedVersion, operator, reason });
       return actors.loadUntrusted(type, id);
     });

@@ -35,12 +35,12 @@ const EXPECTED: Record<string, [number, number, number]> = {
   worker: [5, 8, 0],
   uet_worker: [5, 8, 0],
   patch_ledger: [10, 12, 2],
-  test_gate: [5, 5, 0],
+  test_gate: [5, 5, 2],
   circuit_breaker: [3, 4, 0],
 };
 
 describe('gantry machines --json', () => {
-  it('prints the eight machines in the shape of docs/design/plan.md, with 51 states, 66 SSOT edges and 9 extension edges', async () => {
+  it('prints the eight machines in the shape of docs/design/plan.md, with 51 states, 66 SSOT edges and 11 extension edges', async () => {
     const { code, stdout, stderr } = await runGantry(['machines', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -67,10 +67,10 @@ describe('gantry machines --json', () => {
       expect(counts, m.entity_type).toEqual(EXPECTED[m.entity_type]);
       counts.forEach((n, i) => (totals[i]! += n));
     }
-    expect(totals).toEqual([51, 66, 9]);
+    expect(totals).toEqual([51, 66, 11]);
   });
 
-  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream', async () => {
+  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream, EXT-6 test gate', async () => {
     const listing = listingSchema.parse(JSON.parse((await runGantry(['--json', 'machines'])).stdout));
     const ext = listing.machines.flatMap((m) => m.transitions.filter((t) => t.ext).map((t) => `${m.entity_type}:${t.ext}:${t.from}->${t.to}`));
     expect(new Set(ext)).toEqual(
@@ -84,6 +84,8 @@ describe('gantry machines --json', () => {
         'patch_ledger:EXT-4:quarantined->dropped',
         'workstream:EXT-5:ready->failed',
         'workstream:EXT-5:executing->failed',
+        'test_gate:EXT-6:RUNNING->PASSED',
+        'test_gate:EXT-6:RUNNING->FAILED',
       ]),
     );
   });

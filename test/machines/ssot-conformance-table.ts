@@ -141,6 +141,8 @@ export const conformanceTable: Readonly<Record<string, ConformanceMachine>> = {
       'RUNNING PASSED command_succeeded SSOT',
       'RUNNING FAILED command_failed SSOT',
       'RUNNING FAILED timeout_exceeded SSOT',
+      'RUNNING PASSED approved EXT-6',
+      'RUNNING FAILED rejected EXT-6',
       'BLOCKED PENDING dependency_passed SSOT',
     ],
     invalid: ['FAILED PASSED', 'RUNNING PENDING'],

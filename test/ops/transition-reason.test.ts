@@ -32,6 +32,15 @@ describe('transitionReason: why an entity entered its state, from the transition
     expect(transitionReason(run)).toBe('not every workstream completed: b failed');
   });
 
+  it('a manual gate (EXT-6): whom it waits for, then the approver and their reason — not an exit code', () => {
+    const gate = (over: Partial<TransitionFacts>) => t({ entityType: 'test_gate', entityId: 'r.a.review.a1', ...over });
+    const waiting = gate({ fromState: 'PENDING', toState: 'RUNNING', trigger: 'start', severity: 'info', event: { type: 'start', dependencies: { 'r.a.unit.a1': 'PASSED' }, reason: 'waiting for approval by alice or bob' } });
+    expect(transitionReason(waiting)).toBe('waiting for approval by alice or bob');
+    expect(transitionReason(gate({ fromState: 'PENDING', toState: 'RUNNING', trigger: 'start', severity: 'info', event: { type: 'start', dependencies: {} } }))).toBeNull();
+    const rejected = gate({ fromState: 'RUNNING', toState: 'FAILED', trigger: 'rejected', severity: 'error', operator: 'bob', reason: 'not yet', event: { type: 'rejected', operator: 'bob', reason: 'not yet' } });
+    expect(transitionReason(rejected, { id: 'r.a.review.a1', exitCode: 1, stdoutTail: '', stderrTail: '' })).toBe('by bob: not yet');
+  });
+
   it("an operator's act: their name and reason", () => {
     expect(transitionReason(t({ fromState: 'pending', trigger: 'fail-task', severity: 'warning', operator: 'alice', reason: 'not worth it' }))).toBe('by alice: not worth it');
   });

@@ -20,6 +20,7 @@ describe.each(testDatabases())('test gate constraints (%s)', (kind) => {
     { name: 'FAILED by timeout (exit 124)', state: 'FAILED', set: { exit_code: 124, timed_out: true }, constraint: 'ok' },
     { name: 'PASSED with a non-zero expected exit', state: 'PASSED', set: { expected_exit: 3, exit_code: 3 }, constraint: 'ok' },
     { name: 'every gate type', state: 'PENDING', set: { gate_type: 'SECURITY' }, constraint: 'ok' },
+    { name: 'a manual gate (migration 0010)', state: 'PENDING', set: { gate_type: 'MANUAL' }, constraint: 'ok' },
     { name: 'PASSED without exit_code', state: 'PASSED', set: { exit_code: null }, constraint: `${T}_exit_code_iff_state` },
     { name: 'FAILED without exit_code', state: 'FAILED', set: { exit_code: null }, constraint: `${T}_exit_code_iff_state` },
     { name: 'RUNNING with exit_code', state: 'RUNNING', set: { exit_code: 0 }, constraint: `${T}_exit_code_iff_state` },

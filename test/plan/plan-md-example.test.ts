@@ -31,9 +31,9 @@ describe('the example plan of the contract', () => {
     expect(ws!.depends_on).toEqual([]);
     expect(ws!.allowed_paths).toEqual(['src/**']);
     expect(ws!.gates).toEqual([
-      { id: 'lint', workstream: 'ws-lint', type: 'LINT', priority: 'medium', command: 'npx eslint src', timeout_sec: 120, expect_exit: 0, depends_on: [] },
+      { id: 'lint', workstream: 'ws-lint', type: 'LINT', priority: 'medium', command: 'npx eslint src', timeout_sec: 120, expect_exit: 0, depends_on: [], approvers: [] },
       // timeout_sec and expect_exit left out in the example plan of the contract: the test gate defaults (600 s, exit 0).
-      { id: 'unit', workstream: 'ws-lint', type: 'UNIT', priority: 'high', command: ['node', '--test'], timeout_sec: 600, expect_exit: 0, depends_on: ['lint'] },
+      { id: 'unit', workstream: 'ws-lint', type: 'UNIT', priority: 'high', command: ['node', '--test'], timeout_sec: 600, expect_exit: 0, depends_on: ['lint'], approvers: [] },
     ]);
     expect(ws!.tasks).toEqual([
       {

@@ -52,7 +52,7 @@ describe('structural errors (zod): file, exact path and message', () => {
     data.workers = { orchestration: [], uet: { count: -1 } };
     // In file order: patch_rules and workers were added after workstreams.
     expect(pathsAndMessages(issuesOf(() => parseData(data)))).toEqual([
-      'workstreams[0].gates[0].type: expected one of LINT, UNIT, INTEGRATION, SECURITY, got the string "UNITS" (did you mean \'UNIT\'?)',
+      'workstreams[0].gates[0].type: expected one of LINT, UNIT, INTEGRATION, SECURITY, MANUAL, got the string "UNITS" (did you mean \'UNIT\'?)',
       'workstreams[0].gates[0].command: an argv array needs at least the program',
       'patch_rules.max_bytes: expected a number > 0, got the integer 0',
       'workers.orchestration: at least one orchestration pool is needed',

@@ -1,0 +1,31 @@
+import type { PlanTask } from '../plan/index.js';
+import { stateMap } from './entity-facts.js';
+import { checkStop, type RunContext } from './run-context.js';
+
+/**
+ * Longest wait between looks at a task's manual gates: an approval comes from another process (`gantry approve`,
+ * on PostgreSQL or through the embedded database's socket), which no signal of this process reports.
+ */
+export const APPROVAL_POLL_MS = 250;
+
+/**
+ * Waits, holding no worker, while one of the MANUAL gates (EXT-6) of the task's current attempt is RUNNING — waiting
+ * for one of its approvers — and the task is still `validating` (an override may end it meanwhile). Looks again on
+ * every change this process signals and at least every {@link APPROVAL_POLL_MS}; stops with `RunInterruptedError`
+ * (or the run's halt error) when the run is asked to stop, leaving the gate waiting for `gantry resume`.
+ */
+export async function waitForApprovals(ctx: RunContext, task: PlanTask): Promise<void> {
+  const id = ctx.ids.task(task.id);
+  const ws = ctx.plan.workstreams.find((w) => w.id === task.workstream)!;
+  const manual = task.gates.filter((g) => ws.gates.find((x) => x.id === g)?.command === null);
+  for (;;) {
+    const seen = ctx.changes.version;
+    checkStop(ctx);
+    const view = await ctx.actors.load('task', id);
+    if (view.state !== 'validating') return;
+    const attemptNo = view.context.retry_count + 1;
+    const states = await stateMap(ctx, 'test_gate', manual.map((g) => ctx.ids.gate(task.id, g, attemptNo)));
+    if (!Object.values(states).includes('RUNNING')) return;
+    await ctx.changes.wait(seen, APPROVAL_POLL_MS);
+  }
+}
