@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,26 +9,14 @@ import { createDatabase } from '../../persistence/index.js';
 import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName, type TestDatabaseKind } from '../support/test-database.js';
 import { isAlive, waitUntilGone } from '../exec/process-liveness.js';
+import { backgroundChildren, pidsOf } from './background-children.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 
 // Attack (issue 11): the engine is killed (SIGKILL) while a task with background children runs. Before the fix the
 // old attempt kept running next to its retry in the same worktree. Now the sandbox dies with the engine
 // (--die-with-parent); without a sandbox `gantry resume` kills what is left (attempt tag) before it retries.
-const BG = (n: number) => [
-  'mkdir -p src && echo attempt >> src/log.txt',
-  `setsid sh -c 'sleep ${n}; echo late >> src/log.txt' &`,
-  `(sh -c 'sleep ${n + 1}; echo late2 >> src/log.txt' &)`,
-  'sleep 4',
-].join('\n');
+const BG = backgroundChildren;
 
-/** Pids of live processes whose command line is exactly `command` (pgrep -x -f). */
-function pidsOf(command: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-x', '-f', command], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number).filter(isAlive);
-  } catch {
-    return [];
-  }
-}
 
 interface Side {
   box: EngineSandbox;

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,27 +9,15 @@ import { createDatabase, migrateToLatest, type DatabaseHandle } from '../../pers
 import { GANTRY_BIN, ROOT } from '../cli/run-gantry.js';
 import { isAlive, waitUntilGone } from '../exec/process-liveness.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
+import { backgroundChildren, pidsOf } from './background-children.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 
 // Attack (issue 11): a `gantry worker` is killed (SIGKILL) while its task's background children run. Before the fix
 // the old attempt kept running next to its retry in the same worktree. Now the sandbox dies with the worker
 // (--die-with-parent); without a sandbox the retry's attempt first kills every tagged process left in its
 // workstream's worktree. `gantry worker` needs a shared PostgreSQL: this attack has no PGlite side.
-const BG = (n: number) => [
-  'mkdir -p src && echo attempt >> src/log.txt',
-  `setsid sh -c 'sleep ${n}; echo late >> src/log.txt' &`,
-  `(sh -c 'sleep ${n + 1}; echo late2 >> src/log.txt' &)`,
-  'sleep 4',
-].join('\n');
+const BG = backgroundChildren;
 
-/** Pids of live processes whose command line is exactly `command` (pgrep -x -f). */
-function pidsOf(command: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-x', '-f', command], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number).filter(isAlive);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
 
 /** A `gantry` child process; `done` resolves with its exit code and everything it printed. */
 function gantry(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
