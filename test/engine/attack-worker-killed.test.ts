@@ -15,9 +15,10 @@ import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 // Attack (issue 11): a `gantry worker` is killed (SIGKILL) while its task's background children run. Before the fix
 // the old attempt kept running next to its retry in the same worktree. Now the sandbox dies with the worker
 // (--die-with-parent); without a sandbox the retry's attempt first kills every tagged process left in its
-// workstream's worktree. `gantry worker` needs a shared PostgreSQL: this attack has no PGlite side.
+// workstream's worktree. `gantry worker` needs a shared PostgreSQL: on the embedded database no worker process
+// exists to be killed (the engine runs the tasks itself; its own death is attack-engine-killed's), which the first
+// test checks; the attack itself runs when DATABASE_URL is set.
 const BG = backgroundChildren;
-
 
 /** A `gantry` child process; `done` resolves with its exit code and everything it printed. */
 function gantry(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
@@ -32,8 +33,19 @@ function gantry(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; d
   return { proc, done };
 }
 
-// Skipped (not absent) on PGlite alone, i.e. without DATABASE_URL.
-describe.skipIf(!testDatabases().includes('postgres'))('attack: a gantry worker killed while its task\'s background children run (postgres)', () => {
+describe('attack: a gantry worker on the embedded database', () => {
+  it('cannot arise: a worker process is refused before it claims anything (exit 2)', async () => {
+    const box = await makeSandbox();
+    const { DATABASE_URL: _ignored, ...env } = process.env;
+    const w = gantry(['worker', '--name', 'w1', '--state-dir', box.stateDir], env);
+    const ended = await w.done;
+    await box.cleanup();
+    expect(ended.code, ended.out).toBe(2);
+    expect(ended.out).toContain('gantry worker needs a shared PostgreSQL database');
+  });
+});
+
+if (testDatabases().includes('postgres')) describe('attack: a gantry worker killed while its task\'s background children run (postgres)', () => {
   const boxes: EngineSandbox[] = [];
   const handles: { handle: DatabaseHandle; schema: string }[] = [];
   const procs: ChildProcess[] = [];
