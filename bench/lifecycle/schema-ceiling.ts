@@ -35,9 +35,9 @@ export type Row = Record<string, unknown>;
 type Statement = readonly [string, readonly string[]];
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** A 64-hex-digit stand-in hash. */
-export const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
+const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
 /** A well-formed event id for `n`. */
-export const eventId = (n: number): string => {
+const eventId = (n: number): string => {
   let s = '';
   for (let i = 0; i < 26; i++, n = Math.floor(n / 32)) s = CROCKFORD[n % 32]! + s;
   return `evt_${s}`;
@@ -69,6 +69,30 @@ export async function template(url: string, schema: string): Promise<{ tasks: Ro
   }
 }
 
+/** Lifecycle `n` of the template: a fresh task id and its audit rows with fresh event ids and a hash chain. */
+export function freshLifecycle(tpl: { readonly audit: readonly Row[] }, n: number): { id: string; audit: Row[] } {
+  const id = `c-${n}`;
+  return { id, audit: tpl.audit.map((r, k) => ({ ...r, entity_id: id, event_id: eventId(n * 8 + k), hash: hex64(n * 8 + k), prev_hash: k === 0 ? null : hex64(n * 8 + k - 1) })) };
+}
+
+/** `INSERT INTO state_transitions` of the audit rows given as one JSON parameter (`param`). */
+const auditInsert = (columns: readonly string[], param: string): string =>
+  `insert into state_transitions (${columns.join(', ')}) select ${columns.join(', ')} from json_populate_recordset(null::state_transitions, ${param}::json)`;
+
+/**
+ * One step of a batch as ONE statement: its audit rows ($2) and its task rows ($1), inserted (`insert`, the
+ * creation) or guarded-updated (version + 1).
+ */
+export function stepStatement(auditColumns: readonly string[], insert: boolean): string {
+  const a = `a as (${auditInsert(auditColumns, '$2')} returning 1)`;
+  return insert
+    ? `with ${a} insert into tasks select * from json_populate_recordset(null::tasks, $1::json)`
+    : `with ${a}, s as (select * from json_populate_recordset(null::tasks, $1::json))
+       update tasks t set state = s.state, version = s.version, snapshot = s.snapshot, updated_at = s.updated_at, worker_id = s.worker_id,
+         started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash, machine_version = s.machine_version
+       from s where t.id = s.id and t.version = s.version - 1`;
+}
+
 /** Measures the three ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
 export async function schemaCeiling(url: string, schema: string, lifecycles = 20_000, batch = 200, connectionCounts: readonly number[] = [2, 4, 8], rounds = 3): Promise<SchemaCeiling> {
   const setup = await createDatabase({ url, schema, max: 2 });
@@ -77,22 +101,8 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
   const tpl = await template(url, schema);
   const pool = new pg.Pool({ connectionString: url, max: Math.max(...connectionCounts), options: `-c search_path=${schema}` });
   let serial = 0;
-  const fresh = (): { id: string; audit: Row[] } => {
-    const id = `c-${serial++}`;
-    const audit = tpl.audit.map((r, k) => ({ ...r, entity_id: id, event_id: eventId(serial * 8 + k), hash: hex64(serial * 8 + k), prev_hash: k === 0 ? null : hex64(serial * 8 + k - 1) }));
-    return { id, audit };
-  };
-  const cols = Object.keys(tpl.audit[0]!).join(', ');
-  const insertAudit = `insert into state_transitions (${cols}) select ${cols} from json_populate_recordset(null::state_transitions, $1::json)`;
-  const auditCte = `a as (${insertAudit.replace('$1', '$2')} returning 1)`;
-  /** One statement: the batch's audit rows ($2) and its task rows ($1), inserted (`insert`) or guarded-updated. */
-  const both = (insert: boolean): string =>
-    insert
-      ? `with ${auditCte} insert into tasks select * from json_populate_recordset(null::tasks, $1::json)`
-      : `with ${auditCte}, s as (select * from json_populate_recordset(null::tasks, $1::json))
-         update tasks t set state = s.state, version = s.version, snapshot = s.snapshot, updated_at = s.updated_at, worker_id = s.worker_id,
-           started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash
-         from s where t.id = s.id and t.version = s.version - 1`;
+  const fresh = (): { id: string; audit: Row[] } => freshLifecycle(tpl, serial++);
+  const both = (insert: boolean): string => stepStatement(Object.keys(tpl.audit[0]!), insert);
   /** Runs `statements` (each [sql, params]) on the pool, `connections` at a time; returns lifecycles/s. */
   const timed = async (count: number, statements: readonly Statement[], connections: number): Promise<number> => {
     let next = 0;
@@ -114,7 +124,7 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
     for (let r = 0; r < rounds; r++) {
       for (const n of connectionCounts) {
         const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
-        const a = batches().map((b) => [insertAudit, [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+        const a = batches().map((b) => [auditInsert(Object.keys(tpl.audit[0]!), '$1'), [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('auditOnly', n, await timed(lifecycles, a, n));
         const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('coalesced', n, await timed(lifecycles, c, n));

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
 import { postgresCpu, postgresCpuSince } from '../competitors/postgres-cpu.mjs';
 import { median } from './meter.js';
-import { eventId, hex64, template, type Row } from './schema-ceiling.js';
+import { freshLifecycle, stepStatement, template } from './schema-ceiling.js';
 
 /** One variant: a name and the DDL run after migrating (given the catalog of what the schema holds). */
 export interface CostVariant {
@@ -94,21 +94,8 @@ export async function schemaCosts(url: string, prefix: string, variants: readonl
         const pool = new pg.Pool({ connectionString: url, max: connections, options: `-c search_path=${schema}` });
         try {
           for (const stmt of v.ddl(await catalogOf(pool, schema))) await pool.query(stmt);
-          const cols = Object.keys(tpl.audit[0]!).join(', ');
-          const insertAudit = `insert into state_transitions (${cols}) select ${cols} from json_populate_recordset(null::state_transitions, $2::json)`;
-          const step = (insert: boolean): string =>
-            insert
-              ? `with a as (${insertAudit} returning 1) insert into tasks select * from json_populate_recordset(null::tasks, $1::json)`
-              : `with a as (${insertAudit} returning 1), s as (select * from json_populate_recordset(null::tasks, $1::json))
-                 update tasks t set state = s.state, version = s.version, snapshot = s.snapshot, updated_at = s.updated_at, worker_id = s.worker_id,
-                   started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash, machine_version = s.machine_version
-                 from s where t.id = s.id and t.version = s.version - 1`;
-          const ls = Array.from({ length: lifecycles / batch }, () =>
-            Array.from({ length: batch }, () => {
-              const n = serial++;
-              const id = `c-${n}`;
-              return { id, audit: tpl.audit.map((a, k) => ({ ...a, entity_id: id, event_id: eventId(n * 8 + k), hash: hex64(n * 8 + k), prev_hash: k === 0 ? null : hex64(n * 8 + k - 1) })) };
-            }));
+          const ls = Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, () => freshLifecycle(tpl, serial++)));
+          const step = (insert: boolean): string => stepStatement(Object.keys(tpl.audit[0]!), insert);
           const steps = tpl.tasks.map((_, k) => ls.map((b) => [step(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
           await pool.query('select 1');
           const cpu0 = postgresCpu();
