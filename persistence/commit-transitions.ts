@@ -29,57 +29,72 @@ export type CommitResult = { readonly ok: true; readonly version: number } | { r
 /** Rows per statement: large enough to amortise the round trip, small enough to bound one statement's memory. */
 const ROWS_PER_STATEMENT = 5000;
 
+/** A run of consecutive transitions of one entity in a batch, written as one row move (ADR 0012). */
 interface Planned extends RoundItem {
-  /** Position among this batch's items of the same entity (0 for the first). */
-  readonly round: number;
-  readonly previous: number | null;
+  /** Batch positions of the run's transitions, in version order (the last is `index`). */
+  readonly indexes: readonly number[];
 }
 
-/** Validates the batch and orders items of one entity into rounds (v, v+1, …); returns the rounds. */
-function plan(items: readonly TransitionItem[]): Planned[][] {
-  const last = new Map<string, Planned>();
-  const rounds: Planned[][] = [];
+/** A run being collected: the first transition fixes the guard, the last one the row's new values. */
+interface Chain {
+  readonly info: EntityTableInfo;
+  readonly first: TransitionItem;
+  readonly items: { readonly item: TransitionItem; readonly index: number }[];
+}
+
+/**
+ * Validates the batch (items of one entity: consecutive versions, hash-chained) and coalesces each entity's
+ * transitions into one row move: guarded by the first one's expected version, the row set to the last one's state,
+ * snapshot and columns (each column the last value given), one audit row per transition.
+ */
+function plan(items: readonly TransitionItem[]): Planned[] {
+  const chains = new Map<string, Chain>();
   items.forEach((item, index) => {
     const info = entityTable(item.entityType);
-    const names = checkColumns(info, item.columns);
     const key = `${info.entityType}\u0000${item.id}`;
-    const prev = last.get(key);
-    if (prev && item.expectedVersion !== prev.expectedVersion + 1) {
+    const chain = chains.get(key);
+    if (!chain) {
+      chains.set(key, { info, first: item, items: [{ item, index }] });
+      return;
+    }
+    const prev = chain.items[chain.items.length - 1]!.item;
+    if (item.expectedVersion !== prev.expectedVersion + 1) {
       throw new BatchOrderError(info.entityType, item.id, `expected version ${item.expectedVersion} does not follow ${prev.expectedVersion}`);
     }
-    if (prev && item.audit.prevHash !== prev.audit.hash) {
+    if (item.audit.prevHash !== prev.audit.hash) {
       throw new BatchOrderError(info.entityType, item.id, `prevHash of version ${item.expectedVersion + 1} is not the hash of version ${prev.expectedVersion + 1}`);
     }
-    const round = prev ? prev.round + 1 : 0;
-    const planned: Planned = {
-      index,
+    chain.items.push({ item, index });
+  });
+  return [...chains.values()].map(({ info, first, items: run }): Planned => {
+    const last = run[run.length - 1]!;
+    const columns = run.length === 1 ? (first.columns ?? {}) : Object.assign({}, ...run.map((r) => r.item.columns ?? {}));
+    const names = checkColumns(info, columns);
+    return {
+      index: last.index,
+      indexes: run.map((r) => r.index),
       info,
-      id: item.id,
-      expectedVersion: item.expectedVersion,
-      state: item.state,
-      snapshot: item.snapshot,
-      machineVersion: item.machineVersion,
-      columns: item.columns ?? {},
+      id: first.id,
+      expectedVersion: first.expectedVersion,
+      steps: run.length,
+      state: last.item.state,
+      snapshot: last.item.snapshot,
+      machineVersion: last.item.machineVersion,
+      columns,
       names,
       signature: names.join(','),
-      audit: item.audit,
-      round,
-      previous: prev ? prev.index : null,
+      audit: last.item.audit,
+      earlier: run.slice(0, -1).map((r) => ({ index: r.index, seq: r.item.expectedVersion + 1, toState: r.item.state, audit: r.item.audit })),
     };
-    last.set(key, planned);
-    (rounds[round] ??= []).push(planned);
   });
-  return rounds;
 }
 
-/** Applies the rounds in order (an item only when its predecessor was applied); returns which items were. */
-async function apply(db: Kysely<any>, rounds: readonly (readonly Planned[])[], total: number): Promise<boolean[]> {
+/** Writes the moves (one statement per 5,000); returns which items were applied. */
+async function apply(db: Kysely<any>, moves: readonly Planned[], total: number): Promise<boolean[]> {
   const applied = new Array<boolean>(total).fill(false);
-  for (const round of rounds) {
-    const ready = round.filter((p) => p.previous === null || applied[p.previous]);
-    for (const part of chunk(ready, ROWS_PER_STATEMENT)) {
-      for (const i of await writeRound(db, part)) applied[i] = true;
-    }
+  const byIndex = new Map(moves.map((m) => [m.index, m]));
+  for (const part of chunk(moves, ROWS_PER_STATEMENT)) {
+    for (const i of await writeRound(db, part)) for (const k of byIndex.get(i)!.indexes) applied[k] = true;
   }
   return applied;
 }
@@ -93,40 +108,40 @@ async function currentVersions(db: Kysely<any>, info: EntityTableInfo, ids: read
 }
 
 /** The results, with the versions found for the items not applied. */
-async function results(db: Kysely<any>, rounds: readonly (readonly Planned[])[], applied: readonly boolean[]): Promise<CommitResult[]> {
+async function results(db: Kysely<any>, moves: readonly Planned[], applied: readonly boolean[]): Promise<CommitResult[]> {
   const out = new Array<CommitResult>(applied.length);
   const failed = new Map<string, Planned[]>();
-  for (const p of rounds.flat()) {
-    if (applied[p.index]) out[p.index] = { ok: true, version: p.expectedVersion + 1 };
+  for (const p of moves) {
+    if (applied[p.index]) p.indexes.forEach((k, j) => (out[k] = { ok: true, version: p.expectedVersion + 1 + j }));
     else (failed.get(p.info.entityType) ?? failed.set(p.info.entityType, []).get(p.info.entityType)!).push(p);
   }
   for (const type of PERSISTED_ENTITY_TYPES) {
     const ps = failed.get(type);
     if (!ps) continue;
     const found = await currentVersions(db, ps[0]!.info, [...new Set(ps.map((p) => p.id))]);
-    for (const p of ps) out[p.index] = { ok: false, actualVersion: found.get(p.id) ?? null };
+    for (const p of ps) for (const k of p.indexes) out[k] = { ok: false, actualVersion: found.get(p.id) ?? null };
   }
   return out;
 }
 
 /**
  * THE hot path (docs/design/engine.md §3): persists a batch of transitions of any number of entities atomically
- * (in the caller's transaction, when `db` is one). Per round one statement: per table a guarded
+ * (in the caller's transaction, when `db` is one). One statement: per table a guarded
  * `UPDATE … WHERE version = expected` (batched) returning the audit rows of exactly the rows it
- * moved, inserted by the same statement. A batch that fits one statement (each entity once, up to
- * 5,000 items) needs no BEGIN/COMMIT: one round trip. Items of one entity must be consecutive
- * versions in batch order (v, v+1, …, hash-chained) and are applied in rounds inside one
- * transaction; when one fails, its successors fail too. A conflicting item does not stop the
+ * moved, inserted by the same statement. A batch of up to 5,000 entities needs no BEGIN/COMMIT: one round trip.
+ * Items of one entity must be consecutive versions in batch order (v, v+1, …, hash-chained); they are coalesced
+ * (ADR 0012): the row is written once, guarded by v and set to the last item's state, snapshot and columns, with
+ * one audit row per item — so they are applied or refused together. A conflicting entity does not stop the
  * others. Returns one result per item, in order.
  */
 export async function commitTransitions(db: Kysely<Database>, items: readonly TransitionItem[]): Promise<CommitResult[]> {
   if (items.length === 0) return [];
-  const rounds = plan(items);
-  const single = rounds.length === 1 && items.length <= ROWS_PER_STATEMENT;
+  const moves = plan(items);
+  const single = moves.length <= ROWS_PER_STATEMENT;
   try {
-    const applied = await inTransaction(db, (trx) => apply(trx as Kysely<any>, rounds, items.length), { singleStatement: single });
+    const applied = await inTransaction(db, (trx) => apply(trx as Kysely<any>, moves, items.length), { singleStatement: single });
     if (applied.every(Boolean)) return applied.map((_, i) => ({ ok: true, version: items[i]!.expectedVersion + 1 }));
-    return await results(db as Kysely<any>, rounds, applied);
+    return await results(db as Kysely<any>, moves, applied);
   } catch (error) {
     throw mapDbError(error);
   }

@@ -1,12 +1,25 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { TransitionAudit } from './audit-record.js';
+import { auditRow, type TransitionAudit } from './audit-record.js';
 import { PERSISTED_ENTITY_TYPES, type EntityTableInfo, type SqlColumnType } from './entity-tables.js';
 import { PREPARED_MARK } from './prepared-statements.js';
 import { toIso } from './sql-values.js';
 
-/** One guarded row move with its audit row; in a round each entity appears at most once. */
-export interface RoundItem {
+/** An audit row of a coalesced move other than its last: written only when the row move is. */
+export interface EarlierStep {
   /** Position in the caller's batch: audit rows are inserted in this order. */
+  readonly index: number;
+  readonly seq: number;
+  readonly toState: string;
+  readonly audit: TransitionAudit;
+}
+
+/**
+ * One guarded row move with its audit rows; in a round each entity appears at most once. A move of `steps`
+ * consecutive transitions of one entity (coalesced, ADR 0012) writes the row once, in its last state, and one
+ * audit row per transition: `earlier` ones from the item, the last one from the moved row.
+ */
+export interface RoundItem {
+  /** Position of the last transition in the caller's batch: audit rows are inserted in this order. */
   readonly index: number;
   readonly info: EntityTableInfo;
   readonly id: string;
@@ -19,14 +32,19 @@ export interface RoundItem {
   readonly names: readonly string[];
   /** `names` joined by commas. */
   readonly signature: string;
+  /** The last transition's audit row. */
   readonly audit: TransitionAudit;
+  /** Transitions written by this move (1 unless coalesced); the version goes from `expectedVersion` to `expectedVersion + steps`. */
+  readonly steps: number;
+  /** The audit rows of the transitions before the last (empty unless coalesced), in version order. */
+  readonly earlier: readonly EarlierStep[];
 }
 
 type Field = readonly [name: string, type: SqlColumnType];
 
 /** Fields of the row source besides the table's own columns (named `c_<column>`): the guard, the new managed values and the audit row. */
 const FIELDS: readonly Field[] = [
-  ['ord', 'integer'], ['id', 'text'], ['expected_version', 'integer'], ['state', 'text'], ['snapshot', 'jsonb'],
+  ['ord', 'integer'], ['id', 'text'], ['expected_version', 'integer'], ['steps', 'integer'], ['state', 'text'], ['snapshot', 'jsonb'],
   ['machine_version', 'text'], ['event_id', 'text'], ['from_state', 'text'], ['trigger', 'text'], ['reason', 'text'],
   ['metadata', 'jsonb'], ['operator', 'text'], ['run_id', 'text'], ['workstream_id', 'text'], ['phase_id', 'text'],
   ['severity', 'text'], ['transitioned_at', 'timestamptz'], ['prev_hash', 'text'], ['hash', 'text'],
@@ -37,6 +55,14 @@ const AUDIT = [
   'event_id', 'entity_type', 'entity_id', 'seq', 'from_state', 'to_state', 'trigger', 'reason', 'metadata', 'operator',
   'run_id', 'workstream_id', 'phase_id', 'severity', 'transitioned_at', 'prev_hash', 'hash',
 ].join(', ');
+
+/** Types of the audit columns, for the earlier steps' row source. */
+const AUDIT_TYPES: readonly Field[] = [
+  ['ord', 'integer'], ['event_id', 'text'], ['entity_type', 'text'], ['entity_id', 'text'], ['seq', 'integer'],
+  ['from_state', 'text'], ['to_state', 'text'], ['trigger', 'text'], ['reason', 'text'], ['metadata', 'jsonb'],
+  ['operator', 'text'], ['run_id', 'text'], ['workstream_id', 'text'], ['phase_id', 'text'], ['severity', 'text'],
+  ['transitioned_at', 'timestamptz'], ['prev_hash', 'text'], ['hash', 'text'],
+];
 
 /** Audit values taken from the updated row itself rather than sent twice. */
 const FROM_ROW: Readonly<Record<string, string>> = { entity_id: 't.id', seq: 't.version', to_state: 't.state' };
@@ -59,7 +85,7 @@ function updateCte(i: number, first: number, group: readonly RoundItem[]): strin
     ? `(SELECT ${fields.map(([n, t], k) => `$${first + k}::${t} AS ${q(n)}`).join(', ')}) AS v`
     : `json_to_recordset($${first}::json) AS v (${fields.map(([n, t]) => `${q(n)} ${t}`).join(', ')})`;
   const sets = [
-    'state = v.state', 'snapshot = v.snapshot', 'version = t.version + 1', 'machine_version = v.machine_version',
+    'state = v.state', 'snapshot = v.snapshot', 'version = t.version + v.steps', 'machine_version = v.machine_version',
     'last_hash = v.hash', 'updated_at = v.transitioned_at', ...names.map((c) => `${q(c)} = v.${q(`c_${c}`)}`),
   ];
   const returning = AUDIT.split(', ').map((c) =>
@@ -75,8 +101,8 @@ function updateCte(i: number, first: number, group: readonly RoundItem[]): strin
 const statements = new Map<string, string>();
 const MAX_CACHED = 500;
 
-function roundStatement(groups: readonly (readonly RoundItem[])[]): string {
-  const key = groups.map((g) => `${g[0]!.info.entityType}:${g[0]!.signature}:${g.length === 1 ? 1 : 'n'}`).join('|');
+function roundStatement(groups: readonly (readonly RoundItem[])[], earlier: boolean): string {
+  const key = `${earlier ? 'e' : ''}${groups.map((g) => `${g[0]!.info.entityType}:${g[0]!.signature}:${g.length === 1 ? 1 : 'n'}`).join('|')}`;
   const cached = statements.get(key);
   if (cached !== undefined) return cached;
   let first = 1;
@@ -85,7 +111,13 @@ function roundStatement(groups: readonly (readonly RoundItem[])[]): string {
     first += g.length === 1 ? fieldsOf(g).length : 1;
     return cte;
   });
-  const union = groups.map((_, i) => `SELECT * FROM u${i}`).join(' UNION ALL ');
+  let union = groups.map((_, i) => `SELECT * FROM u${i}`).join(' UNION ALL ');
+  if (earlier) {
+    // The earlier steps' audit rows, of exactly the rows moved (a move refused by its guard writes none of them).
+    ctes.push(`m AS (${union})`);
+    union = `SELECT * FROM m UNION ALL SELECT e.* FROM json_to_recordset($${first}::json) AS e (${AUDIT_TYPES.map(([n, t]) => `${q(n)} ${t}`).join(', ')})
+  WHERE (e.entity_type, e.entity_id) IN (SELECT entity_type, entity_id FROM m)`;
+  }
   const text = `${PREPARED_MARK}WITH ${ctes.join(',\n')}
 INSERT INTO state_transitions (${AUDIT})
 SELECT ${AUDIT} FROM (${union}) AS a ORDER BY a.ord
@@ -105,7 +137,7 @@ function encode(type: SqlColumnType, value: unknown): unknown {
 function sourceRow(item: RoundItem): Record<string, unknown> {
   const a = item.audit;
   const row: Record<string, unknown> = {
-    ord: item.index, id: item.id, expected_version: item.expectedVersion, state: item.state, snapshot: item.snapshot,
+    ord: item.index, id: item.id, expected_version: item.expectedVersion, steps: item.steps, state: item.state, snapshot: item.snapshot,
     machine_version: item.machineVersion, event_id: a.eventId, from_state: a.fromState, trigger: a.trigger,
     reason: a.reason ?? null, metadata: a.metadata ?? {}, operator: a.operator ?? null, run_id: a.runId ?? null,
     workstream_id: a.workstreamId ?? null, phase_id: a.phaseId ?? null, severity: a.severity,
@@ -120,6 +152,17 @@ function groupParams(group: readonly RoundItem[]): unknown[] {
   if (group.length > 1) return [JSON.stringify(group.map(sourceRow))];
   const row = sourceRow(group[0]!);
   return fieldsOf(group).map(([n, t]) => (t === 'jsonb' && row[n] !== null ? JSON.stringify(row[n]) : row[n]));
+}
+
+/** The earlier steps' audit rows of a round, as one JSON array (column order of `AUDIT_TYPES`). */
+function earlierParam(items: readonly RoundItem[]): string {
+  const rows: Record<string, unknown>[] = [];
+  for (const item of items) {
+    for (const step of item.earlier) {
+      rows.push({ ord: step.index, ...auditRow(item.info.entityType, item.id, step.seq, step.toState, step.audit) });
+    }
+  }
+  return JSON.stringify(rows);
 }
 
 const byId = (x: RoundItem, y: RoundItem) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
@@ -145,7 +188,9 @@ export async function writeRound(db: Kysely<any>, items: readonly RoundItem[]): 
   const groups = [...byGroup.values()].sort((a, b) => rank(a) - rank(b) || (a[0]!.signature < b[0]!.signature ? -1 : 1));
   for (const g of groups) g.sort(byId);
   const params = groups.flatMap(groupParams);
-  const { rows } = await db.executeQuery<{ entity_type: string; entity_id: string }>(CompiledQuery.raw(roundStatement(groups), params));
+  const earlier = items.some((i) => i.earlier.length > 0);
+  if (earlier) params.push(earlierParam(items));
+  const { rows } = await db.executeQuery<{ entity_type: string; entity_id: string }>(CompiledQuery.raw(roundStatement(groups, earlier), params));
   const index = new Map(items.map((i) => [`${i.info.entityType}\u0000${i.id}`, i.index]));
   return new Set(rows.map((r) => index.get(`${r.entity_type}\u0000${r.entity_id}`)!));
 }
