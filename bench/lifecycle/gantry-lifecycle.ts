@@ -4,8 +4,8 @@
  * with `then: [scheduler_assigned]`: one transaction per batch, each task's row written once in `queued`, its
  * creation and `scheduler_assigned` audit rows both written); claim loops take many queued tasks per `claim` (one transaction:
  * `FOR UPDATE SKIP LOCKED` + `worker_started` → `running`), then send `execution_completed` (→ `validating`) and
- * `validation_passed` (→ `completed`) for all of them at once, so the group committer writes each step of a whole
- * claim (and of concurrent claim loops) in one statement.
+ * `validation_passed` (→ `completed`) for all of them at once, so the group committer writes both steps of a whole
+ * claim (and of concurrent claim loops) in one statement, each row once (`report`).
  */
 import { sql } from 'kysely';
 import { PersistedActors, verifyAudit } from '../../actors/index.js';
@@ -28,6 +28,12 @@ export interface GantryOptions {
    * transaction per task (as before `createMany`, for comparison). Every hash chain is verified after the run.
    */
   readonly create?: 'many' | 'each';
+  /**
+   * `together` (default): a worker reports a no-op task's `execution_completed` and `validation_passed` at once
+   * (two sends, not awaited in between), so the group committer coalesces them: the row written once, two audit
+   * rows. `stepwise`: the second send waits for the first's commit (two row writes).
+   */
+  readonly report?: 'together' | 'stepwise';
   /** Statements run after migrating, before the clock starts: the engine on a variant of the schema (issue 14). */
   readonly schemaDdl?: readonly string[];
 }
@@ -49,7 +55,7 @@ class Wake {
 
 /** Runs the Gantry contender once in `cfg.schema` (created, then dropped) and returns its result. */
 export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promise<RunResult> {
-  const settings = { producers: opts.producers ?? 8, producerPool: opts.producerPool ?? 16, workerPool: opts.workerPool ?? 8, create: opts.create ?? 'many' };
+  const settings = { producers: opts.producers ?? 8, producerPool: opts.producerPool ?? 16, workerPool: opts.workerPool ?? 8, create: opts.create ?? 'many', report: opts.report ?? 'together' };
   // Two sides with their own pools and actor systems, as enqueuing clients and workers are in a deployment: creations
   // (a transaction per batch) then never queue the workers' commits behind them in one pool.
   const handle = await createDatabase({ url: cfg.url, schema: cfg.schema, max: settings.producerPool });
@@ -97,8 +103,16 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
           meter.start(enqueuedAt.get(c.id)!, now);
           enqueuedAt.delete(c.id);
         }
-        await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'execution_completed', exit_code: 0 })));
-        await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'validation_passed' })));
+        if (settings.report === 'together') {
+          // Both sends queued in this tick: one batch, each task's row written once (persistence/commit-transitions.ts).
+          await Promise.all(claimed.flatMap((c) => [
+            workerActors.send('task', c.id, { type: 'execution_completed', exit_code: 0 }),
+            workerActors.send('task', c.id, { type: 'validation_passed' }),
+          ]));
+        } else {
+          await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'execution_completed', exit_code: 0 })));
+          await Promise.all(claimed.map((c) => workerActors.send('task', c.id, { type: 'validation_passed' })));
+        }
         meter.complete(claimed.length);
       }
     };
