@@ -163,9 +163,10 @@ async function main(): Promise<void> {
     const c = await runContender<SchemaCeiling>('gantry', config('gantry'), [], { mode: 'schema-ceiling' });
     console.log(`\n  schema ceiling (raw pg, no engine, rows prepared beforehand, batches of 200 lifecycles, best of 2/4/8 connections, medians of 3; lifecycles/s):`);
     console.log(`    stepwise, what a run must write (INSERT pending + 4 guarded UPDATEs, each with its audit row, a statement per step) ${fmt(c.stepwise)} (${c.connections.stepwise} connections)`);
-    console.log(`    coalesced (the final task row + 5 audit rows in one statement) ${fmt(c.coalesced)} (${c.connections.coalesced}); the 5 audit rows alone ${fmt(c.auditOnly)} (${c.connections.auditOnly})`);
-    for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    stepwise / ${y.v.name}: ${(c.stepwise / y.rate).toFixed(3)}; audit rows alone / ${y.v.name}: ${(c.auditOnly / y.rate).toFixed(3)}`);
-    for (const x of rows.filter((r) => r.v.name === 'gantry')) console.log(`    gantry / stepwise ceiling: ${(x.rate / c.stepwise).toFixed(3)}`);
+    console.log(`    engine model, what Gantry writes (INSERT queued + 2 audit rows, the claim's UPDATE + 1, one UPDATE to completed + 2) ${fmt(c.engine)} (${c.connections.engine})`);
+    console.log(`    coalesced (the final task row + 5 audit rows in one statement) ${fmt(c.coalesced)} (${c.connections.coalesced}); the 5 audit rows alone ${fmt(c.auditOnly)} (${c.connections.auditOnly}); by COPY ${fmt(c.copyAudit)} (${c.connections.copyAudit})`);
+    for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    stepwise / ${y.v.name}: ${(c.stepwise / y.rate).toFixed(3)}; engine model / ${y.v.name}: ${(c.engine / y.rate).toFixed(3)}; audit rows alone / ${y.v.name}: ${(c.auditOnly / y.rate).toFixed(3)}; COPY / ${y.v.name}: ${(c.copyAudit / y.rate).toFixed(3)}`);
+    for (const x of rows.filter((r) => r.v.name === 'gantry')) console.log(`    gantry / stepwise ceiling: ${(x.rate / c.stepwise).toFixed(3)}; gantry / engine-model ceiling: ${(x.rate / c.engine).toFixed(3)}`);
   }
   console.log(`\nload average after: ${load()}`);
   if (flags.json) console.log(JSON.stringify({ contenders: rows.map(summary) }));

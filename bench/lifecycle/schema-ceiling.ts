@@ -4,17 +4,25 @@
  * index, unique key and trigger of migrations 0001–0003). The rows are copies of one lifecycle Gantry really
  * wrote (same columns, sizes, snapshots, metadata), with fresh ids, event ids and hashes.
  *
- * Three ways to write a lifecycle's rows, from the least the SSOT allows to what a run must do:
+ * Five ways to write a lifecycle's rows, from the least the SSOT allows to what a run must do:
+ *  - `copyAudit`: the 5 `state_transitions` rows alone by `COPY … FROM STDIN` (CSV), the round's rows split in one
+ *    `COPY` per connection — the bulk-load bound, which no engine can use for guarded row moves;
  *  - `auditOnly`: the 5 `state_transitions` rows alone (SSOT §6.7: one audited row per transition), no entity row;
  *  - `coalesced`: the task row once, in its final state, plus its 5 audit rows, one statement per batch — as if a
  *    whole lifecycle were decided at once (no real engine can: each step waits for the outside world);
  *  - `stepwise`: what a run must write, each step its own statement and transaction as the steps happen apart in
  *    time (the row must be visible as `queued` to be claimed): INSERT `pending` + audit, then four guarded UPDATEs
- *    of the row (version + 1) each with its audit row.
+ *    of the row (version + 1) each with its audit row;
+ *  - `engine`: what Gantry's engine writes since coalesced moves (ADR 0012): INSERT `queued` + 2 audit rows
+ *    (`createMany … then`), the claim's guarded UPDATE + 1, then one guarded UPDATE (version + 2) to `completed` + 2
+ *    (a no-op task's two reports coalesced).
  * Batches of `batch` lifecycles; each way is tried on 2, 4 and 8 connections and its best is kept; every statement
  * autocommits (`fsync` as configured).
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { sql } from 'kysely';
 import { PersistedActors } from '../../actors/index.js';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
@@ -22,12 +30,18 @@ import { median } from './meter.js';
 
 /** Lifecycles/s of each way: the best, over the connection counts tried, of the median of the rounds. */
 export interface SchemaCeiling {
+  readonly copyAudit: number;
   readonly auditOnly: number;
   readonly coalesced: number;
+  readonly engine: number;
   readonly stepwise: number;
   /** The connection count that gave each figure. */
-  readonly connections: { readonly auditOnly: number; readonly coalesced: number; readonly stepwise: number };
+  readonly connections: Readonly<Record<CeilingWay, number>>;
 }
+
+/** The ways of {@link SchemaCeiling}. */
+export type CeilingWay = 'copyAudit' | 'auditOnly' | 'coalesced' | 'engine' | 'stepwise';
+const WAYS: readonly CeilingWay[] = ['copyAudit', 'auditOnly', 'coalesced', 'engine', 'stepwise'];
 
 /** A row as a JSON object. */
 export type Row = Record<string, unknown>;
@@ -79,18 +93,32 @@ export function freshLifecycle(tpl: { readonly audit: readonly Row[] }, n: numbe
 const auditInsert = (columns: readonly string[], param: string): string =>
   `insert into state_transitions (${columns.join(', ')}) select ${columns.join(', ')} from json_populate_recordset(null::state_transitions, ${param}::json)`;
 
+/** One CSV field of COPY: null empty and unquoted, objects as JSON, everything else quoted with quotes doubled. */
+const csvField = (v: unknown): string => (v === null || v === undefined ? '' : `"${(typeof v === 'object' ? JSON.stringify(v) : String(v)).replaceAll('"', '""')}"`);
+
+/** `COPY`s `rows` (objects with `columns`) into `state_transitions` on one client of `pool`. */
+async function copyAudit(pool: pg.Pool, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const stream = client.query(copyFrom(`copy state_transitions (${columns.join(', ')}) from stdin with (format csv)`));
+    await pipeline(Readable.from([rows.map((r) => `${columns.map((c) => csvField(r[c])).join(',')}\n`).join('')]), stream);
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * One step of a batch as ONE statement: its audit rows ($2) and its task rows ($1), inserted (`insert`, the
- * creation) or guarded-updated (version + 1).
+ * creation) or guarded-updated (version + `steps`: a coalesced move of `steps` transitions).
  */
-export function stepStatement(auditColumns: readonly string[], insert: boolean): string {
+export function stepStatement(auditColumns: readonly string[], insert: boolean, steps = 1): string {
   const a = `a as (${auditInsert(auditColumns, '$2')} returning 1)`;
   return insert
     ? `with ${a} insert into tasks select * from json_populate_recordset(null::tasks, $1::json)`
     : `with ${a}, s as (select * from json_populate_recordset(null::tasks, $1::json))
        update tasks t set state = s.state, version = s.version, snapshot = s.snapshot, updated_at = s.updated_at, worker_id = s.worker_id,
          started_at = s.started_at, completed_at = s.completed_at, deadline_at = s.deadline_at, last_hash = s.last_hash, machine_version = s.machine_version
-       from s where t.id = s.id and t.version = s.version - 1`;
+       from s where t.id = s.id and t.version = s.version - ${steps}`;
 }
 
 /** Measures the three ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
@@ -102,7 +130,8 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
   const pool = new pg.Pool({ connectionString: url, max: Math.max(...connectionCounts), options: `-c search_path=${schema}` });
   let serial = 0;
   const fresh = (): { id: string; audit: Row[] } => freshLifecycle(tpl, serial++);
-  const both = (insert: boolean): string => stepStatement(Object.keys(tpl.audit[0]!), insert);
+  const columns = Object.keys(tpl.audit[0]!);
+  const both = (insert: boolean, steps = 1): string => stepStatement(columns, insert, steps);
   /** Runs `statements` (each [sql, params]) on the pool, `connections` at a time; returns lifecycles/s. */
   const timed = async (count: number, statements: readonly Statement[], connections: number): Promise<number> => {
     let next = 0;
@@ -117,14 +146,19 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
     );
     return count / ((performance.now() - t0) / 1000);
   };
-  type Way = 'auditOnly' | 'coalesced' | 'stepwise';
+  type Way = CeilingWay;
   const rates = new Map<string, number[]>(); // `${way}@${connections}` → rates of the rounds
   const push = (way: Way, connections: number, rate: number) => rates.set(`${way}@${connections}`, [...(rates.get(`${way}@${connections}`) ?? []), rate]);
   try {
     for (let r = 0; r < rounds; r++) {
       for (const n of connectionCounts) {
         const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
-        const a = batches().map((b) => [auditInsert(Object.keys(tpl.audit[0]!), '$1'), [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
+        const all = batches().flat().flatMap((l) => l.audit);
+        const per = Math.ceil(all.length / n);
+        const c0 = performance.now();
+        await Promise.all(Array.from({ length: n }, (_, k) => copyAudit(pool, columns, all.slice(k * per, (k + 1) * per))));
+        push('copyAudit', n, lifecycles / ((performance.now() - c0) / 1000));
+        const a = batches().map((b) => [auditInsert(columns, '$1'), [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('auditOnly', n, await timed(lifecycles, a, n));
         const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('coalesced', n, await timed(lifecycles, c, n));
@@ -134,16 +168,28 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
         const t0 = performance.now();
         for (const step of steps) await timed(lifecycles, step, n);
         push('stepwise', n, lifecycles / ((performance.now() - t0) / 1000));
+        // The engine's model: queued + 2 audit rows, the claim + 1, completed (version + 2) + 2.
+        const e = batches();
+        const row = (l: { id: string }, k: number) => ({ ...tpl.tasks[k], id: l.id });
+        const model = [
+          e.map((b) => [both(true), [JSON.stringify(b.map((l) => row(l, 1))), JSON.stringify(b.flatMap((l) => l.audit.slice(0, 2)))]] as const),
+          e.map((b) => [both(false), [JSON.stringify(b.map((l) => row(l, 2))), JSON.stringify(b.map((l) => l.audit[2]))]] as const),
+          e.map((b) => [both(false, 2), [JSON.stringify(b.map((l) => row(l, 4))), JSON.stringify(b.flatMap((l) => l.audit.slice(3)))]] as const),
+        ];
+        const e0 = performance.now();
+        for (const step of model) await timed(lifecycles, step, n);
+        push('engine', n, lifecycles / ((performance.now() - e0) / 1000));
       }
     }
     const check = await pool.query<{ n: string }>(`select count(*) as n from tasks where state = 'completed'`);
-    const expected = lifecycles * rounds * connectionCounts.length * 2;
+    const expected = lifecycles * rounds * connectionCounts.length * 3;
     if (Number(check.rows[0]!.n) !== expected) throw new Error(`schema ceiling wrote ${check.rows[0]!.n} completed tasks, expected ${expected}`);
   } finally {
     await pool.query(`drop schema if exists ${schema} cascade`);
     await pool.end();
   }
   const best = (way: Way): [number, number] => connectionCounts.map((n): [number, number] => [median(rates.get(`${way}@${n}`)!), n]).sort((x, y) => y[0] - x[0])[0]!;
-  const [a, b, c] = [best('auditOnly'), best('coalesced'), best('stepwise')];
-  return { auditOnly: a[0], coalesced: b[0], stepwise: c[0], connections: { auditOnly: a[1], coalesced: b[1], stepwise: c[1] } };
+  const found = Object.fromEntries(WAYS.map((w) => [w, best(w)])) as Record<Way, [number, number]>;
+  const connections = Object.fromEntries(WAYS.map((w) => [w, found[w][1]])) as Record<Way, number>;
+  return { copyAudit: found.copyAudit[0], auditOnly: found.auditOnly[0], coalesced: found.coalesced[0], engine: found.engine[0], stepwise: found.stepwise[0], connections };
 }
