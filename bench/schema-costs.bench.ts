@@ -3,8 +3,9 @@
  * lifecycle — the stepwise rows of a real lifecycle written by raw `pg` (bench/lifecycle/schema-costs.ts) into the
  * schema as migrated and into variants with one piece removed or changed; lifecycles/s and PostgreSQL CPU µs per
  * lifecycle, medians of interleaved rounds, and the difference to the full schema.
- * Run: `npx tsx bench/schema-costs.bench.ts [rounds=3] [lifecycles=10000] [--only TEXT,…]` (only the variants whose
- * name contains one of the texts, beside `full`; DATABASE_URL, default
+ * Run: `npx tsx bench/schema-costs.bench.ts [rounds=3] [lifecycles=10000] [--only TEXT,…] [--model stepwise|engine]`
+ * (only the variants whose name contains one of the texts, beside `full`; the rows stepwise, default, or as the
+ * engine writes them since coalesced moves; DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/test; PostgreSQL must run on this host for its CPU to be read).
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,9 @@ import { dropConstraints, dropIndex, schemaCosts, type CostVariant, type SchemaC
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
 const ONLY = onlyAt >= 0 ? (args.splice(onlyAt, 2)[1] ?? '').split(',').filter(Boolean) : null;
+const modelAt = args.indexOf('--model');
+const MODEL = modelAt >= 0 ? args.splice(modelAt, 2)[1] : 'stepwise';
+if (MODEL !== 'stepwise' && MODEL !== 'engine') throw new Error(`--model must be stepwise or engine, not ${String(MODEL)}`);
 const ROUNDS = Number(args[0] ?? 3);
 const LIFECYCLES = Number(args[1] ?? 10_000);
 const URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,9 +54,9 @@ const INDEXES = [
 ];
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`schema costs, ${new Date().toISOString()}, ${ROUNDS} rounds of ${LIFECYCLES} lifecycles (batches of 200, 4 connections), load ${load()}`);
+console.log(`schema costs, ${new Date().toISOString()}, ${ROUNDS} rounds of ${LIFECYCLES} lifecycles written ${MODEL} (batches of 200, 4 connections), load ${load()}`);
 const chosen = variants(INDEXES).filter((v) => ONLY === null || ONLY.some((o) => v.name.includes(o)));
-const results = await schemaCosts(URL, `bench_costs_${randomBytes(3).toString('hex')}`, chosen, LIFECYCLES, 200, 4, ROUNDS);
+const results = await schemaCosts(URL, `bench_costs_${randomBytes(3).toString('hex')}`, chosen, LIFECYCLES, 200, 4, ROUNDS, MODEL);
 const full = results[0]!;
 const f = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(`\n| variant | lifecycles/s | PG CPU µs/lifecycle | Δ PG CPU µs | tasks HOT updates |`);

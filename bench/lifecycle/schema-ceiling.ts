@@ -46,7 +46,7 @@ const WAYS: readonly CeilingWay[] = ['copyAudit', 'auditOnly', 'coalesced', 'eng
 /** A row as a JSON object. */
 export type Row = Record<string, unknown>;
 /** A statement and its parameters. */
-type Statement = readonly [string, readonly string[]];
+export type Statement = readonly [string, readonly string[]];
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** A 64-hex-digit stand-in hash. */
 const hex64 = (n: number): string => n.toString(16).padStart(64, 'a');
@@ -121,7 +121,27 @@ export function stepStatement(auditColumns: readonly string[], insert: boolean, 
        from s where t.id = s.id and t.version = s.version - ${steps}`;
 }
 
-/** Measures the three ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
+/** How a lifecycle's rows reach the database step by step: `stepwise` (5 steps) or the engine's model (3 steps). */
+export type WriteModel = 'stepwise' | 'engine';
+
+/**
+ * The statements of each step (in order) for batches of lifecycles, each step one statement per batch:
+ * `stepwise` INSERT `pending` + audit row, then 4 guarded UPDATEs + 1 each; `engine` INSERT `queued` + 2 audit rows,
+ * the claim's UPDATE + 1, one UPDATE by 2 versions to `completed` + 2.
+ */
+export function lifecycleSteps(tpl: { readonly tasks: readonly Row[]; readonly audit: readonly Row[] }, batches: readonly (readonly { id: string; audit: Row[] }[])[], model: WriteModel): Statement[][] {
+  const columns = Object.keys(tpl.audit[0]!);
+  // [task row after the step, audit rows from, to, versions the step moves (0: the insert)]
+  const plan: readonly (readonly [number, number, number, number])[] = model === 'stepwise'
+    ? tpl.tasks.map((_, k) => [k, k, k + 1, k === 0 ? 0 : 1] as const)
+    : [[1, 0, 2, 0], [2, 2, 3, 1], [4, 3, 5, 2]];
+  return plan.map(([row, from, to, steps]) => batches.map((b): Statement => [
+    stepStatement(columns, steps === 0, Math.max(steps, 1)),
+    [JSON.stringify(b.map((l) => ({ ...tpl.tasks[row], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit.slice(from, to)))],
+  ]));
+}
+
+/** Measures the five ways for `lifecycles` lifecycles per round in `schema` (created, migrated, dropped). */
 export async function schemaCeiling(url: string, schema: string, lifecycles = 20_000, batch = 200, connectionCounts: readonly number[] = [2, 4, 8], rounds = 3): Promise<SchemaCeiling> {
   const setup = await createDatabase({ url, schema, max: 2 });
   await migrateToLatest(setup.db);
@@ -131,7 +151,7 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
   let serial = 0;
   const fresh = (): { id: string; audit: Row[] } => freshLifecycle(tpl, serial++);
   const columns = Object.keys(tpl.audit[0]!);
-  const both = (insert: boolean, steps = 1): string => stepStatement(columns, insert, steps);
+  const both = (insert: boolean): string => stepStatement(columns, insert);
   /** Runs `statements` (each [sql, params]) on the pool, `connections` at a time; returns lifecycles/s. */
   const timed = async (count: number, statements: readonly Statement[], connections: number): Promise<number> => {
     let next = 0;
@@ -162,23 +182,13 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
         push('auditOnly', n, await timed(lifecycles, a, n));
         const c = batches().map((b) => [both(true), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[4], id: l.id }))), JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('coalesced', n, await timed(lifecycles, c, n));
-        // Stepwise: every batch's step k after every batch's step k−1 (a row is claimed only once it is queued).
-        const s = batches();
-        const steps = tpl.tasks.map((_, k) => s.map((b) => [both(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
-        const t0 = performance.now();
-        for (const step of steps) await timed(lifecycles, step, n);
-        push('stepwise', n, lifecycles / ((performance.now() - t0) / 1000));
-        // The engine's model: queued + 2 audit rows, the claim + 1, completed (version + 2) + 2.
-        const e = batches();
-        const row = (l: { id: string }, k: number) => ({ ...tpl.tasks[k], id: l.id });
-        const model = [
-          e.map((b) => [both(true), [JSON.stringify(b.map((l) => row(l, 1))), JSON.stringify(b.flatMap((l) => l.audit.slice(0, 2)))]] as const),
-          e.map((b) => [both(false), [JSON.stringify(b.map((l) => row(l, 2))), JSON.stringify(b.map((l) => l.audit[2]))]] as const),
-          e.map((b) => [both(false, 2), [JSON.stringify(b.map((l) => row(l, 4))), JSON.stringify(b.flatMap((l) => l.audit.slice(3)))]] as const),
-        ];
-        const e0 = performance.now();
-        for (const step of model) await timed(lifecycles, step, n);
-        push('engine', n, lifecycles / ((performance.now() - e0) / 1000));
+        // Every batch's step k after every batch's step k−1 (a row is claimed only once it is queued).
+        for (const model of ['stepwise', 'engine'] as const) {
+          const steps = lifecycleSteps(tpl, batches(), model);
+          const t0 = performance.now();
+          for (const step of steps) await timed(lifecycles, step, n);
+          push(model, n, lifecycles / ((performance.now() - t0) / 1000));
+        }
       }
     }
     const check = await pool.query<{ n: string }>(`select count(*) as n from tasks where state = 'completed'`);

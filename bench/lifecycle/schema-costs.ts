@@ -1,6 +1,7 @@
 /**
- * What each piece of the schema costs a task lifecycle (issue 14): the stepwise rows of a real lifecycle (INSERT
- * `pending` + audit row, then four guarded UPDATEs each with its audit row, a statement per step and batch) written
+ * What each piece of the schema costs a task lifecycle (issue 14): the rows of a real lifecycle, stepwise (INSERT
+ * `pending` + audit row, then four guarded UPDATEs each with its audit row, a statement per step and batch) or as
+ * the engine writes them (`model` `engine`: bench/lifecycle/schema-ceiling.ts `lifecycleSteps`), written
  * by raw `pg` into a freshly migrated schema, once as migrated and once per variant with one index, constraint
  * group or trigger removed (or a storage setting changed). For each: lifecycles/s and PostgreSQL's CPU per
  * lifecycle (user + system time of every `postgres` process on this host, from /proc), medians of interleaved
@@ -10,7 +11,7 @@ import pg from 'pg';
 import { createDatabase, migrateToLatest } from '../../persistence/index.js';
 import { postgresCpu, postgresCpuSince } from '../competitors/postgres-cpu.mjs';
 import { median } from './meter.js';
-import { freshLifecycle, stepStatement, template } from './schema-ceiling.js';
+import { freshLifecycle, lifecycleSteps, template, type WriteModel } from './schema-ceiling.js';
 
 /** One variant: a name and the DDL run after migrating (given the catalog of what the schema holds). */
 export interface CostVariant {
@@ -73,7 +74,7 @@ export const dropConstraints = (c: SchemaCatalog, table: string, kind: string): 
  * `lifecycles` lifecycles in batches of `batch` on `connections` connections. Each variant runs in its own fresh
  * schema, dropped after.
  */
-export async function schemaCosts(url: string, prefix: string, variants: readonly CostVariant[], lifecycles = 10_000, batch = 200, connections = 4, rounds = 3): Promise<CostResult[]> {
+export async function schemaCosts(url: string, prefix: string, variants: readonly CostVariant[], lifecycles = 10_000, batch = 200, connections = 4, rounds = 3, model: WriteModel = 'stepwise'): Promise<CostResult[]> {
   const all: CostVariant[] = [{ name: 'full', ddl: () => [] }, ...variants];
   const tplSchema = `${prefix}_tpl`;
   const setup = await createDatabase({ url, schema: tplSchema, max: 2 });
@@ -95,8 +96,7 @@ export async function schemaCosts(url: string, prefix: string, variants: readonl
         try {
           for (const stmt of v.ddl(await catalogOf(pool, schema))) await pool.query(stmt);
           const ls = Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, () => freshLifecycle(tpl, serial++)));
-          const step = (insert: boolean): string => stepStatement(Object.keys(tpl.audit[0]!), insert);
-          const steps = tpl.tasks.map((_, k) => ls.map((b) => [step(k === 0), [JSON.stringify(b.map((l) => ({ ...tpl.tasks[k], id: l.id }))), JSON.stringify(b.map((l) => l.audit[k]))]] as const));
+          const steps = lifecycleSteps(tpl, ls, model);
           await pool.query('select 1');
           const cpu0 = postgresCpu();
           const t0 = performance.now();
