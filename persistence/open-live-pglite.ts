@@ -25,7 +25,12 @@ export async function openLivePglite(stateDir: string, inUse: StateDirInUseError
   const target = `${inUse.target} (served by process ${pid})`;
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ host: stateDir, user: mode === 'read-write' ? PGLITE_SOCKET_WRITER : READER, database: 'gantry', max: 1 });
-  pool.on('error', () => undefined); // the holder went away: the next query reports it
+  // The holder went away (it closes the socket when its engine stops): the queries of a client then fail with the
+  // driver's reason ('Connection terminated unexpectedly', EPIPE), which is how the command hears of it. The driver
+  // also emits the same error as an event — on an idle client through the pool, and on a client the command holds
+  // (a transaction) on the client itself, where no listener would make it an uncaught exception.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await db.executeQuery(CompiledQuery.raw('select 1'));
