@@ -5,7 +5,7 @@ import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './ent
 import { toEntityRecord, type EntityRecord } from './entity-record.js';
 import { EntityExistsError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
-import { mapDbError } from './map-db-error.js';
+import { mapDbError, sqlState } from './map-db-error.js';
 import { chunk, encodeColumns, rowsPerStatement, toIso } from './sql-values.js';
 import { auditInsertSql } from './unnest-rows.js';
 
@@ -66,43 +66,54 @@ function prepare(item: NewEntity, index: number): Prepared {
 }
 
 /**
- * ONE statement inserting `part` (entities of one table) and their creation audit rows: the audit rows are written
- * only when every entity row was (none already existed), so a single-entity statement writes all or nothing even
- * outside a transaction. Returns the inserted entity rows.
+ * ONE statement inserting `part` (entities of one table) and their creation audit rows. An id that exists already
+ * fails the whole statement (unique violation of the primary key: {@link existingId} names it), so the statement
+ * writes all or nothing even outside a transaction. Returns the inserted entity rows.
  */
 async function insertPart(db: Kysely<any>, info: EntityTableInfo, part: readonly Prepared[]): Promise<Record<string, unknown>[]> {
-  const entities = db
-    .insertInto(info.table)
-    .values(part.map((p) => p.row))
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returningAll();
+  const entities = db.insertInto(info.table).values(part.map((p) => p.row)).returningAll();
   const audits = part.flatMap((p) => [
     auditRow(info.entityType, p.item.id, 1, p.item.state, p.item.audit),
     ...(p.item.then?.transitions ?? []).map((t, k) => auditRow(info.entityType, p.item.id, 2 + k, t.toState, t)),
   ]);
   const result = await sql<Record<string, unknown>>`WITH e AS (${entities}),
-a AS (${auditInsertSql(audits, sql`WHERE (SELECT count(*) FROM e) = ${part.length}`)})
+a AS (${auditInsertSql(audits)})
 SELECT * FROM e`.execute(db);
   return result.rows;
 }
 
-async function insertAll(db: Kysely<any>, prepared: readonly Prepared[]): Promise<EntityRecord[]> {
-  const out: EntityRecord[] = new Array(prepared.length);
+/**
+ * The id a unique violation of an entity table's primary key names (`Key (id)=(<id>) already exists.`), or null when
+ * the error is another one.
+ */
+function existingId(error: unknown): { table: string; id: string } | null {
+  if (sqlState(error) !== '23505') return null;
+  const e = error as { constraint?: string; table?: string; detail?: string };
+  if (!e.table || e.constraint !== `${e.table}_pkey`) return null;
+  const id = /^Key \(id\)=\((.*)\) already exists\.$/s.exec(e.detail ?? '')?.[1];
+  return id === undefined ? null : { table: e.table, id };
+}
+
+/** The statements of a creation: per table (in foreign-key order) its entities in chunks. */
+function partsOf(prepared: readonly Prepared[]): { info: EntityTableInfo; part: Prepared[] }[] {
+  const out: { info: EntityTableInfo; part: Prepared[] }[] = [];
   // Table order follows foreign keys (runs before workstreams before tasks …).
   for (const type of PERSISTED_ENTITY_TYPES) {
     const group = prepared.filter((p) => p.info.entityType === type);
     if (group.length === 0) continue;
     const info = group[0]!.info;
     const width = Object.keys(info.columns).length + 9;
-    for (const part of chunk(group, rowsPerStatement(width))) {
-      const rows = await insertPart(db, info, part);
-      const byId = new Map(rows.map((r) => [String(r['id']), r]));
-      for (const p of part) {
-        const r = byId.get(p.item.id);
-        if (!r) throw new EntityExistsError(type, p.item.id);
-        out[p.index] = toEntityRecord(info, r);
-      }
-    }
+    for (const part of chunk(group, rowsPerStatement(width))) out.push({ info, part });
+  }
+  return out;
+}
+
+async function insertAll(db: Kysely<any>, parts: readonly { info: EntityTableInfo; part: readonly Prepared[] }[], total: number): Promise<EntityRecord[]> {
+  const out: EntityRecord[] = new Array(total);
+  for (const { info, part } of parts) {
+    const rows = await insertPart(db, info, part);
+    const byId = new Map(rows.map((r) => [String(r['id']), r]));
+    for (const p of part) out[p.index] = toEntityRecord(info, byId.get(p.item.id)!);
   }
   return out;
 }
@@ -110,8 +121,9 @@ async function insertAll(db: Kysely<any>, prepared: readonly Prepared[]): Promis
 /**
  * Inserts entities at version 1 with their creation audit rows (seq 1, trigger `create`), all in one transaction
  * (the caller's, when `db` is one): one statement per table and chunk, entity rows and audit rows together. A
- * duplicate id → `EntityExistsError`, nothing written. A single entity outside a transaction is one statement
- * without BEGIN/COMMIT (one round trip instead of four), still all or nothing.
+ * duplicate id → `EntityExistsError` naming it, nothing written. A creation that fits one statement (entities of one
+ * table, up to a statement's rows) outside a transaction is that statement alone, without BEGIN/COMMIT (one round
+ * trip instead of three), still all or nothing.
  */
 export async function insertEntities(db: Kysely<Database>, items: readonly NewEntity[]): Promise<EntityRecord[]> {
   if (items.length === 0) return [];
@@ -122,9 +134,13 @@ export async function insertEntities(db: Kysely<Database>, items: readonly NewEn
     if (seen.has(key)) throw new EntityExistsError(p.info.entityType, p.item.id);
     seen.add(key);
   }
+  const parts = partsOf(prepared);
   try {
-    return await inTransaction(db, (trx) => insertAll(trx as Kysely<any>, prepared), { singleStatement: prepared.length === 1 });
+    return await inTransaction(db, (trx) => insertAll(trx as Kysely<any>, parts, prepared.length), { singleStatement: parts.length === 1 });
   } catch (error) {
+    const existing = existingId(error);
+    const type = existing && prepared.find((p) => p.info.table === existing.table)?.info.entityType;
+    if (existing && type) throw new EntityExistsError(type, existing.id, { cause: error });
     throw mapDbError(error);
   }
 }
