@@ -7,11 +7,12 @@ type Scope = Parameters<AnyStateMachine['transition']>[2];
 /** A reusable inert actor scope per machine: machines only assign, so no effect ever runs through it. */
 const scopes = new Map<AnyStateMachine, Scope>();
 function scopeFor(machine: AnyStateMachine): Scope {
-  let scope = scopes.get(machine);
+  let scope: Scope | undefined = scopes.get(machine);
   if (!scope) {
     const self = createEmptyActor();
     const noop = () => {};
-    scope = { self, system: self.system, id: '', sessionId: '', defer: noop, logger: noop, stopChild: noop, emit: noop, actionExecutor: noop } as unknown as Scope;
+    // The empty actor stands in for the machine's own (never started, never sent to): machines only assign.
+    scope = { self: self as Scope['self'], system: self.system, id: '', sessionId: '', defer: noop, logger: noop, stopChild: noop, emit: noop, actionExecutor: noop };
     scopes.set(machine, scope);
   }
   return scope;

@@ -1,4 +1,4 @@
-import { types, type PGlite } from '@electric-sql/pglite';
+import { messages, types, type PGlite } from '@electric-sql/pglite';
 import { PREPARED_MARK, preparedName } from './prepared-statements.js';
 
 const encoder = new TextEncoder();
@@ -53,27 +53,22 @@ const describePortal = () => message('D', [PORTAL, cstring('')]);
 const execute = () => message('E', [cstring(''), int32(0)]);
 const sync = () => message('S', []);
 
-interface Reply {
-  readonly name: string;
-  readonly fields?: readonly (string | null)[] | readonly { name: string; dataTypeID: number }[];
-  readonly text?: string;
-}
-
 /** Rows as objects, values parsed by the instance's type parsers (as `query` would), and the affected row count. */
-function results(pglite: PGlite, replies: readonly Reply[]): { rows: Record<string, unknown>[]; affectedRows: number } {
-  const description = replies.find((r) => r.name === 'rowDescription')?.fields as { name: string; dataTypeID: number }[] | undefined;
-  const rows = replies
-    .filter((r) => r.name === 'dataRow')
-    .map((r) => {
+function results(pglite: PGlite, replies: readonly { readonly name: string }[]): { rows: Record<string, unknown>[]; affectedRows: number } {
+  const description = replies.find((r): r is messages.RowDescriptionMessage => r instanceof messages.RowDescriptionMessage)?.fields ?? [];
+  const rows: Record<string, unknown>[] = [];
+  let affectedRows = 0;
+  for (const r of replies) {
+    if (r instanceof messages.DataRowMessage) {
       const row: Record<string, unknown> = {};
-      (r.fields as (string | null)[]).forEach((v, i) => {
-        const f = description![i]!;
+      r.fields.forEach((v, i) => {
+        const f = description[i]!;
         row[f.name] = types.parseType(v, f.dataTypeID, pglite.parsers);
       });
-      return row;
-    });
-  const done = replies.find((r) => r.name === 'commandComplete')?.text ?? '';
-  return { rows, affectedRows: Number(done.split(' ').at(-1)) || 0 };
+      rows.push(row);
+    } else if (r instanceof messages.CommandCompleteMessage) affectedRows = Number(r.text.split(' ').at(-1)) || 0;
+  }
+  return { rows, affectedRows };
 }
 
 type Query = (text: string, params?: unknown[], options?: Record<string, unknown>) => Promise<unknown>;
@@ -89,7 +84,7 @@ const patched = new WeakSet<PGlite>();
 export function usePglitePreparedStatements(pglite: PGlite): void {
   if (patched.has(pglite)) return;
   patched.add(pglite);
-  const query = pglite.query.bind(pglite) as unknown as Query;
+  const query = pglite.query.bind(pglite);
   const parsed = new Set<string>();
   const fast: Query = async (sql, params, options) => {
     if (!sql.startsWith(PREPARED_MARK) || !Array.isArray(params) || (options && options['rowMode'] === 'array')) {
@@ -102,10 +97,11 @@ export function usePglitePreparedStatements(pglite: PGlite): void {
           await pglite.execProtocol(concat([message('P', [cstring(name), cstring(sql), int16(0)]), sync()]));
           parsed.add(name);
         }
-        const { messages } = await pglite.execProtocol(concat([bind(name, params), describePortal(), execute(), sync()]));
-        return results(pglite, messages as unknown as Reply[]);
+        const { messages: replies } = await pglite.execProtocol(concat([bind(name, params), describePortal(), execute(), sync()]));
+        return results(pglite, replies);
       }),
     );
   };
-  pglite.query = fast as unknown as typeof pglite.query;
+  // `query` is overloaded (generic in the row type); `fast` answers every overload with the same shape of result.
+  Reflect.set(pglite, 'query', fast);
 }

@@ -21,22 +21,22 @@ export function preparedName(text: string): string {
   return name;
 }
 
-type Query = (this: pg.PoolClient, ...args: unknown[]) => unknown;
-
 /**
  * Makes every client of `pool` run `PREPARED_MARK` statements (text and parameter array) as named prepared
  * statements (about half the server time of a one-transition write is parsing and planning otherwise).
  */
 export function usePreparedStatements(pool: pg.Pool): void {
   pool.on('connect', (client) => {
-    const query = client.query as unknown as Query;
-    const prepared: Query = function (this: pg.PoolClient, ...args: unknown[]) {
+    const query = client.query;
+    // `query` is overloaded (config or text, callback or promise); every call keeps its overload, only a marked text
+    // with a parameter array becomes the config form with a name.
+    const prepared = function (this: pg.PoolClient, ...args: unknown[]): unknown {
       const [text, values] = args;
       if (args.length === 2 && typeof text === 'string' && text.startsWith(PREPARED_MARK) && Array.isArray(values)) {
-        return query.call(this, { name: preparedName(text), text, values });
+        return Reflect.apply(query, this, [{ name: preparedName(text), text, values }]);
       }
-      return query.apply(this, args);
+      return Reflect.apply(query, this, args);
     };
-    client.query = prepared as unknown as typeof client.query;
+    Reflect.set(client, 'query', prepared);
   });
 }

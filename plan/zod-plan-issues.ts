@@ -48,35 +48,36 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 
 /** The schemas that may describe the value at `path` (unions give several), unwrapping defaults, optionals and pipes. */
 function schemasAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema[] {
-  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  // Every zod schema is one of `$ZodTypes`, whose defs are a union discriminated by `type`.
+  const def = (schema as z.core.$ZodTypes)._zod.def;
   switch (def.type) {
     case 'optional':
     case 'nullable':
     case 'default':
     case 'prefault':
     case 'readonly':
-      return schemasAt(def.innerType as AnySchema, path);
+      return schemasAt(def.innerType, path);
     case 'pipe':
-      return [...schemasAt(def.in as AnySchema, path), ...schemasAt(def.out as AnySchema, path)];
+      return [...schemasAt(def.in, path), ...schemasAt(def.out, path)];
     case 'union':
-      return (def.options as AnySchema[]).flatMap((o) => schemasAt(o, path));
+      return def.options.flatMap((o) => schemasAt(o, path));
   }
   if (path.length === 0) return [schema];
   const [head, ...rest] = path;
   if (def.type === 'object') {
-    const child = (def.shape as Record<string, AnySchema>)[String(head)];
+    const child = def.shape[String(head)];
     return child ? schemasAt(child, rest) : [];
   }
-  if (def.type === 'array' && typeof head === 'number') return schemasAt(def.element as AnySchema, rest);
-  if (def.type === 'record') return schemasAt(def.valueType as AnySchema, rest);
+  if (def.type === 'array' && typeof head === 'number') return schemasAt(def.element, rest);
+  if (def.type === 'record') return schemasAt(def.valueType, rest);
   return [];
 }
 
 /** The keys the object schema at `path` accepts. */
 function knownKeys(root: AnySchema, path: readonly PropertyKey[]): string[] {
   return schemasAt(root, path).flatMap((s) => {
-    const def = s._zod.def as unknown as { type: string; shape?: Record<string, unknown> };
-    return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+    const def = (s as z.core.$ZodTypes)._zod.def;
+    return def.type === 'object' ? Object.keys(def.shape) : [];
   });
 }
 

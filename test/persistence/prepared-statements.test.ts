@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitTransitions, createDatabase, insertEntities, type DatabaseHandle } from '../../persistence/index.js';
+import { newEntity, transition } from '../support/audit-fixtures.js';
+import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
+
+// The hot statements (persistence/write-round.ts, marked PREPARED_MARK) run as named prepared statements, parsed
+// once per connection (persistence/prepared-statements.ts on pg, prepared-pglite.ts on PGlite); other statements
+// are not. One connection, so the session that ran them is the one asked.
+describe.each(testDatabases())('prepared hot statements (%s)', (kind) => {
+  let tdb: TestDatabase;
+  let one: DatabaseHandle;
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    one = kind === 'postgres' ? await createDatabase({ url: process.env['DATABASE_URL']!, schema: tdb.schema!, max: 1 }) : tdb;
+  });
+  afterAll(async () => {
+    if (one !== tdb) await one.close();
+    await tdb.close();
+  });
+
+  it('a transition batch runs as a named prepared statement, reused by the next batch of the same shape', async () => {
+    await insertEntities(one.db, [newEntity('task', 'ps-1', 'pending'), newEntity('task', 'ps-2', 'pending')]);
+    const prepared = async () =>
+      (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(one.db)).rows;
+    expect(await commitTransitions(one.db, [transition('task', 'ps-1', 1, 'pending', 'queued')])).toEqual([{ ok: true, version: 2 }]);
+    const after1 = await prepared();
+    const hot = after1.filter((r) => r.statement.startsWith('/* prepared */'));
+    expect(hot.length).toBe(1);
+    expect(hot[0]!.statement).toContain('INSERT INTO state_transitions');
+    expect(await commitTransitions(one.db, [transition('task', 'ps-2', 1, 'pending', 'queued')])).toEqual([{ ok: true, version: 2 }]);
+    expect((await prepared()).filter((r) => r.statement.startsWith('/* prepared */')).map((r) => r.name)).toEqual(hot.map((r) => r.name));
+  });
+});
