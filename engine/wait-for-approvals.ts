@@ -1,6 +1,7 @@
 import type { PlanTask } from '../plan/index.js';
 import { stateMap } from './entity-facts.js';
 import { checkStop, type RunContext } from './run-context.js';
+import { sendAccepted } from './send-accepted.js';
 
 /**
  * Longest wait between looks at a task's manual gates: an approval comes from another process (`gantry approve`,
@@ -11,8 +12,10 @@ export const APPROVAL_POLL_MS = 250;
 /**
  * Waits, holding no worker, while one of the MANUAL gates (EXT-6) of the task's current attempt is RUNNING — waiting
  * for one of its approvers — and the task is still `validating` (an override may end it meanwhile). Looks again on
- * every change this process signals and at least every {@link APPROVAL_POLL_MS}; stops with `RunInterruptedError`
- * (or the run's halt error) when the run is asked to stop, leaving the gate waiting for `gantry resume`.
+ * every change this process signals and at least every {@link APPROVAL_POLL_MS}; a gate nobody decided within its
+ * `timeout_sec` (counted from when it started waiting, across restarts) gets `timeout_exceeded` when its machine
+ * takes it (SSOT §2.3: FAILED, as a command gate past its deadline). Stops with `RunInterruptedError` (or the run's
+ * halt error) when the run is asked to stop, leaving the gate waiting for `gantry resume`.
  */
 export async function waitForApprovals(ctx: RunContext, task: PlanTask): Promise<void> {
   const id = ctx.ids.task(task.id);
@@ -25,7 +28,11 @@ export async function waitForApprovals(ctx: RunContext, task: PlanTask): Promise
     if (view.state !== 'validating') return;
     const attemptNo = view.context.retry_count + 1;
     const states = await stateMap(ctx, 'test_gate', manual.map((g) => ctx.ids.gate(task.id, g, attemptNo)));
-    if (!Object.values(states).includes('RUNNING')) return;
+    const waiting = Object.entries(states).filter(([, state]) => state === 'RUNNING').map(([gid]) => gid);
+    if (waiting.length === 0) return;
+    for (const gid of waiting) {
+      await sendAccepted(ctx, 'test_gate', gid, [{ type: 'timeout_exceeded' }], { reason: 'no approver decided the manual gate within its timeout_sec' });
+    }
     await ctx.changes.wait(seen, APPROVAL_POLL_MS);
   }
 }

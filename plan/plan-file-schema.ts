@@ -131,6 +131,9 @@ const sandboxSchema = z.union(
  */
 const expectSchema = z.enum(['success', 'failure']);
 
+/** How long a MANUAL gate waits for one of its approvers unless its `timeout_sec` says otherwise: a day. */
+export const MANUAL_GATE_TIMEOUT_SEC = 86_400;
+
 /**
  * One test gate of a workstream (SSOT §2.3). A `MANUAL` gate (issue 15, EXT-6) has `approvers` (operator names, at
  * least one) and no `command`: it waits for `gantry approve` / `gantry reject` by one of them. Every other type has a
@@ -142,7 +145,7 @@ const gateSchema = z
     type: testGateInputSchema.shape.gate_type,
     command: commandSchema.optional(),
     approvers: z.array(z.string().regex(OPERATOR_NAME_PATTERN, `an approver is an operator name (${OPERATOR_NAME_PATTERN.source})`)).optional(),
-    timeout_sec: bounded(testGateInputSchema.shape.timeout_sec, L.timeoutSec),
+    timeout_sec: bounded(testGateInputSchema.shape.timeout_sec.removeDefault(), L.timeoutSec).optional(),
     expect_exit: testGateInputSchema.shape.expected_exit,
     depends_on: z.array(idSchema).default([]),
   })
@@ -154,7 +157,9 @@ const gateSchema = z
       if (g.command === undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: `a ${g.type} gate needs a command` });
       if (g.approvers !== undefined) ctx.addIssue({ code: 'custom', path: ['approvers'], message: 'only a MANUAL gate has approvers' });
     }
-  });
+  })
+  // A command gate's default timeout is its machine's; a person deciding a MANUAL gate gets a day by default.
+  .transform((g) => ({ ...g, timeout_sec: g.timeout_sec ?? (g.type === 'MANUAL' ? MANUAL_GATE_TIMEOUT_SEC : testGateInputSchema.shape.timeout_sec.parse(undefined)) }));
 
 /** Environment variables: name → string, number or boolean (values become strings). */
 const envSchema = z.record(envNameSchema, z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }).transform(String)).default({});
