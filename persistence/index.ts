@@ -11,6 +11,7 @@ export * from './state-dir-lock.js';
 export * from './pglite-dialect.js';
 export * from './create-database.js';
 export * from './migrate.js';
+export * from './rollback-migrations.js';
 export * from './insert-entity.js';
 export * from './load-entity.js';
 export * from './unnest-rows.js';
