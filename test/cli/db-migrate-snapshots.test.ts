@@ -34,11 +34,13 @@ describe.each(testDatabases())('gantry db migrate-snapshots (%s)', (kind) => {
    * Rewrites a stored gate as the machine of version `version` left it: without `approvers` (with the row triggers
    * off for this transaction, since a terminal row never changes: this is the row the older build wrote).
    */
-  const storeAsOld = (id: string, version: string) =>
+  const storeAsOld = (versions: Readonly<Record<string, string>>) =>
     withDb((h) =>
       h.db.transaction().execute(async (trx) => {
         await sql`SET LOCAL session_replication_role = replica`.execute(trx);
-        await sql`UPDATE test_gates SET snapshot = jsonb_set(snapshot, '{context}', (snapshot->'context') - 'approvers'), machine_version = ${version} WHERE id = ${id}`.execute(trx);
+        for (const [id, version] of Object.entries(versions)) {
+          await sql`UPDATE test_gates SET snapshot = jsonb_set(snapshot, '{context}', (snapshot->'context') - 'approvers'), machine_version = ${version} WHERE id = ${id}`.execute(trx);
+        }
       }),
     );
   const row = (id: string) =>
@@ -54,9 +56,8 @@ describe.each(testDatabases())('gantry db migrate-snapshots (%s)', (kind) => {
     }
     expect((await gantry('entity', 'send', 'test_gate', 'gate-done', 'start')).code).toBe(0);
     expect((await gantry('entity', 'send', 'test_gate', 'gate-done', 'command_succeeded', '--data', '{"exit_code":0}')).code).toBe(0);
-    for (const id of ['gate-a', 'gate-b', 'gate-done']) await storeAsOld(id, OLD);
-    await storeAsOld('gate-future', 'ffffffffffff');
-  });
+    await storeAsOld({ 'gate-a': OLD, 'gate-b': OLD, 'gate-done': OLD, 'gate-future': 'ffffffffffff' });
+  }, 180_000);
   afterAll(async () => {
     if (t?.schema) {
       const h = await createDatabase({ url: process.env['DATABASE_URL']! });
