@@ -39,7 +39,7 @@ export interface RefusedSnapshot {
   readonly error: SnapshotVersionError | InvalidMigratedSnapshotError;
 }
 
-/** What {@link migrateSnapshots} did. */
+/** What {@link migrateSnapshots} did: counts in machine order, then by stored version. */
 export interface MigrateSnapshotsResult {
   readonly dryRun: boolean;
   readonly counts: readonly SnapshotVersionCount[];
@@ -106,5 +106,6 @@ export async function migrateSnapshots(db: Kysely<Database>, opts: MigrateSnapsh
       }
     }
   }
-  return { dryRun: opts.dryRun ?? false, counts: [...counts.values()], refused };
+  const ordered = [...counts.values()].sort((a, b) => ENTITY_TYPES.indexOf(entityTypeOf(a.entityType)) - ENTITY_TYPES.indexOf(entityTypeOf(b.entityType)) || a.from.localeCompare(b.from));
+  return { dryRun: opts.dryRun ?? false, counts: ordered, refused };
 }
