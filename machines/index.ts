@@ -111,6 +111,7 @@ export {
 export { entityStates, isEntityType, isEventTypeOf, isFailureState, isStateOf, isTerminal } from './entity-states.js';
 export {
   InvalidMigratedSnapshotError,
+  MACHINE_VERSIONS,
   SNAPSHOT_MIGRATIONS,
   snapshotMigration,
   SnapshotMigrationRegistryError,

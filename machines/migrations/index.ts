@@ -8,6 +8,7 @@ export { InvalidMigratedSnapshotError, SnapshotMigrationRegistryError, SnapshotV
 export { snapshotMigration, type PersistedSnapshot, type SnapshotMigration } from './snapshot-migration.js';
 export { SnapshotMigrations, type MachineVersions, type MigratedSnapshot } from './snapshot-migrations.js';
 export { snapshotProblems } from './snapshot-problems.js';
+export { MACHINE_VERSIONS } from './machine-versions.js';
 
 /** Every registered snapshot migration, oldest first per machine. */
 export const SNAPSHOT_MIGRATIONS: readonly SnapshotMigration[] = [testGateApprovers];

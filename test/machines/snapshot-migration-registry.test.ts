@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENTITY_TYPES, machineCatalog, SNAPSHOT_MIGRATIONS, snapshotMigration, SnapshotMigrationRegistryError, SnapshotMigrations, snapshotMigrations } from '../../machines/index.js';
+import { ENTITY_TYPES, MACHINE_VERSIONS, machineCatalog, SNAPSHOT_MIGRATIONS, snapshotMigration, SnapshotMigrationRegistryError, SnapshotMigrations, snapshotMigrations } from '../../machines/index.js';
 
 // Issue 16: the snapshot migration registry is a set of chains, per machine, that all end at the machine's current
 // version; anything else is refused when the registry is built (the registered one at load).
@@ -23,6 +23,16 @@ describe('snapshot migration registry', () => {
     expect(snapshotMigrations.list).toBe(SNAPSHOT_MIGRATIONS);
     for (const m of SNAPSHOT_MIGRATIONS) expect(snapshotMigrations.pathFrom(m.machine, m.from)?.at(-1)?.to).toBe(machineCatalog[m.machine].version);
     for (const t of ENTITY_TYPES) expect(snapshotMigrations.pathFrom(t, machineCatalog[t].version)).toEqual([]);
+  });
+
+  it('every machine is at the version declared in machines/migrations/machine-versions.ts', () => {
+    for (const t of ENTITY_TYPES) {
+      expect(
+        machineCatalog[t].version,
+        `the ${t} machine changed (version ${MACHINE_VERSIONS[t]} → ${machineCatalog[t].version}): register a snapshot migration ` +
+          `${MACHINE_VERSIONS[t]} → ${machineCatalog[t].version} in machines/migrations/ (an identity step if stored snapshots keep their shape) and declare the new version`,
+      ).toBe(MACHINE_VERSIONS[t]);
+    }
   });
 
   it('chains migrations from an old version through every step, in order', () => {
