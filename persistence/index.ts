@@ -49,3 +49,4 @@ export * from './manual-gate-rows.js';
 export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
 export * from './run-view-reads.js';
 export * from './attempt-usage.js';
+export * from './stale-run-entities.js';
