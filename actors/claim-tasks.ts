@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { SnapshotMigrations } from '../machines/index.js';
 import { commitTransitions, inTransaction, loadEntities, lockQueuedTasks, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity } from './decide-transition.js';
 import { loadedEntity } from './loaded-entity.js';
@@ -28,7 +29,7 @@ export type KnownTask = (id: string, version: number) => LoadedEntity | undefine
  * row; among any number of concurrent claimers, each task goes to exactly one. Returns the committed decisions.
  * `known` gives the task as this process holds it at a version (its cache): only the others' rows are read.
  */
-export async function claimTasks(db: Kysely<Database>, req: ClaimRequest, known: KnownTask = () => undefined): Promise<Decision[]> {
+export async function claimTasks(db: Kysely<Database>, req: ClaimRequest, known: KnownTask = () => undefined, migrations?: SnapshotMigrations): Promise<Decision[]> {
   return inTransaction(db, async (trx) => {
     const locked = await lockQueuedTasks(trx, {
       limit: req.limit ?? 1,
@@ -42,7 +43,7 @@ export async function claimTasks(db: Kysely<Database>, req: ClaimRequest, known:
     if (missing.length > 0) {
       const read = await loadEntities(trx, 'task', missing);
       locked.forEach((t, i) => {
-        if (entities[i] === null) entities[i] = loadedEntity(read.get(t.id)!);
+        if (entities[i] === null) entities[i] = loadedEntity(read.get(t.id)!, migrations);
       });
     }
     const event = { type: 'worker_started', now: req.now, worker_id: req.workerId, worker_capabilities: [...req.capabilities] };

@@ -22,6 +22,19 @@ export interface LoadedEntity {
   readonly runId: string | null;
   readonly workstreamId: string | null;
   readonly phaseId: string | null;
+  /**
+   * Set when the stored snapshot was written by an older machine version and migrated in memory on load: the versions
+   * and the migrated persisted snapshot (what `snapshot` was restored from). Recorded in the next transition's audit
+   * row (`metadata.snapshot_migration`), which writes the migrated snapshot back with the current version.
+   */
+  readonly migration?: SnapshotMigrationNote;
+}
+
+/** A snapshot migration applied on load (docs/engine-decisions.md, snapshot migrations). */
+export interface SnapshotMigrationNote {
+  readonly from: string;
+  readonly to: string;
+  readonly snapshot: Readonly<Record<string, unknown>>;
 }
 
 /** Who asked and why: carried into the audit row. */
@@ -68,6 +81,7 @@ export function decideTransition(entity: LoadedEntity, sent: { type: string; now
   const metadata = {
     ...requiredMetadata(entity.entityType, before, after, event, event.now),
     ...extra.metadata,
+    ...(entity.migration ? { snapshot_migration: entity.migration } : {}),
     event,
     machine_version: machineVersion,
   };
@@ -90,7 +104,8 @@ export function decideTransition(entity: LoadedEntity, sent: { type: string; now
     workstream_id: entity.workstreamId,
   };
   const hash = auditHash(entity.lastHash, fields);
-  const next: LoadedEntity = { ...entity, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion, updatedAt: event.now };
+  const { migration: _migrated, ...rest } = entity;
+  const next: LoadedEntity = { ...rest, version: entity.version + 1, state: to, snapshot, lastHash: hash, machineVersion, updatedAt: event.now };
   const canonical: CanonicalEvent = {
     event_id: fields.event_id,
     timestamp: fields.transitioned_at,

@@ -8,14 +8,6 @@ export class InvalidEntityIdError extends Error {
   }
 }
 
-/** A stored snapshot written by another version of the machine, which this build cannot safely continue. */
-export class MachineVersionMismatchError extends Error {
-  override readonly name = 'MachineVersionMismatchError';
-  constructor(readonly entityType: string, readonly id: string, readonly stored: string, readonly current: string) {
-    super(`${entityType} ${id} was persisted by machine version ${stored}; this build runs ${current}`);
-  }
-}
-
 /** An operation on an actor system that was closed. */
 export class ActorSystemClosedError extends Error {
   override readonly name = 'ActorSystemClosedError';

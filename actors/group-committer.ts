@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, isSingleConnection, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
+import type { SnapshotMigrations } from '../machines/index.js';
 import { EntityCache } from './entity-cache.js';
 import { loadedEntity } from './loaded-entity.js';
 import { transitionItem } from './transition-item.js';
@@ -32,6 +33,8 @@ export interface GroupCommitterOptions {
   readonly maxInFlight?: number;
   /** Called with the decisions of a committed batch, before the sends resolve (effects: JSONL, listeners). */
   readonly afterCommit: (decisions: readonly Decision[]) => Promise<void>;
+  /** Snapshot migrations applied to entities stored under an older machine version; default the registered ones. */
+  readonly snapshotMigrations?: SnapshotMigrations;
 }
 
 /** Whether the Kysely instance reaches a database with more than one connection (PostgreSQL pools, not PGlite). */
@@ -142,8 +145,9 @@ export class GroupCommitter {
     return batch;
   }
 
-  private async entitiesFor(batch: readonly PendingSend[]): Promise<Map<string, LoadedEntity | null>> {
-    const out = new Map<string, LoadedEntity | null>();
+  /** The batch's entities (null: not found; an error: its stored snapshot cannot be read, e.g. `SnapshotVersionError`). */
+  private async entitiesFor(batch: readonly PendingSend[]): Promise<Map<string, LoadedEntity | Error | null>> {
+    const out = new Map<string, LoadedEntity | Error | null>();
     const missing = new Map<string, Set<string>>();
     for (const p of batch) {
       const cached = this.cache.get(p.key);
@@ -154,14 +158,23 @@ export class GroupCommitter {
       const found = await loadEntities(this.db, type, [...ids]);
       for (const id of ids) {
         const rec = found.get(id);
-        out.set(EntityCache.key(type, id), rec ? loadedEntity(rec) : null);
+        out.set(EntityCache.key(type, id), rec ? this.load(rec) : null);
       }
     }
     return out;
   }
 
+  /** One stored row as a loaded entity, or the error that refuses it (only its own sends fail). */
+  private load(rec: Parameters<typeof loadedEntity>[0]): LoadedEntity | Error {
+    try {
+      return loadedEntity(rec, this.opts.snapshotMigrations);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
   private async commitBatch(batch: PendingSend[]): Promise<void> {
-    let current: Map<string, LoadedEntity | null>;
+    let current: Map<string, LoadedEntity | Error | null>;
     try {
       current = await this.entitiesFor(batch);
     } catch (err) {
@@ -176,6 +189,11 @@ export class GroupCommitter {
       const entity = current.get(key);
       if (!entity) {
         refused.push({ p, err: new EntityNotFoundError(p.entityType, p.id) });
+        continue;
+      }
+      if (entity instanceof Error) {
+        // A stored snapshot this build cannot read (SnapshotVersionError …): that entity's sends fail, nothing is written.
+        refused.push({ p, err: entity });
         continue;
       }
       if (p.expectedVersion !== undefined && p.expectedVersion !== entity.version) {

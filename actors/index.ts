@@ -22,3 +22,4 @@ export * from './replay-audit.js';
 export * from './audit-key.js';
 export * from './audit-checkpoint.js';
 export * from './verify-coverage.js';
+export * from './migrate-stored-snapshot.js';

@@ -8,6 +8,7 @@ import {
   type EventOf,
   type InputOf,
   type SendEventOf,
+  type SnapshotMigrations,
 } from '../machines/index.js';
 import {
   EntityExistsError,
@@ -62,6 +63,11 @@ export interface PersistedActorsOptions {
    * each entity's `sessionId` is `entityType:id`. Default none.
    */
   readonly inspect?: InspectionObserver;
+  /**
+   * Snapshot migrations applied to entities stored under an older machine version when they are loaded; default the
+   * registered ones (machines/migrations/). Tests pass a registry with a test-only older version.
+   */
+  readonly snapshotMigrations?: SnapshotMigrations;
 }
 
 /** The arguments of `create` after type and id: the machine's input (optional when every field has a default), then options. */
@@ -97,6 +103,7 @@ export class PersistedActors {
       maxBatch: opts.maxBatch,
       maxInFlight: opts.maxInFlight,
       afterCommit: (ds) => this.effects(ds),
+      snapshotMigrations: opts.snapshotMigrations,
     });
   }
 
@@ -178,9 +185,9 @@ export class PersistedActors {
     assertEntityId(entry.entityType, id);
     const rec = await loadEntity(this.opts.db, entry.entityType, id);
     if (!rec) throw new EntityNotFoundError(entry.entityType, id);
-    const loaded = loadedEntity(rec);
+    const loaded = loadedEntity(rec, this.opts.snapshotMigrations);
     this.committer.cache.set(EntityCache.key(entry.entityType, id), loaded);
-    return entityView(entityType, rec, loaded.snapshot, rec.snapshot);
+    return entityView(entityType, rec, loaded.snapshot, loaded.migration ? { ...loaded.migration.snapshot } : rec.snapshot);
   }
 
   /** `load` for an entity type named by untrusted input (`UnknownEntityTypeError` when it is none of the eight). */
@@ -242,7 +249,7 @@ export class PersistedActors {
       const held = cache.get(EntityCache.key('task', id));
       return held?.version === version ? held : undefined;
     };
-    const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() }, known);
+    const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() }, known, this.opts.snapshotMigrations);
     for (const d of ds) this.committer.cache.set(EntityCache.key(d.next.entityType, d.next.id), d.next);
     await this.effects(ds);
     return ds.map((d) => committedTransition('task', d.next, d.canonical));

@@ -114,6 +114,10 @@ const LIBRARY_EXIT_CODES: Readonly<Record<string, ExitCode>> = {
   DatabaseUnavailableError: EXIT.refused,
   DatabaseNotFoundError: EXIT.refused,
   MigrationError: EXIT.refused,
+  UnknownMigrationError: EXIT.badInput,
+  SnapshotVersionError: EXIT.refused,
+  InvalidMigratedSnapshotError: EXIT.refused,
+  SnapshotVersionsRefusedError: EXIT.refused,
 };
 
 /** True for errors that are a normal outcome (ours and the library's typed ones): reported by message, no stack trace. */

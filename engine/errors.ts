@@ -1,3 +1,4 @@
+import type { SnapshotVersionError } from '../machines/index.js';
 /** Base of every error the engine raises. */
 export class EngineError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -62,5 +63,21 @@ export class GateDeadlineRefusedError extends EngineError {
 export class PromptFileError extends EngineError {
   constructor(readonly taskId: string, readonly path: string, readonly reason: string) {
     super(`task ${taskId}: prompt_file '${path}' ${reason}`);
+  }
+}
+
+/**
+ * `gantry resume` found entities of the run stored under a machine version no registered snapshot migration leads
+ * from (issue 16): it drives nothing and writes nothing; each refusal names the entity and both versions.
+ */
+export class SnapshotVersionsRefusedError extends EngineError {
+  constructor(
+    readonly runId: string,
+    readonly refused: readonly SnapshotVersionError[],
+  ) {
+    super(
+      `run ${runId} cannot resume: ${refused.length} entit${refused.length === 1 ? 'y was' : 'ies were'} persisted by a machine version this build cannot read ` +
+        `(run 'gantry db migrate-snapshots' for the list, or register a snapshot migration):\n${refused.map((e) => `  ${e.message}`).join('\n')}`,
+    );
   }
 }

@@ -3,7 +3,7 @@
 // gates, breakers, merge and archive — resumes a stopped run, and reports its status. With the plan loader, so a
 // service can go from a plan file to a finished run with this entry and the root one. A chosen list: the steps
 // (dispatch, validation, gates, settlement …) stay inside.
-export { EngineError, GateDeadlineRefusedError, RunInterruptedError, RunNotFoundError, RunSetupError, RunSourceNotFoundError } from './errors.js';
+export { EngineError, GateDeadlineRefusedError, RunInterruptedError, RunNotFoundError, RunSetupError, RunSourceNotFoundError, SnapshotVersionsRefusedError } from './errors.js';
 export type { EngineOptions } from './run-context.js';
 export type { Clock } from './clock.js';
 export { runIds, type RunIds } from './entity-ids.js';
@@ -28,3 +28,4 @@ export {
   type Plan,
   type PlanIssue,
 } from '../plan/index.js';
+export { checkSnapshotVersions } from './check-snapshot-versions.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import type { Database } from '../persistence/index.js';
 import type { Plan } from '../plan/index.js';
+import { checkSnapshotVersions } from './check-snapshot-versions.js';
 import { dropSettledWorktrees, recoverLeftovers } from './recover-leftovers.js';
 import { repairRun } from './repair-run.js';
 import type { EngineOptions } from './run-context.js';
@@ -15,8 +16,12 @@ import { startRun } from './start-run.js';
  * ({@link repairRun}: lost task and gate processes, busy workers, due retries; {@link recoverLeftovers}: stale locks,
  * merges and archives cut short, worktrees of settled workstreams), then drives the run on; worktrees are
  * recreated or reset as they are needed, tasks continue from their persisted state. `onRepair` sees each repair.
+ * Refused with `SnapshotVersionsRefusedError`, before anything is written, when an entity of the run was stored under
+ * a machine version no snapshot migration leads from.
  */
 export async function resumeRun(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, onRepair: (note: string) => void = () => undefined): Promise<RunStatus> {
+  // Issue 16: entities stored under a machine version this build cannot read refuse the resume before anything is written.
+  await checkSnapshotVersions(db, plan.run.id);
   const ctx = await startRun(actors, db, plan, options, { resume: true });
   for (const note of await repairRun(ctx)) onRepair(note);
   for (const note of await recoverLeftovers(ctx)) onRepair(note);

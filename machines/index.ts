@@ -109,3 +109,18 @@ export {
   type PresenceFact,
 } from './db-constraints.js';
 export { entityStates, isEntityType, isEventTypeOf, isFailureState, isStateOf, isTerminal } from './entity-states.js';
+export {
+  InvalidMigratedSnapshotError,
+  MACHINE_VERSIONS,
+  SNAPSHOT_MIGRATIONS,
+  snapshotMigration,
+  SnapshotMigrationRegistryError,
+  SnapshotMigrations,
+  snapshotMigrations,
+  snapshotProblems,
+  SnapshotVersionError,
+  type MachineVersions,
+  type MigratedSnapshot,
+  type PersistedSnapshot,
+  type SnapshotMigration,
+} from './migrations/index.js';

@@ -15,3 +15,4 @@ export * from './reset-breaker-playbook.js';
 export * from './transition-reason.js';
 export * from './entity-reasons.js';
 export * from './decide-gate.js';
+export * from './migrate-snapshots.js';

@@ -78,6 +78,14 @@ export class MigrationError extends PersistenceError {
   }
 }
 
+/** A rollback target that is not an applied migration (`gantry db rollback --to NAME`). */
+export class UnknownMigrationError extends PersistenceError {
+  override readonly name = 'UnknownMigrationError';
+  constructor(readonly migration: string, readonly applied: readonly string[]) {
+    super(`'${migration}' is not an applied migration (applied: ${applied.length ? applied.join(', ') : 'none'})`);
+  }
+}
+
 /**
  * Which kind of table constraint a write broke: a CHECK, FK, UNIQUE or NOT NULL constraint, or one of the triggers of
  * the SSOT's immutability rules — `terminal` (a terminal row never changes, SSOT §8.2), `fixed_column` (`is_critical`,

@@ -50,3 +50,20 @@ export async function* scanEntities(db: Kysely<Database>, entityType: string, pa
     after = String(rows[rows.length - 1]!['id']);
   }
 }
+
+/**
+ * Entities of one type whose snapshot was persisted under another machine version than `currentVersion`, in id order,
+ * in pages of `pageSize` (default 500): what `gantry db migrate-snapshots` migrates.
+ */
+export async function* staleEntityPages(db: Kysely<Database>, entityType: string, currentVersion: string, pageSize = 500): AsyncGenerator<EntityRecord[]> {
+  const info = entityTable(entityType);
+  let after: string | null = null;
+  for (;;) {
+    const where: RawBuilder<unknown> = after === null ? sql`TRUE` : sql`id > ${after}`;
+    const page: { rows: Record<string, unknown>[] } = await sql<Record<string, unknown>>`
+      SELECT * FROM ${sql.table(info.table)} WHERE machine_version <> ${currentVersion} AND ${where} ORDER BY id LIMIT ${pageSize}`.execute(db);
+    if (page.rows.length > 0) yield page.rows.map((r) => toEntityRecord(info, r));
+    if (page.rows.length < pageSize) return;
+    after = String(page.rows[page.rows.length - 1]!['id']);
+  }
+}

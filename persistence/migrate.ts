@@ -46,6 +46,11 @@ function migrator(db: Kysely<any>, schema: string, onError: (name: string, error
   });
 }
 
+/** Kysely's migrator over the known migrations, in the connection's current schema (for {@link rollbackMigrations}). */
+export async function schemaMigrator(db: Kysely<any>, onError: (name: string, error: unknown) => void = () => {}): Promise<Migrator> {
+  return migrator(db, await currentSchema(db), onError);
+}
+
 async function currentSchema(db: Kysely<any>): Promise<string> {
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   const schema = rows[0]?.schema;
