@@ -19,10 +19,16 @@ export {
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { RUN_STATES, runEventSchemas, runInputSchema, runMachine, type RunContext, type RunEvent, type RunInput, type RunState } from './run-machine.js';
 export {
+  DEFAULT_MAX_CONFLICT_ROUNDS,
+  MAX_CONFLICT_PATHS,
+  ON_CONFLICT,
+  rerunOpen,
   WORKSTREAM_STATES,
   workstreamEventSchemas,
   workstreamInputSchema,
   workstreamMachine,
+  type ConflictRound,
+  type OnConflict,
   type WorkstreamContext,
   type WorkstreamEvent,
   type WorkstreamInput,
