@@ -156,8 +156,12 @@ export const workstreamMachine = setup({
     patchQuarantined: ({ event }) => ledgerFacts(event).some((l) => l.state === 'quarantined'),
     /** SSOT §1.3.7 inv. 5: validation passed and the commits are merged. */
     merged: ({ event }) => event.type === 'validation_passed' && event.merged,
-    /** EXT-7: `on_conflict: rebase` and a conflict round left (`conflict_rounds < max_conflict_rounds`). */
-    mayRebase: ({ context }) => context.on_conflict === 'rebase' && context.conflict_rounds < context.max_conflict_rounds,
+    /**
+     * EXT-7: `on_conflict: rebase`, a conflict round left (`conflict_rounds < max_conflict_rounds`), and not the
+     * conflict of a rebase round's own replay (that one falls back to a re-run, `mayRerun`).
+     */
+    mayRebase: ({ context }) =>
+      context.on_conflict === 'rebase' && context.conflict_rounds < context.max_conflict_rounds && !(context.conflict?.step === 'rebase' && context.conflict.head === null),
     /**
      * EXT-8: `on_conflict: rerun`, or `rebase` falling back to a re-run (its rebase conflicted, or the target branch
      * moved), and a conflict round left; `fail` never re-runs.
