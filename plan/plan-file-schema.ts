@@ -200,7 +200,7 @@ const workstreamSchema = z.strictObject({
   skip: z.boolean().default(false),
   allowed_paths: z.array(globSchema).optional(),
   // Issue 15: how a merge conflict with the target branch is resolved, and how many rounds it may take.
-  on_conflict: z.enum(ON_CONFLICT, { error: `on_conflict must be one of ${ON_CONFLICT.join(', ')}` }).default('rebase'),
+  on_conflict: z.enum(ON_CONFLICT).default('rebase'),
   max_conflict_rounds: bounded(z.number().int().nonnegative(), L.conflictRounds).default(DEFAULT_MAX_CONFLICT_ROUNDS),
   gates: z.array(gateSchema).default([]),
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
