@@ -100,7 +100,7 @@ export {
   type CircuitBreakerInput,
   type CircuitBreakerState,
 } from './circuit-breaker-machine.js';
-export { edgesOf, ENTITY_TYPES, machineCatalog, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
+export { edgesOf, ENTITY_TYPES, machineCatalog, SELF_EDGE_TRIGGERS, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
 export { accepts, applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
 export { entityTypeOf, parseEvent, parseEventOf, parseInput, parseInputOf } from './validate-payload.js';
 export { FAILURE_TAG, stateKinds, type StateKinds } from './state-kinds.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { engineSuite, runSandboxPlan } from './engine-fixtures.js';
-import { conflictPlan, laterTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd, workstreamTrail } from './conflict-fixtures.js';
+import { engineSuite } from './engine-fixtures.js';
+import { conflictPlan, runConflictPlan, writeTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd, workstreamTrail } from './conflict-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 
 // Issue 15 part 2: conflict rounds are bounded by `max_conflict_rounds`, the bound a guard of the Workstream machine
@@ -10,8 +10,8 @@ describe.each(testDatabases())('conflict rounds bounded by max_conflict_rounds (
 
   it('one round allowed: the rebase conflicts, no round is left to fall back to a re-run, the workstream fails', async () => {
     const box = await suite.sandbox({ [SHARED_FILE]: SHARED_START });
-    const plan = conflictPlan('cb', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, laterTask('b2', 'src/b2.txt', 'b2\n')], { max_conflict_rounds: 1 });
-    const { status, actors } = await runSandboxPlan(box, suite.db, plan);
+    const plan = conflictPlan('cb', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, writeTask('b2', 'src/b2.txt', 'b2\n')], { max_conflict_rounds: 1 });
+    const { status, actors } = await runConflictPlan(box, suite.db, plan);
     expect(status.state).toBe('failed');
     expect(await sharedOnMain(box)).toBe('export const x = 2;\n');
     const trail = await workstreamTrail(actors, 'cb', 'b');
@@ -23,8 +23,8 @@ describe.each(testDatabases())('conflict rounds bounded by max_conflict_rounds (
 
   it('max_conflict_rounds: 0 takes no round at all', async () => {
     const box = await suite.sandbox({ [SHARED_FILE]: SHARED_START });
-    const plan = conflictPlan('cz', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, laterTask('b2', 'src/b2.txt', 'b2\n')], { max_conflict_rounds: 0 });
-    const { status, actors } = await runSandboxPlan(box, suite.db, plan);
+    const plan = conflictPlan('cz', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, writeTask('b2', 'src/b2.txt', 'b2\n')], { max_conflict_rounds: 0 });
+    const { status, actors } = await runConflictPlan(box, suite.db, plan);
     expect(status.state).toBe('failed');
     const trail = await workstreamTrail(actors, 'cz', 'b');
     expect(trail.at(-1)!.trigger).toBe('validation_failed');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { engineSuite, runSandboxPlan } from './engine-fixtures.js';
-import { conflictPlan, laterTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd, workstreamTrail } from './conflict-fixtures.js';
+import { engineSuite } from './engine-fixtures.js';
+import { conflictPlan, runConflictPlan, writeTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd, workstreamTrail } from './conflict-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 
 // Issue 15 part 2: `on_conflict: fail` keeps the behaviour from before conflict rounds — the workstream fails, the
@@ -10,8 +10,8 @@ describe.each(testDatabases())('on_conflict: fail (%s)', (kind) => {
 
   it('the conflicting merge fails the workstream naming the paths; nothing of b reaches main', async () => {
     const box = await suite.sandbox({ [SHARED_FILE]: SHARED_START });
-    const plan = conflictPlan('cf', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, laterTask('b2', 'src/b2.txt', 'b2\n')], { on_conflict: 'fail' });
-    const { status, actors } = await runSandboxPlan(box, suite.db, plan);
+    const plan = conflictPlan('cf', 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, writeTask('b2', 'src/b2.txt', 'b2\n')], { on_conflict: 'fail' });
+    const { status, actors } = await runConflictPlan(box, suite.db, plan);
     expect(status.state).toBe('failed');
     expect(await sharedOnMain(box)).toBe('export const x = 2;\n');
     const trail = await workstreamTrail(actors, 'cf', 'b');

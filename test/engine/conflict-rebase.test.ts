@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { engineSuite, runSandboxPlan, writeCmd } from './engine-fixtures.js';
-import { conflictPlan, fileHasCmd, laterTask, SHARED_FILE, SHARED_START, sharedOnMain, workstreamTrail } from './conflict-fixtures.js';
+import { engineSuite, writeCmd } from './engine-fixtures.js';
+import { conflictPlan, runConflictPlan, fileHasCmd, writeTask, SHARED_FILE, SHARED_START, sharedOnMain, workstreamTrail } from './conflict-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 
 // Issue 15 part 2, EXT-7: a workstream whose merge conflicts is replayed onto the current target branch, its gates
@@ -15,11 +15,11 @@ describe.each(testDatabases())('conflict resolved by rebase (EXT-7) (%s)', (kind
       'export const x = "A";\n',
       [
         { id: 'b1', command: writeCmd(SHARED_FILE, 'export const x = "A";\n') },
-        { ...laterTask('b2', SHARED_FILE, 'export const x = "B";\n'), gates: ['has-b'] },
+        { ...writeTask('b2', SHARED_FILE, 'export const x = "B";\n'), gates: ['has-b'] },
       ],
       { gates: [{ id: 'has-b', type: 'UNIT', command: fileHasCmd('"B"') }] },
     );
-    const { status, actors } = await runSandboxPlan(box, suite.db, plan);
+    const { status, actors } = await runConflictPlan(box, suite.db, plan);
     expect(status.state).toBe('succeeded');
     expect(await sharedOnMain(box)).toBe('export const x = "B";\n');
 

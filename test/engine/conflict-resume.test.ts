@@ -5,8 +5,9 @@ import { PersistedActors } from '../../actors/index.js';
 import { resumeRun, runPlan } from '../../engine/index.js';
 import { runGit } from '../../git/index.js';
 import { loadPlan } from '../../plan/index.js';
+import { runReasons } from '../../ops/index.js';
 import { engineSuite, writeCmd } from './engine-fixtures.js';
-import { conflictPlan, fileHasCmd, fileOnMain, laterTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd } from './conflict-fixtures.js';
+import { conflictPlan, releaseAfterA, fileHasCmd, fileOnMain, writeTask, SHARED_FILE, SHARED_START, sharedOnMain, timesTenCmd } from './conflict-fixtures.js';
 import { testDatabases } from '../support/test-database.js';
 
 /** The engine "dies" here: right after a transition committed, before anything it leads to is done. */
@@ -16,13 +17,13 @@ class SimulatedCrash extends Error {}
 const scenarios = {
   rebase: {
     plan: (runId: string) =>
-      conflictPlan(runId, 'export const x = "A";\n', [{ id: 'b1', command: writeCmd(SHARED_FILE, 'export const x = "A";\n') }, { ...laterTask('b2', SHARED_FILE, 'export const x = "B";\n'), gates: ['has-b'] }], {
+      conflictPlan(runId, 'export const x = "A";\n', [{ id: 'b1', command: writeCmd(SHARED_FILE, 'export const x = "A";\n') }, { ...writeTask('b2', SHARED_FILE, 'export const x = "B";\n'), gates: ['has-b'] }], {
         gates: [{ id: 'has-b', type: 'UNIT', command: fileHasCmd('"B"') }],
       }),
     main: 'export const x = "B";\n',
   },
   rerun: {
-    plan: (runId: string) => conflictPlan(runId, 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, laterTask('b2', 'src/b2.txt', 'b2\n')]),
+    plan: (runId: string) => conflictPlan(runId, 'export const x = 2;\n', [{ id: 'b1', command: timesTenCmd() }, writeTask('b2', 'src/b2.txt', 'b2\n')]),
     main: 'export const x = 20;\n',
   },
 } as const;
@@ -59,9 +60,15 @@ describe.each(testDatabases())('a conflict round interrupted by a crash resumes 
       }
       return t;
     }) as typeof send;
+    const release = releaseAfterA(suite.db.db, crashing, runId);
     await expect(runPlan(crashing, suite.db.db, plan, options)).rejects.toThrow(SimulatedCrash);
+    release();
     await crashing.close();
     expect(crashed).toBe(true);
+    // Mid-round, what `gantry status` explains the workstream by is the round's cause.
+    const mid = (await runReasons(suite.db.db, runId)).reasonOf('workstream', `${runId}.b`);
+    if (event === 'rebase_started' || event === 'rerun_started') expect(mid).toContain(`conflict`);
+    if (event === 'rebase_started' || event === 'rerun_started') expect(mid).toContain(SHARED_FILE);
 
     const actors = new PersistedActors({ db: suite.db.db });
     const status = await resumeRun(actors, suite.db.db, plan, options);
