@@ -23,23 +23,3 @@ export async function branchCommits(repo: string, base: string, tip: string): Pr
   }
   return out;
 }
-
-/** Whether commit `a` is an ancestor of (or equal to) commit `b` in `repo`. */
-export async function isAncestor(repo: string, a: string, b: string): Promise<boolean> {
-  assertRefArgument('commit', a);
-  assertRefArgument('commit', b);
-  const out = await runGit(repo, ['merge-base', '--is-ancestor', '--end-of-options', a, b], { okExitCodes: [1] });
-  return out.exitCode === 0;
-}
-
-/**
- * Moves branch `branch` from commit `from` to commit `to` (compare-and-swap: false, nothing changed, when the branch
- * is no longer at `from`).
- */
-export async function moveBranch(repo: string, branch: string, from: string, to: string): Promise<boolean> {
-  assertRefArgument('branch', branch);
-  assertRefArgument('commit', from);
-  assertRefArgument('commit', to);
-  const out = await runGit(repo, ['update-ref', '-m', 'gantry: conflict round', `refs/heads/${branch}`, to, from], { okExitCodes: [1, 128] });
-  return out.exitCode === 0;
-}
