@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { branchCommits, isAncestor, moveBranch, replayCommits, revParse } from '../git/index.js';
-import { clipReason, isTerminal, MAX_CONFLICT_PATHS, type ConflictRound } from '../machines/index.js';
+import { accepts, clipReason, isTerminal, MAX_CONFLICT_PATHS, type ConflictRound } from '../machines/index.js';
 import { ledgerFacts, taskFacts } from './entity-facts.js';
 import { ConflictRoundError } from './errors.js';
 import { applyRerun, planRerun } from './rerun-workstream.js';
@@ -25,7 +25,8 @@ export async function startConflictRound(ctx: RunContext, ws: string, paths: rea
   const reason = clipReason(cause);
   if (await sendAccepted(ctx, 'workstream', id, [{ type: 'rebase_started', paths: clipped, reason }])) return;
   const view = await ctx.actors.load('workstream', id);
-  if (view.context.on_conflict !== 'fail') {
+  // The machine is asked first whether a re-run may start at all (its guard does not look at the tasks): planning one replays commits.
+  if (accepts('workstream', view.snapshot, { type: 'rerun_started', now: ctx.clock.now(), paths: clipped, rerun_tasks: [], reason })) {
     const rerunTasks = await planRerun(ctx, ws, paths);
     const sent = await sendAccepted(ctx, 'workstream', id, [{ type: 'rerun_started', paths: clipped, rerun_tasks: rerunTasks, reason }]);
     if (sent !== null) return void (await carryOutRerun(ctx, ws));
