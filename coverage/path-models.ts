@@ -53,6 +53,10 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'patch_quarantined', dt: 4, ledger: [{ id: 'p1', state: 'quarantined' }] },
       { type: 'validation_passed', dt: 5, merged: true },
       { type: 'validation_failed', dt: 5, reason: 'final validation failed' },
+      { type: 'rebase_started', dt: 5, paths: ['src/a.js'], reason: 'merge conflicts in src/a.js' },
+      { type: 'rebased', dt: 6, head: 'a'.repeat(40) },
+      { type: 'rerun_started', dt: 5, paths: ['src/a.js'], rerun_tasks: ['t1'], reason: 'merge conflicts in src/a.js' },
+      { type: 'rerun_settled', dt: 7, tasks: [ws('t1', 'completed', true), ws('t2', 'completed')], ledger: [{ id: 'p1', state: 'committed' }] },
     ],
   },
   task: {

@@ -81,3 +81,13 @@ export class SnapshotVersionsRefusedError extends EngineError {
     );
   }
 }
+
+/**
+ * A conflict round found the integration branch not where the round left it (something else moved it, EXT-7/EXT-8):
+ * the gated tree cannot be vouched for, so nothing is merged.
+ */
+export class ConflictRoundError extends EngineError {
+  constructor(readonly workstreamId: string, readonly round: number, readonly problem: string) {
+    super(`workstream ${workstreamId}, conflict round ${round}: ${problem}`);
+  }
+}

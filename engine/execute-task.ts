@@ -7,7 +7,7 @@ import { refreshBlockers } from './task-blockers.js';
 import { dispatchTask } from './dispatch-task.js';
 import { stateMap } from './entity-facts.js';
 import { resumeValidation } from './resume-validation.js';
-import { clipReason, isTerminal } from '../machines/index.js';
+import { clipReason, isTerminal, rerunOpen } from '../machines/index.js';
 import { checkStop, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
 import { validateTask } from './validate-task.js';
@@ -122,7 +122,8 @@ async function schedule(ctx: RunContext, task: PlanTask): Promise<void> {
   // R-3: its machine takes `dependency_failed` when one of the dependencies failed or was cancelled.
   if (await sendAccepted(ctx, 'task', id, [{ type: 'dependency_failed', dependencies, reason: 'a dependency failed or was cancelled' }])) return;
   const ws = await ctx.actors.load('workstream', ctx.ids.workstream(task.workstream));
-  if (ws.state !== 'ready' && ws.state !== 'executing') {
+  // A `validating` workstream runs tasks only in a re-run conflict round (EXT-8), which its machine says.
+  if (ws.state !== 'ready' && ws.state !== 'executing' && !rerunOpen(ws.state, ws.context)) {
     return void (await ctx.actors.send('task', id, { type: 'user_cancelled', reason: `workstream is ${ws.state}` }));
   }
   // A task blocked while its dependencies ran goes back to pending now they are satisfied (SSOT §1.4).

@@ -62,6 +62,11 @@ export interface RunContext {
   readonly plan: Plan;
   readonly order: PlanOrder;
   readonly ids: RunIds;
+  /**
+   * Retried task entity → its retry (`taskRetryLinks`), the map `ids` follows: a conflict round's re-run (EXT-8)
+   * adds to it as it creates the retries.
+   */
+  readonly retries: Map<string, string>;
   readonly actors: PersistedActors;
   readonly db: Kysely<Database>;
   readonly options: EngineOptions;

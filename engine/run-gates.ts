@@ -67,7 +67,7 @@ async function sendTimeout(ctx: RunContext, id: string): Promise<void> {
 }
 
 /** What one task attempt's gates need: the attempt, its worktree, and each gate's entity id. */
-interface GateScope {
+export interface GateScope {
   readonly task: PlanTask;
   readonly attemptNo: number;
   readonly cwd: string;
@@ -79,7 +79,7 @@ interface GateScope {
  * states (or left PENDING when neither guard holds); one left RUNNING by a crash runs its command again after
  * `restarted` (R-8). A started gate's exit code decides PASSED / FAILED, then its output is stored.
  */
-async function stepCommandGate(ctx: RunContext, scope: GateScope, gate: PlanGate & { command: NonNullable<PlanGate['command']> }): Promise<void> {
+export async function stepCommandGate(ctx: RunContext, scope: GateScope, gate: PlanGate & { command: NonNullable<PlanGate['command']> }): Promise<void> {
   const id = scope.eid(gate.id);
   const state = (await ctx.actors.load('test_gate', id)).state;
   if (state === 'RUNNING') {

@@ -5,7 +5,7 @@ import type { Plan } from '../plan/index.js';
 import { executeTask } from './execute-task.js';
 import type { EngineOptions, RunContext } from './run-context.js';
 import { checkStop } from './run-context.js';
-import { isTerminal } from '../machines/index.js';
+import { isTerminal, rerunOpen } from '../machines/index.js';
 import { taskFacts } from './entity-facts.js';
 import { afterWorkstreamSettled, deriveWorkstream, refreshDependencies } from './settle-workstream.js';
 import { settleRun } from './settle-run.js';
@@ -52,6 +52,17 @@ const LANE_WAIT_MS = 100;
  * concurrently with other lanes', bounded by the worker slots. Ends when its tasks are done or the run stops.
  */
 async function lane(ctx: RunContext, ws: string): Promise<void> {
+  // Once more while a conflict round of the workstream re-runs some of its tasks (EXT-8): the others are ended already.
+  while (await tasksPass(ctx, ws)) {
+    const view = await ctx.actors.load('workstream', ctx.ids.workstream(ws));
+    if (!rerunOpen(view.state, view.context)) return;
+    checkStop(ctx);
+    await ctx.lock.run(() => deriveWorkstream(ctx, ws)); // carries out a round a crash interrupted, or ends one with nothing to run
+  }
+}
+
+/** One pass over the workstream's tasks in plan order; false when the lane must stop (the run or workstream ended). */
+async function tasksPass(ctx: RunContext, ws: string): Promise<boolean> {
   for (const task of ctx.order.tasks.map((id) => ctx.plan.tasks.find((t) => t.id === id)!).filter((t) => t.workstream === ws)) {
     for (;;) {
       checkStop(ctx);
@@ -59,21 +70,24 @@ async function lane(ctx: RunContext, ws: string): Promise<void> {
       const go = await ctx.lock.run(async () => {
         if ((await settleRun(ctx)) !== 'running') return 'stop';
         await refreshDependencies(ctx, ws);
-        const state = (await ctx.actors.load('workstream', ctx.ids.workstream(ws))).state;
-        if (isTerminal('workstream', state) || state === 'validating') return 'stop';
-        if (state !== 'ready' && state !== 'executing') return 'wait';
+        const view = await ctx.actors.load('workstream', ctx.ids.workstream(ws));
+        const state = view.state;
+        if (isTerminal('workstream', state) || (state === 'validating' && !rerunOpen(state, view.context))) return 'stop';
+        if (state !== 'ready' && state !== 'executing' && state !== 'validating') return 'wait';
+        if (isTerminal('task', (await ctx.actors.load('task', ctx.ids.task(task.id))).state)) return 'skip';
         const deps = await Promise.all(task.depends_on.map((d) => ctx.actors.load('task', ctx.ids.task(d))));
         if (deps.every((d) => isTerminal('task', d.state))) return 'go';
         await refreshBlockers(ctx, task); // SSOT §3.1 rule 2: blocked while a dependency is not satisfied
         return 'wait';
       });
-      if (go === 'stop') return;
-      if (go === 'go') break;
+      if (go === 'stop') return false;
+      if (go === 'go' || go === 'skip') break;
       await ctx.changes.wait(seen, LANE_WAIT_MS); // woken by any committed transition of this process
     }
     await executeTask(ctx, task);
     await ctx.lock.run(() => deriveWorkstream(ctx, ws));
   }
+  return true;
 }
 
 /**

@@ -69,9 +69,9 @@ export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<str
   const id = ctx.ids.workstream(ws);
   const view = await ctx.actors.load('workstream', id);
   if (view.state === 'validating') {
-    await mergeWorkstream(ctx, ws); // left here by a crash before the merge (resume)
-    await afterWorkstreamSettled(ctx, ws);
-    return (await ctx.actors.load('workstream', id)).state;
+    // Left here by a crash before the merge (resume), or in a conflict round whose re-run tasks ran (EXT-8).
+    await mergeWorkstream(ctx, ws);
+    return settledState(ctx, ws);
   }
   if (isTerminal('workstream', view.state)) return view.state;
   const tasks = await taskFacts(ctx, ws);
@@ -90,6 +90,12 @@ export async function deriveWorkstream(ctx: RunContext, ws: string): Promise<str
   const sent = await sendAccepted(ctx, 'workstream', id, candidates);
   if (sent === null) return view.state;
   if (sent.event === 'tasks_completed') await mergeWorkstream(ctx, ws);
-  await afterWorkstreamSettled(ctx, ws);
-  return (await ctx.actors.load('workstream', id)).state;
+  return settledState(ctx, ws);
+}
+
+/** The workstream's state, followed up ({@link afterWorkstreamSettled}) when terminal (a conflict round may keep it `validating`). */
+async function settledState(ctx: RunContext, ws: string): Promise<string> {
+  const state = (await ctx.actors.load('workstream', ctx.ids.workstream(ws))).state;
+  if (isTerminal('workstream', state)) await afterWorkstreamSettled(ctx, ws);
+  return state;
 }

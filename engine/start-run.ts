@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { planSha256, type CreateItem, type PersistedActors } from '../actors/index.js';
-import type { EntityType } from '../machines/index.js';
+import type { EntityType, TaskInput } from '../machines/index.js';
 import { recordTargetHead, revParse } from '../git/index.js';
 import { ensurePhase, EntityNotFoundError, taskRetryLinks, upsertRunSource, type Database } from '../persistence/index.js';
-import { planOrder, type Plan } from '../plan/index.js';
+import { planOrder, type Plan, type PlanTask } from '../plan/index.js';
 import { runIds } from './entity-ids.js';
 import { RunSetupError } from './errors.js';
 import { ChangeSignal } from './change-signal.js';
@@ -38,7 +38,22 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
  */
 export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
-  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, retries), actors, db, options, clock: options.clock ?? clockOf(actors), stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+  const links = new Map(retries ?? []);
+  return { plan, order: planOrder(plan), ids: runIds(plan.run.id, links), retries: links, actors, db, options, clock: options.clock ?? clockOf(actors), stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
+}
+
+/** The machine input of plan task `t`'s entity: its dependencies (their current entities), gates, capabilities and limits. */
+export function taskEntityInput(ctx: Pick<RunContext, 'plan' | 'ids'>, t: PlanTask): Omit<TaskInput, 'now'> {
+  return {
+    depends_on: t.depends_on.map(ctx.ids.task),
+    gate_dependencies: [...t.gates],
+    required_capabilities: [...t.requires],
+    is_critical: t.critical,
+    max_retries: t.max_retries,
+    timeout_sec: t.timeout_sec,
+    expected_exit: [...t.expect_exit],
+    backoff: { base_ms: ctx.plan.retry.backoff_base_ms, cap_ms: ctx.plan.retry.backoff_cap_ms },
+  };
 }
 
 /** The input of an orchestration worker of `pool` in this run: capacity, affinity and the heartbeat windows (SSOT §1.5). */
@@ -104,22 +119,13 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   }
   for (let n = 1; n <= plan.workers.uet.count; n++) items.push({ entityType: 'uet_worker', id: ids.uetWorker(n), links: { run_id, phase_id } });
   for (const ws of plan.workstreams) {
-    const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical };
+    const input = { planned_task_count: ws.tasks.length, depends_on: ws.depends_on.map(ids.workstream), critical: ws.critical, on_conflict: ws.on_conflict, max_conflict_rounds: ws.max_conflict_rounds };
     items.push({ entityType: 'workstream', id: ids.workstream(ws.id), input, links: { run_id, phase_id } });
     for (const t of ws.tasks) {
       items.push({
         entityType: 'task',
         id: ids.task(t.id),
-        input: {
-          depends_on: t.depends_on.map(ids.task),
-          gate_dependencies: [...t.gates],
-          required_capabilities: [...t.requires],
-          is_critical: t.critical,
-          max_retries: t.max_retries,
-          timeout_sec: t.timeout_sec,
-          expected_exit: [...t.expect_exit],
-          backoff: { base_ms: plan.retry.backoff_base_ms, cap_ms: plan.retry.backoff_cap_ms },
-        },
+        input: taskEntityInput(ctx, t),
         links: { run_id, workstream_id: ids.workstream(ws.id), phase_id },
       });
     }

@@ -86,7 +86,8 @@ export async function ownCommit(ctx: RunContext, task: PlanTask, wt: GitDirs): P
   return subject === commitMessage(ctx, task) ? revParse(wt, 'HEAD') : null;
 }
 
-function commitMessage(ctx: RunContext, task: PlanTask): string {
+/** The message (one line) of the commit a task's verified patch becomes on its integration branch: `<task>: <run> (gantry)`. */
+export function commitMessage(ctx: Pick<RunContext, 'ids'>, task: Pick<PlanTask, 'id'>): string {
   return `${task.id}: ${ctx.ids.run} (gantry)`;
 }
 

@@ -40,11 +40,13 @@ async function exists(path: string): Promise<boolean> {
  * The workstream's worktree, created on first use under `<stateDir>/worktrees/<run>/<ws>` on a new integration
  * branch `gantry/<run>/<ws>` from the run's target branch — at that moment, so it holds what the workstreams it
  * depends on already merged. After a restart (resume) the branch already exists: a missing worktree is recreated on
- * it (stale worktree records pruned first) and a dirty one is reset to the branch tip, unless `keepDirty`.
+ * it (stale worktree records pruned first) and a dirty one is reset to the branch tip, unless `keepDirty`. Repository
+ * git operations take turns through the run's lock, unless `lockHeld` says the caller holds it already.
  */
-export async function ensureWorktree(ctx: RunContext, ws: string, opts: { keepDirty?: boolean } = {}): Promise<string> {
+export async function ensureWorktree(ctx: RunContext, ws: string, opts: { keepDirty?: boolean; lockHeld?: boolean } = {}): Promise<string> {
   const known = ctx.worktrees.get(ws);
   if (known) return known;
+  if (opts.lockHeld === true) return addOrRecover(ctx, ws, opts); // the caller holds the run's lock (a workstream's merge)
   return ctx.lock.run(() => addOrRecover(ctx, ws, opts)); // repository-level git operations take turns (parallel lanes)
 }
 

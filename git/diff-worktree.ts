@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiffEncodingError } from './errors.js';
@@ -16,7 +16,8 @@ export const PATCH_DIFF_ARGS: readonly string[] = ['--binary', '--find-renames',
  * `base` is the task's start point. Ignored files are not part of it. Empty string: no change.
  *
  * How: the worktree's index is copied to a temporary file, `git add -A` runs against that copy
- * (`GIT_INDEX_FILE`), and `git diff --cached base` reads it. The worktree, its real index and
+ * (`GIT_INDEX_FILE`; the copy keeps the index's times, so that git still checks racily clean entries by content),
+ * and `git diff --cached base` reads it. The worktree, its real index and
  * its HEAD are left exactly as the tool left them; only blob objects are added to the store.
  * A file whose text diff is not UTF-8 (the diff must fit a text column) is diffed again as
  * binary, the rest stays text; `DiffEncodingError` when even that fails.
@@ -33,6 +34,13 @@ export async function diffWorktree(worktree: GitPlace, base = 'HEAD'): Promise<s
       if (error.code === 'ENOENT') return false; // no index yet (nothing ever staged)
       throw error;
     });
+    // The copy keeps the index's time: git trusts an entry's file stat only when the file is older than the index
+    // ("racily clean" entries are compared by content), so a newer copy would hide a same-size edit made in the
+    // second the index was written.
+    if (copied) {
+      const st = await stat(realIndex);
+      await utimes(index, st.atime, st.mtime);
+    }
     if (!copied) await runGit(root, ['read-tree', '--end-of-options', base], { env });
     await runGit(root, ['add', '--all'], { env });
     const diffArgs = ['diff', '--cached', ...PATCH_DIFF_ARGS, '--end-of-options', base, '--'];

@@ -29,4 +29,8 @@ export * from './resolve-links.js';
 export * from './resulting-tree.js';
 export * from './target-record.js';
 export * from './merged-by-us.js';
+export * from './replay-commits.js';
+export * from './branch-commits.js';
+export * from './is-ancestor.js';
+export * from './move-branch.js';
 export * from './git-metadata-guard.js';

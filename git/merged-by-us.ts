@@ -1,12 +1,7 @@
 import { revParse } from './rev-parse.js';
 import { assertRefArgument, runGit } from './run-git.js';
+import { isAncestor } from './is-ancestor.js';
 import { advanceTargetHead, recordedTargetHead } from './target-record.js';
-
-/** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
-async function isAncestor(repo: string, a: string, b: string): Promise<boolean> {
-  const out = await runGit(repo, ['merge-base', '--is-ancestor', a, b], { okExitCodes: [1] });
-  return out.exitCode === 0;
-}
 
 /**
  * Whether branch `source` is already merged into `target` — what a crash inside a merge can leave behind, judged

@@ -19,10 +19,16 @@ export {
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 export { RUN_STATES, runEventSchemas, runInputSchema, runMachine, type RunContext, type RunEvent, type RunInput, type RunState } from './run-machine.js';
 export {
+  DEFAULT_MAX_CONFLICT_ROUNDS,
+  MAX_CONFLICT_PATHS,
+  ON_CONFLICT,
+  rerunOpen,
   WORKSTREAM_STATES,
   workstreamEventSchemas,
   workstreamInputSchema,
   workstreamMachine,
+  type ConflictRound,
+  type OnConflict,
   type WorkstreamContext,
   type WorkstreamEvent,
   type WorkstreamInput,
@@ -94,7 +100,7 @@ export {
   type CircuitBreakerInput,
   type CircuitBreakerState,
 } from './circuit-breaker-machine.js';
-export { edgesOf, ENTITY_TYPES, machineCatalog, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
+export { edgesOf, ENTITY_TYPES, machineCatalog, SELF_EDGE_TRIGGERS, machineDefinitions, type EntityType, type MachineEntry, type TransitionInfo } from './machine-catalog.js';
 export { accepts, applyEvent, entryOf, initialSnapshot, persistSnapshot, restoreSnapshot, type Applied } from './apply-event.js';
 export { entityTypeOf, parseEvent, parseEventOf, parseInput, parseInputOf } from './validate-payload.js';
 export { FAILURE_TAG, stateKinds, type StateKinds } from './state-kinds.js';

@@ -136,3 +136,11 @@ export function edgesOf(entry: MachineEntry, kind: 'ssot' | 'ext'): { from: stri
   }
   return [...seen.values()];
 }
+
+/**
+ * Triggers of the edges that lead from a state back to itself (not in-state updates): a conflict round of a
+ * `validating` workstream (EXT-7, EXT-8). Read from the catalog; what explains an entity's state counts them.
+ */
+export const SELF_EDGE_TRIGGERS: readonly string[] = [
+  ...new Set(Object.values(machineCatalog).flatMap((e) => e.transitions.filter((t) => !t.internal && t.from === t.to).map((t) => t.event))),
+];

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isFailureState } from '../machines/index.js';
+import { isFailureState, SELF_EDGE_TRIGGERS } from '../machines/index.js';
 import { readReasonFacts, runOfEntity, type Database, type GateOutputTail, type ReasonFact } from '../persistence/index.js';
 import { relativeId, transitionReason } from './transition-reason.js';
 
@@ -46,7 +46,7 @@ function withChildren(base: string, ws: string, facts: readonly ReasonFact[], re
  * failed workstream names its failed tasks (or patches) and theirs. Entities in normal states have none.
  */
 export async function runReasons(db: Kysely<Database>, runId: string): Promise<RunReasons> {
-  const { facts, gateOutputs } = await readReasonFacts(db, runId);
+  const { facts, gateOutputs } = await readReasonFacts(db, runId, undefined, SELF_EDGE_TRIGGERS);
   const outputs = new Map<string, GateOutputTail>(gateOutputs.map((g) => [g.id, g]));
   const reasons = new Map<string, string>();
   for (const f of facts) {

@@ -1,4 +1,4 @@
-import { isEntityType, isFailureState, isTerminal } from '../machines/index.js';
+import { isEntityType, isFailureState, isTerminal, SELF_EDGE_TRIGGERS } from '../machines/index.js';
 import type { GateOutputTail, ReasonFact } from '../persistence/index.js';
 
 /** One state change as the reason rules read it: an audit row, or a transition just committed. */
@@ -52,7 +52,8 @@ function wrongOnes(entityType: string, self: string, v: unknown): string[] {
 
 /** Whether the state a transition entered wants an explanation: a warning or worse, an operator's act, or an end given a reason. */
 function wantsReason(t: TransitionFacts, explained: boolean): boolean {
-  if (t.fromState === t.toState) return false;
+  // A self-edge (a conflict round of a validating workstream, EXT-7/EXT-8) says why, like a state change.
+  if (t.fromState === t.toState) return explained && SELF_EDGE_TRIGGERS.includes(t.trigger);
   if (t.severity !== 'info' || t.operator !== null) return true;
   // EXT-6: a manual gate started with a reason waits for its approvers, and says so.
   if (t.entityType === 'test_gate' && t.toState === 'RUNNING') return explained;

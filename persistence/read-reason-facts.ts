@@ -48,16 +48,19 @@ const asObject = (v: unknown): Record<string, unknown> | null => {
  * For every entity of run `runId` (the run itself included), the latest audit row that changed its state — the
  * transition into the state it is in now, whose trigger, reason, operator, severity and event explain it — and, for
  * its gates that ran and ended with another exit code than they expect, the tail of their recorded output
- * (`tailChars` characters per stream, default 2000). In-state updates (heartbeats, counters) are skipped.
+ * (`tailChars` characters per stream, default 2000). In-state updates (heartbeats, counters) are skipped; transitions
+ * by a trigger of `selfEdges` (edges from a state to itself; default none) are kept.
  */
-export async function readReasonFacts(db: Kysely<Database>, runId: string, tailChars = 2000): Promise<RunReasonFacts> {
+export async function readReasonFacts(db: Kysely<Database>, runId: string, tailChars = 2000, selfEdges: readonly string[] = []): Promise<RunReasonFacts> {
   try {
+    // Self-edges (`selfEdges`: triggers of edges that stay in their state, e.g. a conflict round) count as changes too.
+    const self = selfEdges.length === 0 ? sql`FALSE` : sql`trigger IN (${sql.join(selfEdges.map((t) => sql`${t}`))})`;
     const { rows } = await sql<Record<string, unknown>>`
       SELECT DISTINCT ON (entity_type, entity_id)
         entity_type, entity_id, workstream_id, from_state, to_state, trigger, reason, operator, severity, metadata -> 'event' AS event
       FROM state_transitions
       WHERE (run_id = ${runId} OR (entity_type = 'run' AND entity_id = ${runId}))
-        AND (from_state IS NULL OR from_state <> to_state)
+        AND (from_state IS NULL OR from_state <> to_state OR ${self})
       ORDER BY entity_type, entity_id, seq DESC`.execute(db);
     const gates = await sql<{ id: string; exit_code: number | null; stdout_tail: string | null; stderr_tail: string | null }>`
       SELECT id, exit_code, right(stdout, ${tailChars}::integer) AS stdout_tail, right(stderr, ${tailChars}::integer) AS stderr_tail

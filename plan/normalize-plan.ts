@@ -97,6 +97,8 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       depends_on: ws.depends_on,
       skip: ws.skip,
       allowed_paths: ws.allowed_paths ?? file.patch_rules.allowed_paths,
+      on_conflict: ws.on_conflict,
+      max_conflict_rounds: ws.max_conflict_rounds,
       gates,
       tasks,
       ...(ws.expect ? { expect: ws.expect } : {}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { breakerConfigSchema, DEFAULT_BACKOFF, idSchema, OPERATOR_NAME_PATTERN, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
+import { breakerConfigSchema, DEFAULT_BACKOFF, DEFAULT_MAX_CONFLICT_ROUNDS, idSchema, ON_CONFLICT, OPERATOR_NAME_PATTERN, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
 import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
@@ -204,6 +204,9 @@ const workstreamSchema = z.strictObject({
   depends_on: z.array(idSchema).default([]),
   skip: z.boolean().default(false),
   allowed_paths: z.array(globSchema).optional(),
+  // Issue 15: how a merge conflict with the target branch is resolved, and how many rounds it may take.
+  on_conflict: z.enum(ON_CONFLICT).default('rebase'),
+  max_conflict_rounds: bounded(z.number().int().nonnegative(), L.conflictRounds).default(DEFAULT_MAX_CONFLICT_ROUNDS),
   gates: z.array(gateSchema).default([]),
   tasks: z.array(taskSchema).min(1, 'a workstream needs at least one task'),
   expect: expectSchema.optional(),

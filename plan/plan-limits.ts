@@ -25,6 +25,7 @@ export const PLAN_LIMITS = {
   heartbeatSec: { max: Math.floor(MAX_TIMER_MS / 2000), min: 0.01, why: 'heartbeats are timers (2^31-1 ms, the watchdog waits 2 intervals) and under 10 ms they would spin' },
   dbCount: { max: MAX_DB_INTEGER, why: 'it is stored in a 32-bit integer column' },
   entities: { max: 1000, why: 'each is a persisted entity and an actor created when the run starts' },
+  conflictRounds: { max: 20, why: 'each conflict round replays or re-runs the workstream\'s tasks and gates as new persisted entities' },
   patchBytes: { max: 256 * 1024 * 1024, why: 'a patch must fit the git output buffer (512 MiB) and the patches.bytes column' },
 } as const satisfies Record<string, PlanLimit>;
 

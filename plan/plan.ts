@@ -1,4 +1,4 @@
-import type { BreakerConfig, GateType } from '../machines/index.js';
+import type { BreakerConfig, GateType, OnConflict } from '../machines/index.js';
 import type { PlanIssue } from './errors.js';
 import type { PhasePolicy } from './phase-policy.js';
 
@@ -177,6 +177,14 @@ export interface PlanWorkstream {
    * is in scope when it matches both this list and `patch_rules.allowed_paths` (the workstream's list narrows).
    */
   readonly allowed_paths: readonly string[];
+  /**
+   * What a merge into the target branch that conflicts does (docs/plan-format.md): `fail` (the workstream fails, the
+   * conflicting paths in the reason), `rebase` (replay its commits on the target branch, falling back to `rerun`),
+   * `rerun` (run the tasks that touched the conflicting paths again on the current target branch). Default `rebase`.
+   */
+  readonly on_conflict: OnConflict;
+  /** The most conflict rounds (each a rebase or a re-run) the workstream may take before it fails; default 2. */
+  readonly max_conflict_rounds: number;
   readonly gates: readonly PlanGate[];
   readonly tasks: readonly PlanTask[];
   /** `failure` when the plan says it is meant to fail (shown by summaries, changes nothing else); absent: success. */

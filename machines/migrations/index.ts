@@ -3,6 +3,7 @@
 import { SnapshotMigrations } from './snapshot-migrations.js';
 import type { SnapshotMigration } from './snapshot-migration.js';
 import { testGateApprovers } from './test-gate-approvers.js';
+import { workstreamConflictRounds } from './workstream-conflict-rounds.js';
 
 export { InvalidMigratedSnapshotError, SnapshotMigrationRegistryError, SnapshotVersionError } from './errors.js';
 export { snapshotMigration, type PersistedSnapshot, type SnapshotMigration } from './snapshot-migration.js';
@@ -11,7 +12,7 @@ export { snapshotProblems } from './snapshot-problems.js';
 export { MACHINE_VERSIONS } from './machine-versions.js';
 
 /** Every registered snapshot migration, oldest first per machine. */
-export const SNAPSHOT_MIGRATIONS: readonly SnapshotMigration[] = [testGateApprovers];
+export const SNAPSHOT_MIGRATIONS: readonly SnapshotMigration[] = [testGateApprovers, workstreamConflictRounds];
 
 /** The registry of {@link SNAPSHOT_MIGRATIONS}, validated against the catalog's current versions at load. */
 export const snapshotMigrations = new SnapshotMigrations(SNAPSHOT_MIGRATIONS);

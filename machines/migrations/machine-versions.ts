@@ -10,7 +10,7 @@ import type { MachineVersions } from './snapshot-migrations.js';
  */
 export const MACHINE_VERSIONS: MachineVersions = {
   run: '6b1cb59ea5b5',
-  workstream: 'e62090a94309',
+  workstream: '767b124d5120',
   task: 'daad85ad783f',
   worker: 'ec35ce271de7',
   uet_worker: 'e729628b396a',

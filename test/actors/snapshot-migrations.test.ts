@@ -135,4 +135,15 @@ describe.each(testDatabases())('snapshot migrations on load (%s)', (kind) => {
     await actors.close();
     await fresh.close();
   });
+  it('migrates a workstream stored before conflict rounds (the registered migration): it keeps failing on a conflict', async () => {
+    const actors = new PersistedActors({ db: tdb.db, clock: () => T0 });
+    await actors.create('workstream', 'ws-old', { now: T0, planned_task_count: 1 });
+    const stored = (await loadEntity(tdb.db, 'workstream', 'ws-old'))!.snapshot;
+    const { on_conflict: _a, max_conflict_rounds: _b, conflict_rounds: _c, conflict: _d, ...oldContext } = stored['context'] as Record<string, unknown>;
+    await sql`UPDATE workstreams SET snapshot = ${JSON.stringify({ ...stored, context: oldContext })}::jsonb, machine_version = 'e62090a94309' WHERE id = 'ws-old'`.execute(tdb.db);
+    const fresh = new PersistedActors({ db: tdb.db, clock: () => T0 + 1000 });
+    expect((await fresh.load('workstream', 'ws-old')).context).toMatchObject({ on_conflict: 'fail', max_conflict_rounds: 2, conflict_rounds: 0, conflict: null });
+    await actors.close();
+    await fresh.close();
+  });
 });

@@ -8,7 +8,7 @@ describe('gantry machines (human output)', () => {
     expect(code).toBe(0);
     expect(() => JSON.parse(stdout)).toThrow();
     const lines = stdout.split('\n');
-    expect(lines).toContain('51 states, 66 SSOT edges, 11 extension edges');
+    expect(lines).toContain('51 states, 66 SSOT edges, 12 extension edges');
 
     const row = (name: string) => lines.find((l) => l.startsWith(`${name} `))!.trim().split(/\s+/);
     expect(row('task')).toEqual(['task', '9', '3', '11', '4', '0']);

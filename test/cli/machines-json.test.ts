@@ -30,7 +30,7 @@ const listingSchema = z
 /** docs/design/machines.md: states, SSOT edges and extension edges per machine. */
 const EXPECTED: Record<string, [number, number, number]> = {
   run: [5, 5, 0],
-  workstream: [9, 13, 3],
+  workstream: [9, 13, 4],
   task: [9, 11, 4],
   worker: [5, 8, 0],
   uet_worker: [5, 8, 0],
@@ -40,7 +40,7 @@ const EXPECTED: Record<string, [number, number, number]> = {
 };
 
 describe('gantry machines --json', () => {
-  it('prints the eight machines in the shape of docs/design/plan.md, with 51 states, 66 SSOT edges and 11 extension edges', async () => {
+  it('prints the eight machines in the shape of docs/design/plan.md, with 51 states, 66 SSOT edges and 12 extension edges', async () => {
     const { code, stdout, stderr } = await runGantry(['machines', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -67,10 +67,10 @@ describe('gantry machines --json', () => {
       expect(counts, m.entity_type).toEqual(EXPECTED[m.entity_type]);
       counts.forEach((n, i) => (totals[i]! += n));
     }
-    expect(totals).toEqual([51, 66, 11]);
+    expect(totals).toEqual([51, 66, 12]);
   });
 
-  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream, EXT-6 test gate', async () => {
+  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream, EXT-6 test gate, EXT-7 and EXT-8 workstream', async () => {
     const listing = listingSchema.parse(JSON.parse((await runGantry(['--json', 'machines'])).stdout));
     const ext = listing.machines.flatMap((m) => m.transitions.filter((t) => t.ext).map((t) => `${m.entity_type}:${t.ext}:${t.from}->${t.to}`));
     expect(new Set(ext)).toEqual(
@@ -86,6 +86,8 @@ describe('gantry machines --json', () => {
         'workstream:EXT-5:executing->failed',
         'test_gate:EXT-6:RUNNING->PASSED',
         'test_gate:EXT-6:RUNNING->FAILED',
+        'workstream:EXT-7:validating->validating',
+        'workstream:EXT-8:validating->validating',
       ]),
     );
   });

@@ -50,6 +50,8 @@ export const conformanceTable: Readonly<Record<string, ConformanceMachine>> = {
       'blocked cancelled dependency_failed EXT-1',
       'ready failed tasks_settled EXT-5',
       'executing failed tasks_settled EXT-5',
+      'validating validating rebase_started EXT-7',
+      'validating validating rerun_started EXT-8',
     ],
     invalid: ['executing planned', 'executing blocked', 'validating executing'],
   },
