@@ -132,8 +132,9 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
   },
   test_gate: {
     entityType: 'test_gate',
-    // Approvers on any gate type: the EXT-6 guard asks only whether the operator is one of them.
-    input: { now: T0, gate_type: 'UNIT', depends_on: ['lint'], timeout_sec: 60, approvers: ['alice'] },
+    // A MANUAL gate, so that EXT-9 (`abandoned`, manual gates only) is reachable; the machine runs no command either
+    // way — the command events are the engine's reports — and the EXT-6 guard asks only for the approvers.
+    input: { now: T0, gate_type: 'MANUAL', depends_on: ['lint'], timeout_sec: 60, approvers: ['alice'] },
     counters: [],
     events: [
       { type: 'start', dt: 1, dependencies: { lint: 'PASSED' } },
@@ -145,6 +146,7 @@ export const pathModels: Readonly<Record<EntityType, PathModel>> = {
       { type: 'restarted', dt: 1000 },
       { type: 'approved', dt: 2000, operator: 'alice', reason: 'reviewed' },
       { type: 'rejected', dt: 2000, operator: 'alice', reason: 'not ready' },
+      { type: 'abandoned', dt: 2000, reason: 'the task failed at gate unit' },
     ],
   },
   circuit_breaker: {

@@ -12,6 +12,7 @@ import { checkStop, type RunContext } from './run-context.js';
 import { sendAccepted } from './send-accepted.js';
 import { validateTask } from './validate-task.js';
 import { waitForApprovals } from './wait-for-approvals.js';
+import { abandonManualGates } from './abandon-manual-gates.js';
 import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
 
@@ -109,8 +110,11 @@ async function driveTask(ctx: RunContext, task: PlanTask): Promise<string> {
 async function untilDecided(ctx: RunContext, task: PlanTask, state: string): Promise<string> {
   while (state === 'validating') {
     await waitForApprovals(ctx, task);
-    state = (await ctx.actors.load('task', ctx.ids.task(task.id))).state; // an override may have ended it meanwhile
+    const view = await ctx.actors.load('task', ctx.ids.task(task.id));
+    state = view.state; // an override may have ended it meanwhile
     if (state === 'validating') state = await resumeValidation(ctx, task);
+    // EXT-9: a task ended while a manual gate waited (an override) leaves nobody to decide the gate.
+    else await abandonManualGates(ctx, task, view.context.retry_count + 1, `abandoned: the task is ${state}`);
   }
   return state;
 }

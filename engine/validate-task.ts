@@ -1,3 +1,4 @@
+import { abandonManualGates } from './abandon-manual-gates.js';
 import { diffSha256 } from '../actors/index.js';
 import { applyCheck, applyPatch, checkPatch, commitAll, diffWorktree, parseDiffPaths, PatchApplyError, resultingTreeLinkProblems, revParse, runGit, WorktreeTamperedError, type GitDirs } from '../git/index.js';
 import { clipReason, MAX_APPLY_ATTEMPTS } from '../machines/index.js';
@@ -156,6 +157,7 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
       if (gates.failed.length === 0 && gates.waiting.length > 0) return 'validating'; // EXT-6: an approver decides
       if (gates.failed.length > 0) {
         await ctx.actors.send('patch_ledger', lid, { type: 'tests_failed', reason: `gates failed: ${gates.failed.join(', ')}`, failed_gates: gates.failed });
+        await abandonManualGates(ctx, task, attemptNo, `abandoned: the task failed at ${gates.failed.join(', ')}`);
         await resetWorktree(wt);
         return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
       }
@@ -166,7 +168,10 @@ async function pipeline(ctx: RunContext, task: PlanTask, wtPath: string, wt: Git
     } else return fail(ctx, id, `patch ${s}`);
   }
   gates ??= await runGates(ctx, task, attemptNo, wtPath);
-  if (gates.failed.length > 0) return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
+  if (gates.failed.length > 0) {
+    await abandonManualGates(ctx, task, attemptNo, `abandoned: the task failed at ${gates.failed.join(', ')}`);
+    return fail(ctx, id, `gates failed: ${gates.failed.join(', ')}`);
+  }
   if (gates.waiting.length > 0) return 'validating'; // EXT-6: a manual gate waits for an approver
   await ctx.actors.send('task', id, { type: 'validation_passed', gates: gates.byPlanId, ledger_state: await state() });
   return 'completed';

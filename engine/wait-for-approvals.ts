@@ -11,7 +11,8 @@ export const APPROVAL_POLL_MS = 250;
 
 /**
  * Waits, holding no worker, while one of the MANUAL gates (EXT-6) of the task's current attempt is RUNNING — waiting
- * for one of its approvers — and the task is still `validating` (an override may end it meanwhile). Looks again on
+ * for one of its approvers — the task is still `validating` (an override may end it meanwhile) and none of the
+ * attempt's gates failed (then the caller fails the task and closes the waiting gates, EXT-9). Looks again on
  * every change this process signals and at least every {@link APPROVAL_POLL_MS}; a gate nobody decided within its
  * `timeout_sec` (counted from when it started waiting, across restarts) gets `timeout_exceeded` when its machine
  * takes it (SSOT §2.3: FAILED, as a command gate past its deadline). Stops with `RunInterruptedError` (or the run's
@@ -27,8 +28,10 @@ export async function waitForApprovals(ctx: RunContext, task: PlanTask): Promise
     const view = await ctx.actors.load('task', id);
     if (view.state !== 'validating') return;
     const attemptNo = view.context.retry_count + 1;
-    const states = await stateMap(ctx, 'test_gate', manual.map((g) => ctx.ids.gate(task.id, g, attemptNo)));
-    const waiting = Object.entries(states).filter(([, state]) => state === 'RUNNING').map(([gid]) => gid);
+    const states = await stateMap(ctx, 'test_gate', task.gates.map((g) => ctx.ids.gate(task.id, g, attemptNo)));
+    // A gate of the attempt failed (rejected, timed out): it cannot pass, nobody needs to decide the rest (EXT-9).
+    if (Object.values(states).some((s) => s === 'FAILED' || s === 'BLOCKED')) return;
+    const waiting = manual.map((g) => ctx.ids.gate(task.id, g, attemptNo)).filter((gid) => states[gid] === 'RUNNING');
     if (waiting.length === 0) return;
     for (const gid of waiting) {
       await sendAccepted(ctx, 'test_gate', gid, [{ type: 'timeout_exceeded' }], { reason: 'no approver decided the manual gate within its timeout_sec' });

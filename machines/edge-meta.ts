@@ -2,7 +2,7 @@
 export type EdgeTag = 'SSOT' | ExtensionTag | 'internal';
 
 /** The extension edges of docs/design/machines.md. */
-export type ExtensionTag = 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4' | 'EXT-5' | 'EXT-6' | 'EXT-7' | 'EXT-8';
+export type ExtensionTag = 'EXT-1' | 'EXT-2' | 'EXT-3' | 'EXT-4' | 'EXT-5' | 'EXT-6' | 'EXT-7' | 'EXT-8' | 'EXT-9';
 
 /** Metadata every transition of every machine carries in its `meta`. */
 export interface EdgeMeta {

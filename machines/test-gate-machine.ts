@@ -42,6 +42,11 @@ export const testGateEventSchemas = {
   approved: z.object({ type: z.literal('approved'), ...decision }),
   /** EXT-6: one of a manual gate's approvers rejects it (`gantry reject`). */
   rejected: z.object({ type: z.literal('rejected'), ...decision }),
+  /**
+   * EXT-9: a manual gate nobody needs to decide any more — its task attempt failed at another gate, or was ended —
+   * is closed by the engine; the reason (required) says why.
+   */
+  abandoned: z.object({ type: z.literal('abandoned'), ...base, reason: z.string().min(1).max(REASON_MAX_LENGTH) }),
 } as const;
 
 /** An event the Test gate accepts. */
@@ -99,6 +104,8 @@ export const testGateMachine = setup({
     deadlinePassed: ({ context, event }) => context.started_at !== null && event.now - context.started_at > context.timeout_sec * 1000,
     /** EXT-6: the operator deciding the gate is one of its approvers. */
     isApprover: ({ context, event }) => 'operator' in event && context.approvers.includes(event.operator),
+    /** EXT-9: only a manual gate is abandoned (a command gate's outcome is its command's). */
+    isManual: ({ context }) => context.gate_type === 'MANUAL',
   },
   actions: {
     markStarted: assign({ started_at: ({ event }) => event.now }),
@@ -114,7 +121,7 @@ export const testGateMachine = setup({
       duration_ms: ({ context, event }) => event.now - (context.started_at ?? event.now),
       timed_out: () => true,
     }),
-    /** EXT-6: an approval records the expected exit code (what PASSED means), a rejection exit code 1 (0 when 1 is expected). */
+    /** EXT-6: an approval records the expected exit code (what PASSED means), a rejection (or EXT-9 abandonment) exit code 1 (0 when 1 is expected). */
     recordDecision: assign({
       completed_at: ({ event }) => event.now,
       exit_code: ({ context, event }) => (event.type === 'approved' ? context.expected_exit : context.expected_exit === 1 ? 0 : 1),
@@ -160,6 +167,8 @@ export const testGateMachine = setup({
         // EXT-6: a manual gate waits here, running nothing, until one of its approvers decides it.
         approved: { target: 'PASSED', guard: 'isApprover', actions: 'recordDecision', meta: ext('EXT-6', '§2.3') },
         rejected: { target: 'FAILED', guard: 'isApprover', actions: 'recordDecision', meta: ext('EXT-6', '§2.3') },
+        // EXT-9: its task attempt no longer waits for it: closed as not passed, recorded like a rejection.
+        abandoned: { target: 'FAILED', guard: 'isManual', actions: 'recordDecision', meta: ext('EXT-9', '§2.3') },
       },
     },
     PASSED: { type: 'final' },

@@ -15,6 +15,6 @@ export const MACHINE_VERSIONS: MachineVersions = {
   worker: 'ec35ce271de7',
   uet_worker: 'e729628b396a',
   patch_ledger: '6e946098aee8',
-  test_gate: '4094c1e85f2b',
+  test_gate: '840403b23fc8',
   circuit_breaker: '90b72c8226bf',
 };

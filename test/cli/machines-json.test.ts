@@ -70,7 +70,7 @@ describe('gantry machines --json', () => {
     expect(totals).toEqual([51, 66, 12]);
   });
 
-  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream, EXT-6 test gate, EXT-7 and EXT-8 workstream', async () => {
+  it('names each extension edge after docs/design/machines.md: EXT-1 workstream, EXT-2 task, EXT-3 and EXT-4 patch ledger, EXT-5 workstream, EXT-6 test gate, EXT-7 and EXT-8 workstream, EXT-9 test gate', async () => {
     const listing = listingSchema.parse(JSON.parse((await runGantry(['--json', 'machines'])).stdout));
     const ext = listing.machines.flatMap((m) => m.transitions.filter((t) => t.ext).map((t) => `${m.entity_type}:${t.ext}:${t.from}->${t.to}`));
     expect(new Set(ext)).toEqual(
@@ -88,6 +88,7 @@ describe('gantry machines --json', () => {
         'test_gate:EXT-6:RUNNING->FAILED',
         'workstream:EXT-7:validating->validating',
         'workstream:EXT-8:validating->validating',
+        'test_gate:EXT-9:RUNNING->FAILED',
       ]),
     );
   });

@@ -145,6 +145,7 @@ export const conformanceTable: Readonly<Record<string, ConformanceMachine>> = {
       'RUNNING FAILED timeout_exceeded SSOT',
       'RUNNING PASSED approved EXT-6',
       'RUNNING FAILED rejected EXT-6',
+      'RUNNING FAILED abandoned EXT-9',
       'BLOCKED PENDING dependency_passed SSOT',
     ],
     invalid: ['FAILED PASSED', 'RUNNING PENDING'],
