@@ -3,6 +3,7 @@ import { clipReason } from '../machines/index.js';
 import { ledgerStepError } from './ledger-step-error.js';
 import type { RunContext } from './run-context.js';
 import { dropWorktree } from './worktree.js';
+import { assertRemoteTargetAt, pushMergedTarget, republishMergedTarget } from './remote-repository.js';
 
 /** How long a merge waits for a rollback holding the target branch (its gates may take a while): 15 minutes. */
 const MERGE_LOCK_WAIT_MS = 15 * 60_000;
@@ -22,10 +23,12 @@ export async function mergeWorkstream(ctx: RunContext, ws: string): Promise<void
     const message = `Merge workstream ${ws} of run ${ctx.ids.run} (gantry)`;
     await withBranchLock(repo, target, { holder: `gantry run ${ctx.ids.run} (merge of ${ws})`, waitMs: MERGE_LOCK_WAIT_MS }, async () => {
       // A crash inside the merge (resume) may have merged it already: never merged twice (git/merged-by-us.ts).
-      if (await mergedByUs(repo, target, ctx.ids.branch(ws), message)) return;
+      if (await mergedByUs(repo, target, ctx.ids.branch(ws), message)) return void (await republishMergedTarget(ctx));
       const before = await assertTargetUnmoved(repo, target);
+      await assertRemoteTargetAt(ctx, before); // issue 16: nor one that moved on the remote (engine/remote-repository.ts)
       const after = await mergeBranch(repo, target, ctx.ids.branch(ws), message);
       await advanceTargetHead(repo, target, before, after);
+      await pushMergedTarget(ctx, before, after);
     });
     await ctx.actors.send('workstream', id, { type: 'validation_passed', merged: true });
     await dropWorktree(ctx, ws);

@@ -30,3 +30,5 @@ export * from './resulting-tree.js';
 export * from './target-record.js';
 export * from './merged-by-us.js';
 export * from './git-metadata-guard.js';
+export * from './remote-transport.js';
+export * from './remote-checkout.js';
