@@ -81,8 +81,13 @@ const runSchema = z.strictObject({
   phase_policy: phasePolicySchema.optional(),
   budget: budgetSchema.optional(),
 })
-  .refine((r) => r.repository !== undefined || r.remote !== undefined, { message: 'run.repository is required (or run.remote, whose clone the engine then keeps in its state directory)', path: ['repository'] })
-  .refine((r) => r.repository === undefined || r.remote === undefined, { message: 'give run.repository or run.remote, not both: with run.remote the engine keeps its own clone of it in its state directory', path: ['remote'] });
+  // Checked even when other keys of `run` are wrong (`when`), so that every missing key is named at once.
+  .refine((r: unknown) => !isRecord(r) || r['repository'] !== undefined || r['remote'] !== undefined, { message: "required key 'repository' is missing (or give run.remote: the engine then keeps its own clone of it)", path: ['repository'], when: () => true })
+  .refine((r: unknown) => !isRecord(r) || r['repository'] === undefined || r['remote'] === undefined, { message: 'give run.repository or run.remote, not both: with run.remote the engine keeps its own clone of it in its state directory', path: ['remote'], when: () => true });
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 /** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
 const patchRulesSchema = z.strictObject({
