@@ -55,7 +55,7 @@ async function talk(place: GitPlace, url: string, operation: string, args: reado
 /** `git fetch --no-tags <url> <refspecs>` at `place` (the repository fetched into), with a timeout. */
 export async function fetchFromRemote(place: GitPlace, url: string, refspecs: readonly string[], opts: { timeoutMs?: number; updateHeadOk?: boolean } = {}): Promise<void> {
   for (const r of refspecs) assertRefArgument('refspec', r);
-  await talk(place, url, 'fetch', ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...(opts.updateHeadOk ? ['--update-head-ok'] : []), '--end-of-options', url, ...refspecs], opts.timeoutMs);
+  await talk(place, url, 'fetch', ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', ...(opts.updateHeadOk ? ['--update-head-ok'] : []), '--end-of-options', url, ...refspecs], opts.timeoutMs);
 }
 
 /**

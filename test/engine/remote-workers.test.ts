@@ -89,10 +89,10 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('two worker processes with their own folders run the tasks; the merged work ends on the remote\'s main', async () => {
+  /** A folder for one test: the remote (a bare repository seeded with one commit on main) and the engine's folder. */
+  async function setup(): Promise<{ root: string; bare: string; start0: string; engineDir: string }> {
     const root = await realpath(await mkdtemp(join(tmpdir(), 'gantry-remote-')));
     dirs.push(root);
-    // The remote: a bare repository seeded with one commit on main. Nothing else of the test shares a folder.
     const seed = join(root, 'seed');
     await initRepo(seed);
     await writeFile(join(seed, 'README.md'), 'remote\n');
@@ -102,6 +102,22 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     execFileSync('git', ['-C', seed, 'push', '--quiet', bare, 'main:main']);
     const engineDir = join(root, 'engine');
     await mkdir(engineDir);
+    return { root, bare, start0, engineDir };
+  }
+
+  /** A fresh schema, migrated; the environment that points the processes at it. */
+  async function database(): Promise<{ db: Kysely<Database>; url: string; env: NodeJS.ProcessEnv }> {
+    const schema = uniqueSchemaName();
+    const url = process.env['DATABASE_URL']!;
+    const handle = await createDatabase({ url, schema });
+    handles.push({ handle, schema });
+    await migrateToLatest(handle.db);
+    return { db: handle.db, url, env: { ...process.env, GANTRY_DB_SCHEMA: schema } };
+  }
+
+  it('two worker processes with their own folders run the tasks; the merged work ends on the remote\'s main', async () => {
+    // The remote: a bare repository seeded with one commit on main. Nothing else of the test shares a folder.
+    const { root, bare, start0, engineDir } = await setup();
     const workstreams = ['ws0', 'ws1'].map((ws) => ({ id: ws, tasks: [0, 1, 2].map((n) => ({ id: `${ws}-t${n}`, command: taskCmd(`${ws}-t${n}`, 400), max_retries: 2 })) }));
     const plan = {
       run: { id: 'remote-demo', phase: 'PH-1', remote: bare, target_branch: 'main' },
@@ -110,12 +126,8 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
       workstreams,
     };
     await writeFile(join(engineDir, 'plan.json'), JSON.stringify(plan, null, 2));
-    const schema = uniqueSchemaName();
-    const url = process.env['DATABASE_URL']!;
-    const handle = await createDatabase({ url, schema });
-    handles.push({ handle, schema });
-    await migrateToLatest(handle.db);
-    const env = { ...process.env, GANTRY_DB_SCHEMA: schema };
+    const { db, url, env } = await database();
+    const handle = { db };
     const worker = (name: string) => start(['worker', '--name', name, '--work-dir', join(root, name, 'work'), '--state-dir', join(root, name, 'state'), '--poll-ms', '50', '--db', url], env);
     const w1 = worker('w1');
     const w2 = worker('w2');
@@ -167,6 +179,37 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
         UNION ALL SELECT row_to_json(b)::text FROM task_attempt_bases b) x`.execute(handle.db);
     for (const name of ['w1', 'w2']) expect(recorded.rows[0]!.text).not.toContain(join(root, name));
     expect(run.stdout + run.stderr).not.toContain(join(root, 'w'));
-    console.log(['--- demo: gantry run (engine) ---', run.stdout.trim(), '--- worker w1 ---', w1.out().trim(), '--- worker w2 ---', w2.out().trim(), '--- remote main ---', git('log', '--oneline', '--graph', 'main')].join('\n'));
+    // GANTRY_DEMO=1 prints what the processes said and the remote's history (the closing note of issue 16).
+    if (process.env['GANTRY_DEMO']) console.log(['--- demo: gantry run (engine) ---', run.stdout.trim(), '--- worker w1 ---', w1.out().trim(), '--- worker w2 ---', w2.out().trim(), '--- remote main ---', git('log', '--oneline', '--graph', 'main')].join('\n'));
+  }, SLOW);
+
+  it('a remote that refuses the engine\'s push: the attempt fails on the worker with the reason, nothing crashes', async () => {
+    const { root, bare, engineDir } = await setup();
+    // The remote refuses the integration branch of workstream `bad` (as a server denying access would).
+    const hook = join(bare, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/heads/gantry/*/bad) echo "denied by policy: $ref" >&2; exit 1;; esac; done\nexit 0\n', { mode: 0o755 });
+    const plan = {
+      run: { id: 'remote-refused', phase: 'PH-1', remote: bare, target_branch: 'main' },
+      workers: { orchestration: [{ id: 'agent', count: 1, capabilities: ['node'] }], heartbeat_interval_sec: 0.5, recovery_timeout_sec: 5 },
+      workstreams: [
+        { id: 'good', tasks: [{ id: 'g', command: taskCmd('g', 0) }] },
+        { id: 'bad', tasks: [{ id: 'b', command: taskCmd('b', 0), max_retries: 0 }] },
+      ],
+    };
+    await writeFile(join(engineDir, 'plan.json'), JSON.stringify(plan, null, 2));
+    const { db, url, env } = await database();
+    const w1 = start(['worker', '--name', 'w1', '--work-dir', join(root, 'w1', 'work'), '--state-dir', join(root, 'w1', 'state'), '--poll-ms', '50', '--db', url], env);
+    children.push(w1.proc);
+    const run = await runGantry(['run', join(engineDir, 'plan.json'), '--external-workers', '--state-dir', join(engineDir, 'state'), '--db', url], env);
+    w1.proc.kill('SIGTERM');
+    expect(await w1.done, w1.out()).toBe(0);
+    expect(run.stdout, run.stdout + run.stderr).toContain('run remote-refused: failed');
+    const bad = await db.selectFrom('tasks').select(['state', 'last_error']).where('id', '=', 'remote-refused.b').executeTakeFirstOrThrow();
+    expect(bad.state).toBe('failed');
+    expect(bad.last_error).toContain(`the engine could not push the integration branch to the remote: push of remote ${bare} failed:`);
+    expect(bad.last_error).toContain('denied by policy: refs/heads/gantry/remote-refused/bad');
+    // The attempt was the worker's to fail (it claimed it), and the other workstream's work reached the remote.
+    expect((await claims(db)).get('remote-refused.b')).toEqual(['remote-refused.agent.w-w1']);
+    expect(execFileSync('git', ['--git-dir', bare, 'ls-tree', '-r', '--name-only', 'main'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['README.md', 'src/g.txt']);
   }, SLOW);
 });

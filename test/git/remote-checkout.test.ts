@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkoutRemoteCommit, commitAll, diffWorktree, pushToRemote, RemoteTransportError, remoteBranchHead, remoteScheme, remoteTransportArgs, UnsupportedRemoteError } from '../../git/index.js';
@@ -78,8 +78,7 @@ describe('checkoutRemoteCommit (issue 16)', () => {
     expect((await readFile(join(place.workTree, '.git'), 'utf8')).trim()).toBe(`gitdir: ${place.gitDir}`);
     expect(await readFile(join(place.gitDir, 'config'), 'utf8')).not.toContain('insteadOf');
     // A .git directory the task made in place of the file is replaced too.
-    await writeFile(join(place.workTree, '.git'), '');
-    await import('node:fs/promises').then((fs) => fs.rm(join(place.workTree, '.git')));
+    await rm(join(place.workTree, '.git'));
     await mkdir(join(place.workTree, '.git'));
     await checkoutRemoteCommit({ url: r.bare, branch: 'gantry/R/ws', commit: r.first, ...place });
     expect((await lstat(join(place.workTree, '.git'))).isFile()).toBe(true);
