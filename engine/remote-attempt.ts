@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkoutRemoteCommit, diffWorktree, parseDiffPaths, refreshCloneConfig, type GitDirs } from '../git/index.js';
 import { clipReason } from '../machines/index.js';
@@ -15,6 +16,11 @@ export interface RemoteWorkOptions {
   readonly workDir: string;
   /** How long a claimed attempt waits for the engine to name its base commit; default 120,000 ms. */
   readonly baseWaitMs?: number;
+}
+
+/** Removes a worker's clones of run `runId` (the run ended, or the process left it); nothing when there are none. */
+export async function dropRemoteClones(workDir: string, runId: string): Promise<void> {
+  await rm(join(workDir, runId), { recursive: true, force: true });
 }
 
 /** The clone a worker runs tasks of workstream `ws` of run `runId` in: the work tree and its git dir (outside it). */
@@ -67,7 +73,7 @@ function handBackStep(ctx: RunContext, task: PlanTask, workerId: string, dirs: G
  * Runs a task a `gantry worker` process claimed in a run with `run.remote` (issue 16), sharing no folder with the
  * engine: waits for the base commit the engine names for the attempt (`task_attempt_bases`), puts the worker's own
  * clone at exactly that commit ({@link checkoutRemoteCommit}: fetched from the remote with a timeout, reset and
- * cleaned), runs the task there ({@link runClaimedTask}, sandboxed as anywhere) and, when it succeeded, hands its diff
+ * cleaned), runs the task there ({@link runClaimedTask}, sandboxed as anywhere, the rest of the worker's folder hidden) and, when it succeeded, hands its diff
  * back through the database (`patches`, with its base) before reporting it. The engine validates, applies, gates and
  * commits it. A remote that cannot be reached, a base the engine could not publish or a commit not there fails the
  * attempt (pinned to the claim) with the reason, and it retries like any failure. Returns true when the task
@@ -94,5 +100,8 @@ export async function runRemoteAttempt(ctx: RunContext, task: PlanTask, workerId
     if (reason === null) throw err;
     return failAttempt(`worker ${workerId} could not check out ${named.baseCommit}: ${reason}`);
   }
-  return runClaimedTask(ctx, task, workerId, dirs.workTree, claimVersion, { handBack: handBackStep(ctx, task, workerId, dirs, named) });
+  // The sandbox shows the task its own clone only: the worker's folder (its other clones, their git dirs) is hidden,
+  // as the engine's state directory is on the engine's host.
+  const here: RunContext = { ...ctx, options: { ...ctx.options, sandboxHide: [...(ctx.options.sandboxHide ?? []), opts.workDir] } };
+  return runClaimedTask(here, task, workerId, dirs.workTree, claimVersion, { handBack: handBackStep(ctx, task, workerId, dirs, named) });
 }

@@ -12,7 +12,7 @@ import { clockOf } from './clock.js';
 import { sendAccepted } from './send-accepted.js';
 import { sleep } from './sleep.js';
 import { beatWorker } from './watch-workers.js';
-import { runRemoteAttempt } from './remote-attempt.js';
+import { dropRemoteClones, runRemoteAttempt } from './remote-attempt.js';
 
 /** Settings of a `gantry worker` process. */
 export interface WorkerProcessOptions {
@@ -30,7 +30,8 @@ export interface WorkerProcessOptions {
   readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter' | 'clock'>>;
   /**
    * This process's own folder for runs with `run.remote` (issue 16): it clones the remote there and runs their tasks
-   * in its clones, sharing no folder with the engine; default none (such runs are not joined).
+   * in its clones, sharing no folder with the engine (a run's clones are removed when the process leaves the run);
+   * default none (such runs are not joined).
    */
   readonly workDir?: string;
   /** Sees one line per notable step (joined a run, claimed a task, its outcome, shut down). */
@@ -159,6 +160,8 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
       if ((runState !== 'running' || skipped.has(runId)) && busyIn(run) === 0) {
         joined.delete(runId);
         await shutDown(run, runState !== 'running' ? `run ${runState}` : 'left the run', note);
+        // Issue 16: this process's clones of the run's remote go with it (the work is on the remote by now).
+        if (run.ctx.plan.run.remote !== undefined && opts.workDir !== undefined) await dropRemoteClones(opts.workDir, runId);
         note(`run ${runId}: ${runState}, left`);
       }
     }

@@ -1,9 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { probeSandbox } from '../../exec/index.js';
 import { commitAll, initRepo } from '../../git/index.js';
 import { createDatabase, migrateToLatest, type Database, type DatabaseHandle } from '../../persistence/index.js';
 import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
@@ -31,12 +33,16 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-/** A task writing `src/<task>.txt` with the name of the folder it ran under (`w1`, `w2`, or something else), then waiting `ms`. */
+/**
+ * A task writing `src/<task>.txt` with the name of the folder it ran under (`w1`, `w2`, or something else) and what
+ * it can see of the worker's folder for the run (`<work>/<run>/`), then waiting `ms`.
+ */
 function taskCmd(task: string, ms: number): string[] {
   const code = [
     `const fs=require('fs');const parts=process.cwd().split('/');`,
     `const who=parts.find((p)=>p==='w1'||p==='w2')||'elsewhere';`,
-    `fs.mkdirSync('src',{recursive:true});fs.writeFileSync('src/${task}.txt', who+'\\n');`,
+    `const seen=fs.readdirSync('../..').sort().join(',');`,
+    `fs.mkdirSync('src',{recursive:true});fs.writeFileSync('src/${task}.txt', who+'\\n'+seen+'\\n');`,
     `setTimeout(()=>{}, ${ms})`,
   ].join('');
   return ['node', '-e', code];
@@ -117,7 +123,7 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
 
   it('two worker processes with their own folders run the tasks; the merged work ends on the remote\'s main', async () => {
     // The remote: a bare repository seeded with one commit on main. Nothing else of the test shares a folder.
-    const { root, bare, start0, engineDir } = await setup();
+    const { bare, start0, engineDir } = await setup();
     const workstreams = ['ws0', 'ws1'].map((ws) => ({ id: ws, tasks: [0, 1, 2].map((n) => ({ id: `${ws}-t${n}`, command: taskCmd(`${ws}-t${n}`, 400), max_retries: 2 })) }));
     const plan = {
       run: { id: 'remote-demo', phase: 'PH-1', remote: bare, target_branch: 'main' },
@@ -128,7 +134,12 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     await writeFile(join(engineDir, 'plan.json'), JSON.stringify(plan, null, 2));
     const { db, url, env } = await database();
     const handle = { db };
-    const worker = (name: string) => start(['worker', '--name', name, '--work-dir', join(root, name, 'work'), '--state-dir', join(root, name, 'state'), '--poll-ms', '50', '--db', url], env);
+    // The workers' folders are outside /tmp (which every sandbox replaces with its own), so that what the sandbox
+    // hides of them is seen; a decoy in each that a task must not see.
+    const workers = await realpath(await mkdtemp(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'gantry-remote-workers-')));
+    dirs.push(workers);
+    for (const name of ['w1', 'w2']) await mkdir(join(workers, name, 'work', 'remote-demo', 'decoy'), { recursive: true });
+    const worker = (name: string) => start(['worker', '--name', name, '--work-dir', join(workers, name, 'work'), '--state-dir', join(workers, name, 'state'), '--poll-ms', '50', '--db', url], env);
     const w1 = worker('w1');
     const w2 = worker('w2');
     children.push(w1.proc, w2.proc);
@@ -151,9 +162,12 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     expect(git('merge-base', '--is-ancestor', start0, 'main')).toBe('');
     const files = git('ls-tree', '-r', '--name-only', 'main').split('\n').sort();
     expect(files).toEqual(['README.md', ...workstreams.flatMap((w) => w.tasks.map((t) => `src/${t.id}.txt`))].sort());
+    const sandboxed = (await probeSandbox()).ok;
     for (const [task, w] of lastWorker) {
-      const ranIn = git('show', `main:src/${task.slice('remote-demo.'.length)}.txt`);
+      const [ranIn, seen] = git('show', `main:src/${task.slice('remote-demo.'.length)}.txt`).split('\n');
       expect(ranIn, task).toBe(w.endsWith('w-w1') ? 'w1' : 'w2');
+      // In the sandbox the task sees its own clone only: not the decoy, nor the worker's other clones and git dirs.
+      if (sandboxed) expect(seen, task).toBe(task.slice('remote-demo.'.length).split('-')[0]);
     }
     expect(git('log', '-1', '--format=%s', 'main')).toMatch(/^Merge workstream ws[01] of run remote-demo \(gantry\)$/);
     // Each attempt's base was named by the engine and each patch records it.
@@ -166,9 +180,10 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     // No worker wrote into the engine's folders: their clones are in their own folders only.
     const engineFiles = await filesUnder(engineDir);
     expect(engineFiles.filter((f) => /(^|\/)(tree|work)\//.test(f) || f.includes('w1') || f.includes('w2'))).toEqual([]);
+    // The workers' clones were in their own folders, and were removed when they left the ended run.
     for (const name of ['w1', 'w2']) {
-      const own = await filesUnder(join(root, name, 'work'));
-      expect(own.some((f) => f.startsWith('remote-demo/ws') && f.includes('/tree/')), name).toBe(true);
+      expect((await readdir(join(workers, name))).sort(), name).toEqual(['state', 'work']);
+      expect(await filesUnder(join(workers, name, 'work')), name).toEqual([]);
     }
     // The engine never read a worker's path: no worker folder is named anywhere in what the engine recorded.
     const recorded = await sql<{ text: string }>`
@@ -177,8 +192,8 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
         UNION ALL SELECT row_to_json(p)::text FROM patches p
         UNION ALL SELECT row_to_json(r)::text FROM run_sources r
         UNION ALL SELECT row_to_json(b)::text FROM task_attempt_bases b) x`.execute(handle.db);
-    for (const name of ['w1', 'w2']) expect(recorded.rows[0]!.text).not.toContain(join(root, name));
-    expect(run.stdout + run.stderr).not.toContain(join(root, 'w'));
+    expect(recorded.rows[0]!.text).not.toContain(workers);
+    expect(run.stdout + run.stderr).not.toContain(workers);
     // GANTRY_DEMO=1 prints what the processes said and the remote's history (the closing note of issue 16).
     if (process.env['GANTRY_DEMO']) console.log(['--- demo: gantry run (engine) ---', run.stdout.trim(), '--- worker w1 ---', w1.out().trim(), '--- worker w2 ---', w2.out().trim(), '--- remote main ---', git('log', '--oneline', '--graph', 'main')].join('\n'));
   }, SLOW);
