@@ -1,8 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judgeHandBack } from '../../engine/index.js';
-import { recordAttemptBase, recordHandBack } from '../../persistence/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { PersistedActors } from '../../actors/index.js';
+import { judgeHandBack, runPlan } from '../../engine/index.js';
+import { joinRun } from '../../engine/join-run.js';
+import { runClaimedTask } from '../../engine/run-claimed-task.js';
+import { getRunSource, recordAttemptBase, recordHandBack } from '../../persistence/index.js';
+import { loadPlan } from '../../plan/index.js';
 import { testDatabases } from '../support/test-database.js';
 import { taskOutcome, workstreamOutcome } from './attack-fixtures.js';
 import { engineSuite, runSandboxPlan, writeCmd, type EngineSandbox } from './engine-fixtures.js';
@@ -107,5 +113,46 @@ describe.each(testDatabases())('run.remote on the engine side (%s)', (kind) => {
     await recordAttemptBase(db, { taskId: 'remjudge.t', attempt: 9, runId: 'remjudge', baseCommit: named, publishError: null }, now);
     await recordHandBack(db, { taskId: 'remjudge.t', attempt: 9, workerId: 'w1', patch: null }, now);
     expect(await judgeHandBack(db, at(9))).toEqual({ diff: '', refusal: null });
+  }, 120_000);
+
+  it('the ledger quarantines a patch a worker handed back on another base than the one the engine named', async () => {
+    const box = await suite.sandbox();
+    const bare = bareRemote(box);
+    const file = join(box.dir, 'plan.json');
+    await writeFile(file, JSON.stringify({ run: { id: 'remrogue', phase: 'PH-1', remote: bare }, workers: { orchestration: [{ id: 'agent', capabilities: ['node'] }] }, workstreams: [{ id: 'w', tasks: [{ id: 't', command: writeCmd('src/t.js', 't\n'), max_retries: 0 }] }] }));
+    const actors = new PersistedActors({ db: suite.db.db });
+    // The engine runs no task itself; a rogue worker (this test) claims the task and hands back a patch made elsewhere.
+    const engine = runPlan(actors, suite.db.db, await loadPlan(file), { stateDir: box.stateDir, heartbeatIntervalMs: 200, killGraceMs: 200, localWorkers: false });
+    const db = suite.db.db;
+    let named: string | undefined;
+    for (let i = 0; i < 600 && named === undefined; i++) {
+      named = (await db.selectFrom('task_attempt_bases').select('base_commit').where('task_id', '=', 'remrogue.t').executeTakeFirst())?.base_commit;
+      if (named === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(named).toMatch(/^[0-9a-f]{40}$/);
+    const joined = (await joinRun(actors, db, (await getRunSource(db, 'remrogue'))!, 'rogue'))!;
+    const w = joined.workers[0]!;
+    const [claim] = await actors.claim({ workerId: w.id, capabilities: w.pool.capabilities, limit: 1, runId: 'remrogue' });
+    expect(claim?.id).toBe('remrogue.t');
+    const other = 'c'.repeat(40);
+    const diff = 'diff --git a/src/t.js b/src/t.js\nnew file mode 100644\n--- /dev/null\n+++ b/src/t.js\n@@ -0,0 +1 @@\n+t\n';
+    const where = await mkdtemp(join(tmpdir(), 'gantry-rogue-'));
+    const ok = await runClaimedTask(joined.ctx, w.tasks.get('remrogue.t')!, w.id, where, claim!.version, {
+      handBack: async () => {
+        await recordHandBack(db, { taskId: 'remrogue.t', attempt: 1, workerId: w.id, patch: { id: 'remrogue.t.p1', workstreamId: 'remrogue.w', runId: 'remrogue', diff, files: ['src/t.js'], baseCommit: other } }, new Date());
+        return null;
+      },
+    });
+    await rm(where, { recursive: true, force: true });
+    expect(ok).toBe(true);
+    const status = await engine;
+    expect(status.state).toBe('failed');
+    const ledger = await db.selectFrom('patch_ledger_entries').select(['state', 'quarantine_reason']).where('id', '=', 'remrogue.t.p1').executeTakeFirstOrThrow();
+    expect(ledger.state).toBe('quarantined');
+    expect(ledger.quarantine_reason).toBe(`base: the patch of ${w.id} was made on ${other}, not on ${named}, the commit the engine named`);
+    expect((await taskOutcome(suite.db, 'remrogue.t')).error).toContain('patch quarantined: base: ');
+    // Nothing of it reached the remote.
+    expect(onRemote(bare, 'ls-tree', '-r', '--name-only', 'main')).toBe('src/app.js');
+    await actors.close();
   }, 120_000);
 });
