@@ -15,6 +15,7 @@ import { waitForApprovals } from './wait-for-approvals.js';
 import { abandonManualGates } from './abandon-manual-gates.js';
 import { workstreamTagPrefix } from './task-sandbox.js';
 import { ensureWorktree, resetWorktree, worktreePlace } from './worktree.js';
+import { handedBackPatch, publishAttemptBase } from './remote-repository.js';
 
 /**
  * One attempt of a queued task: dispatched to a worker (here or in a `gantry worker` process), then validated or
@@ -30,6 +31,7 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   const dirs = (await worktreePlace(ctx, task.workstream, wt)).dirs;
   if (!(await isClean(dirs))) await resetWorktree(dirs); // no attempt runs here now: anything uncommitted is foreign
   const base = await revParse(dirs, 'HEAD');
+  await publishAttemptBase(ctx, task, dirs, base); // issue 16: with `run.remote`, workers elsewhere fetch exactly this commit
   // The git metadata that could make git run code (config, hooks, attributes): whatever the task changes there is
   // put back after it and fails it (git/git-metadata-guard.ts).
   const guard = await snapshotGitMetadata(dirs);
@@ -37,7 +39,7 @@ async function attempt(ctx: RunContext, task: PlanTask, wt: string): Promise<str
   const changed = await restoreGitMetadata(guard, dirname(dirs.commonDir));
   const state = (await ctx.actors.load('task', id)).state;
   const tampered = changed.length === 0 ? null : clipReason(`the task changed git metadata Gantry uses (put back): ${changed.join(', ')}`);
-  if (state === 'validating') return validateTask(ctx, task, wt, base, tampered);
+  if (state === 'validating') return validateTask(ctx, task, wt, base, tampered, await handedBackPatch(ctx, task, base));
   await resetWorktree((await worktreePlace(ctx, task.workstream, wt)).dirs, base);
   return state;
 }

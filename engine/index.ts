@@ -13,6 +13,8 @@ export { resumeRun } from './resume-run.js';
 export { runStatus, type EntityState, type RunStatus } from './run-status.js';
 export { readRunSource, type RunSource } from './run-source.js';
 export { runWorkerProcess, type WorkerProcessOptions, type WorkerProcessSummary } from './worker-process.js';
+export { engineClonePath, judgeHandBack, withEngineClone, type HandedBack } from './remote-repository.js';
+export { remoteClonePlace, type RemoteWorkOptions } from './remote-attempt.js';
 export {
   DependencyCycleError,
   formatPlanIssue,

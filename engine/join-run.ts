@@ -88,11 +88,13 @@ async function stateOf(actors: PersistedActors, id: string): Promise<string | nu
  * windows (SSOT §1.5), linked to the run and pool. A worker of this name that exists already is taken over unless it
  * was shut down (then that pool is left out: a shut-down worker never comes back, SSOT §8.2); one left `busy` by a
  * killed earlier incarnation is taken over (its lost attempts fail and retry). Returns null when the run's state
- * directory is not the engine's (its marker names another engine: another machine) or no pool is left.
+ * directory is not the engine's (its marker names another engine: another machine; a run with `run.remote` needs
+ * none) or no pool is left.
  */
 export async function joinRun(actors: PersistedActors, db: Kysely<Database>, source: RunSourceRecord, name: string, opts: { pools?: readonly string[]; options?: Partial<EngineOptions>; onNote?: (line: string) => void } = {}): Promise<JoinedRun | null> {
-  if (!(await sameEngineMarker(source))) return null;
+  // Issue 16: a run with `run.remote` shares no folder with its workers: no marker to check.
   const plan = source.plan as unknown as Plan;
+  if (plan.run.remote === undefined && !(await sameEngineMarker(source))) return null;
   const ctx = createRunContext(actors, db, plan, { ...opts.options, stateDir: source.stateDir }, await taskRetryLinks(db, plan.run.id));
   const workers: JoinedWorker[] = [];
   for (const pool of plan.workers.orchestration) {

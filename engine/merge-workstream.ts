@@ -4,6 +4,7 @@ import { startConflictRound, stepRound } from './conflict-round.js';
 import { ConflictRoundError } from './errors.js';
 import { ledgerStepError } from './ledger-step-error.js';
 import type { RunContext } from './run-context.js';
+import { assertRemoteTargetAt, pushMergedTarget, republishMergedTarget } from './remote-repository.js';
 import { dropWorktree } from './worktree.js';
 
 /** How long a merge waits for a rollback holding the target branch (its gates may take a while): 15 minutes. */
@@ -26,8 +27,13 @@ async function mergeOnce(ctx: RunContext, ws: string, gated: string | null, roun
   const message = `Merge workstream ${ws} of run ${ctx.ids.run} (gantry)`;
   try {
     return await withBranchLock(repo, target, { holder: `gantry run ${ctx.ids.run} (merge of ${ws})`, waitMs: MERGE_LOCK_WAIT_MS }, async (): Promise<MergeOutcome> => {
-      if (await mergedByUs(repo, target, branch, message)) return { kind: 'merged' };
+      // A crash inside the merge (resume) may have merged it already: never merged twice; pushed again if remote.
+      if (await mergedByUs(repo, target, branch, message)) {
+        await republishMergedTarget(ctx);
+        return { kind: 'merged' };
+      }
       const before = await assertTargetUnmoved(repo, target);
+      await assertRemoteTargetAt(ctx, before); // issue 16: nor one that moved on the remote (engine/remote-repository.ts)
       if (gated !== null) {
         const tip = await revParse(repo, `refs/heads/${branch}`);
         if (tip !== gated) throw new ConflictRoundError(ctx.ids.workstream(ws), round, `${branch} moved after its gates ran (${gated} → ${tip})`);
@@ -41,6 +47,7 @@ async function mergeOnce(ctx: RunContext, ws: string, gated: string | null, roun
         if (merged !== checked) throw new ConflictRoundError(ctx.ids.workstream(ws), round, `the merged tree ${merged} is not the gated tree ${checked}`);
       }
       await advanceTargetHead(repo, target, before, after);
+      await pushMergedTarget(ctx, before, after);
       return { kind: 'merged' };
     });
   } catch (err) {

@@ -101,6 +101,12 @@ async function runTool(ctx: RunContext, task: PlanTask, cwd: string, signal: Abo
   }
 }
 
+/**
+ * What a worker does with a successful attempt's result before it reports it (issue 16, a remote worker: hand the diff
+ * back through the database); null when done, else why the attempt fails instead (and whether a retry can help).
+ */
+export type HandBackStep = () => Promise<{ readonly error: string; readonly retryable: boolean } | null>;
+
 /** A jitter draw in [0, 1] for the retry backoff (options.jitter, default Math.random). */
 export function drawJitter(ctx: Pick<RunContext, 'options'>): number {
   return Math.min(1, Math.max(0, (ctx.options.jitter ?? Math.random)()));
@@ -147,7 +153,7 @@ async function runWatched(ctx: RunContext, task: PlanTask, wt: string, taskId: s
  * someone else (its worker declared lost, an override, a cancel) the command is stopped and the late outcome dropped
  * (the breaker does not hear it either). Returns true when the command succeeded and its outcome counted.
  */
-export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: string, wt: string, claimVersion: number): Promise<boolean> {
+export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: string, wt: string, claimVersion: number, opts: { handBack?: HandBackStep } = {}): Promise<boolean> {
   const id = ctx.ids.task(task.id);
   const wsId = ctx.ids.workstream(task.workstream);
   let ok = false;
@@ -190,8 +196,15 @@ export async function runClaimedTask(ctx: RunContext, task: PlanTask, workerId: 
       error = `timed out after ${task.timeout_sec} s`;
       outcome = { type: 'timeout_exceeded', exit_code: result.exitCode, error, jitter: drawJitter(ctx) };
     } else if (result.exitCode !== null && task.expect_exit.includes(result.exitCode)) {
-      ok = true;
-      outcome = { type: 'execution_completed', exit_code: result.exitCode };
+      // Issue 16: a remote worker hands its diff back (the `patches` row) before the attempt counts as completed.
+      const refused = opts.handBack && !controller.signal.aborted ? await opts.handBack() : null;
+      if (refused !== null) {
+        rejected = true;
+        outcome = { type: 'execution_failed', exit_code: result.exitCode, error: clipReason(refused.error), jitter: drawJitter(ctx), ...(refused.retryable ? {} : { retryable: false }) };
+      } else {
+        ok = true;
+        outcome = { type: 'execution_completed', exit_code: result.exitCode };
+      }
     } else {
       // NUL cannot be stored in jsonb (the audit's event): a task printing one must not stop the engine.
       error = `${notFound ? `${notFound}; ` : ''}exit code ${result.exitCode ?? result.signal}: ${result.stderr.slice(-2000).replaceAll('\0', '')}`.trim();

@@ -15,6 +15,7 @@ import { clockOf } from './clock.js';
 import { engineMarkerPath, heartbeatMs, type EngineOptions, type RunContext } from './run-context.js';
 import { SandboxUnavailableError } from '../exec/index.js';
 import { checkRunSandbox, type SandboxDecision } from './task-sandbox.js';
+import { prepareEngineClone, withEngineClone } from './remote-repository.js';
 
 /** Checks what must hold before anything is written: the repository and target branch exist, the run id is new. */
 async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
@@ -38,6 +39,8 @@ async function preflight(actors: PersistedActors, plan: Plan): Promise<void> {
  */
 export function createRunContext(actors: PersistedActors, db: Kysely<Database>, plan: Plan, options: EngineOptions, retries?: ReadonlyMap<string, string>): RunContext {
   const stateDir = isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir);
+  // With `run.remote` and no repository, the engine works in its own clone of the remote (issue 16).
+  plan = withEngineClone(plan, stateDir);
   const links = new Map(retries ?? []);
   return { plan, order: planOrder(plan), ids: runIds(plan.run.id, links), retries: links, actors, db, options, clock: options.clock ?? clockOf(actors), stateDir, worktrees: new Map(), ledgers: new Map(), cursors: { worker: 0, uet: 0 }, lock: new Mutex(), slots: new Map(), changes: new ChangeSignal(), halt: { error: null } };
 }
@@ -84,9 +87,12 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
     throw err;
   }
   if (!opts.resume) {
-    await preflight(actors, plan);
+    // Issue 16: with `run.remote` the engine's clone (in the state directory) is made and fetched first.
+    const effective = withEngineClone(plan, isAbsolute(options.stateDir) ? options.stateDir : resolve(options.stateDir));
+    await prepareEngineClone(effective);
+    await preflight(actors, effective);
     // What the run starts from: a merge refuses a target branch that moved otherwise (git/target-record.ts).
-    await recordTargetHead(plan.run.repository, plan.run.target_branch);
+    await recordTargetHead(effective.run.repository, effective.run.target_branch);
   }
   // A resumed run drives the retries an operator created for ended tasks (`override reset-task`, SSOT §8.2.3).
   const ctx = createRunContext(actors, db, plan, options, opts.resume ? await taskRetryLinks(db, plan.run.id) : undefined);

@@ -11,6 +11,7 @@ import type { RunContext } from './run-context.js';
 import { runGates, type GateOutcome } from './run-gates.js';
 import { badInputReason } from './ledger-step-error.js';
 import { resetWorktree, worktreePlace } from './worktree.js';
+import type { HandedBack } from './remote-repository.js';
 
 /** Format, scope and constraint checks of a patch (SSOT §2.2): `checkPatch` with the plan's rules, plus `git apply --check`. */
 async function checks(ctx: RunContext, task: PlanTask, diff: string, wt: GitDirs): Promise<{ format: boolean; scope: boolean; constraints: boolean; reason: string }> {
@@ -198,7 +199,7 @@ async function commitPatch(ctx: RunContext, task: PlanTask, wtPath: string, diff
  * or HEAD) fails with that reason and its change is dropped; so does one whose change git cannot turn into a patch
  * (a path git refuses) or that is over `patch_rules.max_bytes` (never stored).
  */
-export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string, tampered: string | null = null): Promise<string> {
+export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, base: string, tampered: string | null = null, handedBack: HandedBack | null = null): Promise<string> {
   const id = ctx.ids.task(task.id);
   const uet = await pickUetWorker(ctx);
   await ctx.actors.send('uet_worker', uet, { type: 'task_assigned', task_id: id });
@@ -212,15 +213,21 @@ export async function validateTask(ctx: RunContext, task: PlanTask, wt: string, 
       dirs = place.dirs;
       const why = [tampered, place.tampered].filter((t) => t !== null).join('; ');
       if (why !== '') return await fail(ctx, id, `${why}${await resetOrSay(dirs, base)}`);
-      diff = await diffWorktree(dirs, base);
+      diff = handedBack !== null ? handedBack.diff : await diffWorktree(dirs, base); // issue 16: a remote worker's diff, from the database
       const bytes = Buffer.byteLength(diff, 'utf8');
       if (bytes > ctx.plan.patch_rules.max_bytes) {
         // Not stored: a patch over the limit never reaches the database (it could be any size).
         return await fail(ctx, id, `patch refused: it is ${bytes} bytes, over patch_rules.max_bytes (${ctx.plan.patch_rules.max_bytes})${await resetOrSay(dirs, base)}`);
       }
+      if (handedBack?.refusal && diff === '') return await fail(ctx, id, handedBack.refusal);
       if (diff !== '') {
         ledgerId = ctx.ids.ledger(task.id, attemptNo);
         await createLedger(ctx, task, ledgerId, diff);
+        if (handedBack?.refusal) {
+          // Issue 16: the ledger refuses a patch made on another base than the one the engine named.
+          await ctx.actors.send('patch_ledger', ledgerId, { type: 'validation_failed', reason: clipReason(handedBack.refusal), checks: { format: false, scope: false, constraints: false } });
+          return await fail(ctx, id, `patch quarantined: ${handedBack.refusal}${await resetOrSay(dirs, base)}`);
+        }
       }
       await resetWorktree(dirs, base);
     } catch (err) {

@@ -12,6 +12,7 @@ import { clockOf } from './clock.js';
 import { sendAccepted } from './send-accepted.js';
 import { sleep } from './sleep.js';
 import { beatWorker } from './watch-workers.js';
+import { dropRemoteClones, runRemoteAttempt } from './remote-attempt.js';
 
 /** Settings of a `gantry worker` process. */
 export interface WorkerProcessOptions {
@@ -27,6 +28,12 @@ export interface WorkerProcessOptions {
   readonly signal?: AbortSignal;
   /** Engine settings for the tasks (kill grace, jitter, clock: default the actors'). */
   readonly engine?: Partial<Pick<EngineOptions, 'killGraceMs' | 'jitter' | 'clock'>>;
+  /**
+   * This process's own folder for runs with `run.remote` (issue 16): it clones the remote there and runs their tasks
+   * in its clones, sharing no folder with the engine (a run's clones are removed when the process leaves the run);
+   * default none (such runs are not joined).
+   */
+  readonly workDir?: string;
   /** Sees one line per notable step (joined a run, claimed a task, its outcome, shut down). */
   readonly onNote?: (line: string) => void;
 }
@@ -65,6 +72,13 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
     inflight.set(w.id, set);
     const p = (async () => {
       if (!task) throw new Error(`claimed task ${taskId} is not in the plan of run ${run.ctx.ids.run}`);
+      if (run.ctx.plan.run.remote !== undefined && opts.workDir !== undefined) {
+        // Issue 16: the task runs in this process's clone of the remote; its diff goes back through the database.
+        const ok = await runRemoteAttempt(run.ctx, task, w.id, claimVersion, { workDir: opts.workDir });
+        tasksRun++;
+        note(`task ${taskId}: ${ok ? 'succeeded' : 'did not succeed'} on ${w.id}`);
+        return;
+      }
       const wt = worktreeOf(run.ctx, task.workstream);
       if (!existsSync(wt)) {
         // Not this machine's worktree after all: fail this attempt (pinned to the claim) and stop claiming in the run.
@@ -114,6 +128,11 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
       // A resumed engine (another pid, plan or state directory): join again once this process's tasks there settled.
       if (current && current.key !== key && busyIn(current) === 0) joined.delete(source.runId);
       if (!joined.has(source.runId) && !skipped.has(source.runId)) {
+        if (plan.run.remote !== undefined && opts.workDir === undefined) {
+          skipped.add(source.runId);
+          note(`run ${source.runId}: not joined (it works on the remote ${plan.run.remote}: start gantry worker with --work-dir DIR to join it)`);
+          continue;
+        }
         const run = await joinRun(actors, db, source, name, { pools: opts.pools, options: opts.engine ?? {}, onNote: note });
         if (!run) {
           skipped.add(source.runId);
@@ -141,6 +160,8 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
       if ((runState !== 'running' || skipped.has(runId)) && busyIn(run) === 0) {
         joined.delete(runId);
         await shutDown(run, runState !== 'running' ? `run ${runState}` : 'left the run', note);
+        // Issue 16: this process's clones of the run's remote go with it (the work is on the remote by now).
+        if (run.ctx.plan.run.remote !== undefined && opts.workDir !== undefined) await dropRemoteClones(opts.workDir, runId);
         note(`run ${runId}: ${runState}, left`);
       }
     }

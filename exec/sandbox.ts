@@ -49,7 +49,9 @@ function existing(list: readonly string[] | undefined): string[] {
  */
 export function bwrapArgv(spec: SandboxSpec, file: string, args: readonly string[], cwd: string): string[] {
   const workdir = real(spec.workdir) ?? spec.workdir;
-  const hidden = existing(spec.hidden).filter((h) => h !== '/' && h !== workdir);
+  const candidates = existing(spec.hidden).filter((h) => h !== '/' && h !== workdir);
+  // A hidden path inside another one is hidden with it (and has no mount point left inside that one's tmpfs).
+  const hidden = candidates.filter((h) => !candidates.some((o) => o !== h && h.startsWith(`${o}/`)));
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
   for (const h of hidden) argv.push('--tmpfs', h);
   for (const p of existing(spec.readWrite)) argv.push('--bind', p, p);

@@ -119,3 +119,30 @@ export class TargetBranchMovedError extends GitError {
     super(`branch ${branch} of ${repo} moved outside Gantry: the engine left it at ${expected}, it is now at ${actual}; not merging over it (look at what ${expected}..${actual} holds, then reset the branch or start a new run)`);
   }
 }
+
+/**
+ * Talking to the run's remote (`run.remote`) failed: unreachable, refused (authentication), timed out, or a commit
+ * the engine named is not there. `operation` says what Gantry tried (`fetch`, `push`, `ls-remote`, `checkout`).
+ */
+export class RemoteTransportError extends GitError {
+  override readonly name = 'RemoteTransportError';
+  constructor(readonly url: string, readonly operation: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`${operation} of remote ${url} failed: ${reason}`, options);
+  }
+}
+
+/** A remote URL Gantry does not talk to: an `ext::`/`fd::` transport or an unknown scheme (it could run a program). */
+export class UnsupportedRemoteError extends GitError {
+  override readonly name = 'UnsupportedRemoteError';
+  constructor(readonly url: string, readonly why: string) {
+    super(`remote ${JSON.stringify(url)} is not supported: ${why}`);
+  }
+}
+
+/** The remote's target branch moved outside Gantry: it is not at the commit the engine last left (or pushed) there. */
+export class RemoteTargetMovedError extends TargetBranchMovedError {
+  constructor(readonly url: string, branch: string, expected: string, actual: string | null) {
+    super(url, branch, expected, actual ?? '(no such branch)');
+    this.message = `branch ${branch} of remote ${url} moved outside Gantry: the engine expected it at ${expected}, it is now at ${actual ?? '(no such branch)'}; not pushing over it (fetch it and look at what it holds, then start a new run)`;
+  }
+}

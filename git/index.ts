@@ -34,3 +34,5 @@ export * from './branch-commits.js';
 export * from './is-ancestor.js';
 export * from './move-branch.js';
 export * from './git-metadata-guard.js';
+export * from './remote-transport.js';
+export * from './remote-checkout.js';

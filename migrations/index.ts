@@ -9,6 +9,7 @@ import { migration0007AttemptOutput } from './0007-attempt-output.js';
 import { migration0008LeanWritePath } from './0008-lean-write-path.js';
 import { migration0009AttemptUsage } from './0009-attempt-usage.js';
 import { migration0010ManualGates } from './0010-manual-gates.js';
+import { migration0011RemoteAttempts } from './0011-remote-attempts.js';
 
 /** Every migration by name, in order; append-only — never edit a released one, add the next. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008_lean_write_path': migration0008LeanWritePath,
   '0009_attempt_usage': migration0009AttemptUsage,
   '0010_manual_gates': migration0010ManualGates,
+  '0011_remote_attempts': migration0011RemoteAttempts,
 };
 
 export { migration0001Init } from './0001-init.js';
@@ -34,3 +36,4 @@ export { migration0007AttemptOutput } from './0007-attempt-output.js';
 export { migration0008LeanWritePath, FAILURE_STATES_0008, leanWritePathDown, leanWritePathUp } from './0008-lean-write-path.js';
 export { migration0009AttemptUsage } from './0009-attempt-usage.js';
 export { migration0010ManualGates } from './0010-manual-gates.js';
+export { migration0011RemoteAttempts } from './0011-remote-attempts.js';

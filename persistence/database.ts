@@ -108,6 +108,8 @@ export interface PatchesTable {
   files: Json<string[]>;
   bytes: number;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** The commit a handed-back diff was made against (migration 0011, `run.remote`); null for the engine's own diffs. */
+  base_commit: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `patch_ledger_entries` (SSOT §6.5). */
@@ -228,6 +230,21 @@ export interface TaskAttemptOutputsTable {
   recorded_at: Timestamp;
 }
 
+/** `task_attempt_bases` (migration 0011): the commit the engine named for an attempt of a `run.remote` run (issue 16). */
+export interface TaskAttemptBasesTable {
+  task_id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  run_id: string;
+  base_commit: string;
+  /** Why the engine could not push the base to the remote; null when it did. */
+  publish_error: string | null;
+  /** The worker that handed the attempt's result back through the database; null until then. */
+  handed_back_by: string | null;
+  handed_back_at: NullableTimestamp;
+  recorded_at: Timestamp;
+}
+
 /** `task_attempt_usage` (migration 0009): what each task attempt reported it spent (issue 15). */
 export interface TaskAttemptUsageTable {
   task_id: string;
@@ -262,4 +279,5 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   task_attempt_outputs: TaskAttemptOutputsTable;
   task_attempt_usage: TaskAttemptUsageTable;
+  task_attempt_bases: TaskAttemptBasesTable;
 }

@@ -33,6 +33,7 @@ export * from './attempt-output.js';
 export * from './read-entity-output.js';
 export * from './read-reason-facts.js';
 export * from './patch-rows.js';
+export * from './attempt-bases.js';
 export * from './phase-rows.js';
 export * from './run-entities.js';
 export * from './run-workers.js';

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
 import { type BreakerConfig, breakerConfigSchema, GATE_PRIORITY } from '../machines/index.js';
+import { remoteScheme } from '../git/remote-transport.js';
 import type { PlanIssue } from './errors.js';
 import type { Plan, PlanFormat, PlanGate, PlanSandbox, PlanTask, PlanWorkstream, WorkerPool } from './plan.js';
 import { toolOf } from './plan-file-index.js';
@@ -25,6 +26,11 @@ function written(o: BreakerOverride): Partial<BreakerConfig> {
 }
 
 /** A sandbox path made absolute: `~` and `~/…` from the home folder, a relative one from the plan file's folder. */
+/** A `run.remote` as the engine and workers use it: a local path made absolute (against the plan file's folder), a URL as written. */
+function remoteUrl(baseDir: string, url: string): string {
+  return !url.includes('://') && remoteScheme(url) === 'file' ? resolve(baseDir, url) : url;
+}
+
 function sandboxPath(p: string, baseDir: string): string {
   if (p === '~') return homedir();
   if (p.startsWith('~/')) return join(homedir(), p.slice(2));
@@ -120,7 +126,8 @@ export function normalizePlan(file: PlanFile, ctx: NormalizeContext): Plan {
       id: file.run.id ?? (ctx.generateId ?? ulid)(),
       id_generated: file.run.id === undefined,
       phase: file.run.phase,
-      repository: resolve(ctx.baseDir, file.run.repository),
+      repository: file.run.repository === undefined ? '' : resolve(ctx.baseDir, file.run.repository),
+      ...(file.run.remote !== undefined ? { remote: remoteUrl(ctx.baseDir, file.run.remote) } : {}),
       target_branch: file.run.target_branch,
       ...(file.run.phase_policy !== undefined ? { phase_policy: file.run.phase_policy } : {}),
       ...(file.run.budget !== undefined ? { budget: file.run.budget } : {}),

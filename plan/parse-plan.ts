@@ -67,7 +67,7 @@ export function parsePlan(text: string, options: ParsePlanOptions = {}): Plan {
 
   const absolute = options.file === undefined ? ANONYMOUS_PLAN : resolve(options.file);
   const baseDir = options.baseDir ?? (options.file === undefined ? process.cwd() : dirname(absolute));
-  const findings = validatePlanFile(parsed.data, resolve(baseDir, parsed.data.run.repository));
+  const findings = validatePlanFile(parsed.data, parsed.data.run.repository === undefined ? null : resolve(baseDir, parsed.data.run.repository));
   if (findings.errors.length) throw new PlanValidationError(name, located(findings.errors, name, doc));
 
   return normalizePlan(parsed.data, {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { breakerConfigSchema, DEFAULT_BACKOFF, DEFAULT_MAX_CONFLICT_ROUNDS, idSchema, ON_CONFLICT, OPERATOR_NAME_PATTERN, taskInputSchema, testGateInputSchema, workerInputSchema } from '../machines/index.js';
+import { UnsupportedRemoteError } from '../git/errors.js';
+import { remoteScheme } from '../git/remote-transport.js';
 import { globProblem } from './path-matcher.js';
 import { phasePolicySchema } from './phase-policy.js';
 import { bounded, PLAN_LIMITS as L } from './plan-limits.js';
@@ -51,15 +53,41 @@ const budgetSchema = z
   .refine((b) => b.cost_usd !== undefined || b.tokens !== undefined, 'a budget needs cost_usd, tokens or both');
 
 /** `run:` — which run, phase, repository and target branch. */
+/** Why `url` cannot be a `run.remote` (issue 16), or null: git/remote-transport.ts decides which transports are allowed. */
+function remoteProblem(url: string): string | null {
+  try {
+    remoteScheme(url);
+    return null;
+  } catch (err) {
+    if (err instanceof UnsupportedRemoteError) return err.message;
+    throw err;
+  }
+}
+
+/** `run.remote` (issue 16): a git URL or path that workers on other hosts fetch from and the engine pushes to. */
+const remoteSchema = z.string().min(1, 'the remote URL must not be empty').superRefine((url, c) => {
+  const problem = remoteProblem(url);
+  if (problem !== null) c.addIssue({ code: 'custom', message: problem });
+});
+
 const runSchema = z.strictObject({
   id: idSchema.optional(),
   phase: idSchema,
-  repository: z.string().min(1, 'the repository path must not be empty'),
+  // Exactly one of `repository` and `remote`: with `remote` the engine keeps its own clone of it in its state directory.
+  repository: z.string().min(1, 'the repository path must not be empty').optional(),
+  remote: remoteSchema.optional(),
   target_branch: branchSchema.default('main'),
   // Optional (an addition to docs/design/plan.md): the phase's policy, written to `phases.policy` (SSOT §2.2; absent: allow all).
   phase_policy: phasePolicySchema.optional(),
   budget: budgetSchema.optional(),
-});
+})
+  // Checked even when other keys of `run` are wrong (`when`), so that every missing key is named at once.
+  .refine((r: unknown) => !isRecord(r) || r['repository'] !== undefined || r['remote'] !== undefined, { message: "required key 'repository' is missing (or give run.remote: the engine then keeps its own clone of it)", path: ['repository'], when: () => true })
+  .refine((r: unknown) => !isRecord(r) || r['repository'] === undefined || r['remote'] === undefined, { message: 'give run.repository or run.remote, not both: with run.remote the engine keeps its own clone of it in its state directory', path: ['remote'], when: () => true });
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 /** `patch_rules:` — scope and constraint checks of every patch (SSOT §2.2). */
 const patchRulesSchema = z.strictObject({

@@ -27,8 +27,13 @@ export interface PlanRun {
   readonly id_generated: boolean;
   /** Phase id (a row in `phases`). */
   readonly phase: string;
-  /** Absolute path of the git repository (written relative to the plan file). */
+  /**
+   * Absolute path of the git repository (written relative to the plan file). Empty when the plan has `remote` and no
+   * `repository`: the engine then works in its own clone in the state directory (engine/remote-repository.ts).
+   */
   readonly repository: string;
+  /** Issue 16: the git URL (or path) of the repository workers on other hosts fetch from; absent: none (a shared folder). */
+  readonly remote?: string;
   /** Branch that completed workstreams are merged into (default `main`). */
   readonly target_branch: string;
   /** Optional phase policy (SSOT §2.2), written to the phase row before the run's first patch is decided; absent: the row's policy stands. */

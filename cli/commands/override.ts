@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { withEngineClone } from '../../engine/index.js';
 import { applyOverride, isOverrideAction, OverrideRefusedError, OVERRIDE_ACTIONS, RollbackFailedError, rollbackPatch, RollbackPlanMismatchError } from '../../ops/index.js';
 import { loadPlan, PlanError } from '../../plan/index.js';
 import type { Command, CommandContext } from '../command.js';
@@ -21,7 +22,8 @@ async function rollback(ctx: CommandContext, handle: DatabaseHandle, id: string,
   }
   try {
     const r = await rollbackPatch(handle.db, {
-      ledgerId: id, plan, operator, reason,
+      // Issue 16: a plan with `run.remote` is rolled back in the engine's clone of the remote (in the state directory).
+      ledgerId: id, plan: withEngineClone(plan, resolve(ctx.global.stateDir)), operator, reason,
       transitionLog: join(ctx.global.stateDir, 'transitions.jsonl'),
       scratchDir: ctx.global.stateDir,
       onNotice: ctx.global.json ? undefined : (m) => ctx.io.out(`notify: ${m}`),

@@ -21,7 +21,7 @@ function summary(name: string, plan: Plan, order: PlanOrder, warnings: readonly 
   const lines = [
     `${name}: valid plan`,
     `  run          ${plan.run.id}${plan.run.id_generated ? ' (generated)' : ''}, phase ${plan.run.phase}`,
-    `  repository   ${plan.run.repository} → ${plan.run.target_branch}`,
+    plan.run.remote !== undefined ? `  remote       ${plan.run.remote} → ${plan.run.target_branch} (the engine clones it into its state directory)` : `  repository   ${plan.run.repository} → ${plan.run.target_branch}`,
     `  counts       ${[count(plan.workstreams.length, 'workstream'), count(plan.tasks.length, 'task'), count(gates, 'gate'), `${count(plan.workers.orchestration.length, 'worker pool')} (${count(workers, 'worker')})`, count(plan.workers.uet.count, 'UET worker')].join(', ')}`,
     '  workstreams',
     ...plan.workstreams.map((ws) => {

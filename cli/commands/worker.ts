@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { runWorkerProcess } from '../../engine/index.js';
 import type { Command } from '../command.js';
 import { positionalArgs, stringOption } from '../command.js';
@@ -14,7 +15,7 @@ function poolsOf(value: unknown): string[] {
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'a worker process joining the pools of the runs in the database (scale-out)',
-  usage: 'worker [--db URL] [--name NAME] [--pool ID]… [--run RUN_ID] [--poll-ms 200]',
+  usage: 'worker [--db URL] [--work-dir DIR] [--name NAME] [--pool ID]… [--run RUN_ID] [--poll-ms 200]',
   description: [
     'Joins every live run in the database (a run whose engine — `gantry run` or `gantry resume` — is alive) as one',
     'more worker of each of its pools: worker `<run>.<pool>.w-<name>` with the pool\'s capabilities, capacity and',
@@ -26,12 +27,16 @@ export const workerCommand: Command = {
     '',
     'Needs a shared PostgreSQL (--db URL or DATABASE_URL): the embedded PGlite takes one process at a time. Tasks run',
     'in the engine\'s state directory, which must be reachable at the same path (the same machine, or a shared',
-    'mount; the engine leaves a marker there that the worker checks); other runs are not joined. Ctrl-C or SIGTERM: no',
+    'mount; the engine leaves a marker there that the worker checks); other runs are not joined — unless the plan has',
+    '`run.remote` (issue 16): then the worker shares no folder with the engine. With --work-dir DIR it clones the',
+    'remote into DIR, checks out the commit the engine names for each attempt, runs the task there and hands its diff',
+    'back through the database; without --work-dir such runs are not joined. Ctrl-C or SIGTERM: no',
     'new claims, the tasks in flight finish (heartbeats go on meanwhile), the workers shut down, exit 0; a second one',
     'stops at once (exit 130: the engine then declares the workers lost and their tasks retry elsewhere).',
   ].join('\n'),
-  options: { name: { type: 'string' }, pool: { type: 'string', multiple: true }, run: { type: 'string' }, 'poll-ms': { type: 'string' } },
+  options: { 'work-dir': { type: 'string' }, name: { type: 'string' }, pool: { type: 'string', multiple: true }, run: { type: 'string' }, 'poll-ms': { type: 'string' } },
   optionHelp: {
+    'work-dir': 'this process\'s own folder for runs with run.remote: its clones of the remote (default: such runs are not joined)',
     name: 'this process\'s name in its worker ids (default <host>-<pid>)',
     pool: 'join only this pool (repeatable, or comma-separated; default every pool)',
     run: 'join only this run (default every live run)',
@@ -43,6 +48,7 @@ export const workerCommand: Command = {
     if (!/^[0-9]+$/.test(pollText) || Number(pollText) < 10 || Number(pollText) > 60_000) throw new UsageError(`--poll-ms must be 10–60000, got '${pollText}'`, ctx.command);
     const name = stringOption(ctx, 'name');
     const runId = stringOption(ctx, 'run');
+    const workDir = stringOption(ctx, 'work-dir');
     if (!ctx.global.db && !process.env['DATABASE_URL']) {
       throw new UsageError('gantry worker needs a shared PostgreSQL database (--db URL or DATABASE_URL); the embedded PGlite takes one process at a time', ctx.command);
     }
@@ -66,6 +72,7 @@ export const workerCommand: Command = {
           ...(name ? { name } : {}),
           pools: poolsOf(ctx.options['pool']),
           ...(runId ? { runId } : {}),
+          ...(workDir ? { workDir: resolve(workDir) } : {}),
           pollMs: Number(pollText),
           signal: stop.signal,
           onNote: (line) => ctx.io.out(line),

@@ -13,7 +13,7 @@ describe('structural errors (zod): file, exact path and message', () => {
     delete (data.run as Obj).repository;
     expect(pathsAndMessages(issuesOf(() => parseData(data)))).toEqual([
       "run.phase: required key 'phase' is missing",
-      "run.repository: required key 'repository' is missing",
+      "run.repository: required key 'repository' is missing (or give run.remote: the engine then keeps its own clone of it)",
     ]);
     // A task's command may come from a tool profile (issue 15): its absence is a check of the valid structure.
     const noCommand = minimalPlan();

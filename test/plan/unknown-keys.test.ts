@@ -9,7 +9,7 @@ describe('unknown keys are errors, never ignored', () => {
     const issues = issuesOf(() => parseData(data, 'plans/demo.json'));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: 'plans/demo.json', path: 'run.targt_branch' });
-    expect(issues[0]!.message).toBe("unknown key 'targt_branch' (did you mean 'target_branch'?); allowed here: id, phase, repository, target_branch, phase_policy, budget");
+    expect(issues[0]!.message).toBe("unknown key 'targt_branch' (did you mean 'target_branch'?); allowed here: id, phase, repository, remote, target_branch, phase_policy, budget");
   });
 
   it('finds unknown keys at every level: top, task, gate, pool, uet, breaker, patch rules', () => {
@@ -69,7 +69,7 @@ describe('unknown keys are errors, never ignored', () => {
     const nested = minimalPlan();
     (nested.run as Record<string, unknown>)['x-note'] = 'not at the top';
     expect(pathsAndMessages(issuesOf(() => parseData(nested)))).toEqual([
-      'run["x-note"]: unknown key \'x-note\'; allowed here: id, phase, repository, target_branch, phase_policy, budget',
+      'run["x-note"]: unknown key \'x-note\'; allowed here: id, phase, repository, remote, target_branch, phase_policy, budget',
     ]);
   });
 });
