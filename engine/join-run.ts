@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import { EntityNotFoundError, taskRetryLinks, type Database, type RunSourceRecord } from '../persistence/index.js';
-import type { Plan, PlanTask, WorkerPool } from '../plan/index.js';
+import { recordedPlan, type PlanTask, type WorkerPool } from '../plan/index.js';
 import { engineMarkerPath, type EngineOptions, type RunContext } from './run-context.js';
 import { drawJitter } from './run-claimed-task.js';
 import { createRunContext, workerInput } from './start-run.js';
@@ -93,7 +93,7 @@ async function stateOf(actors: PersistedActors, id: string): Promise<string | nu
  */
 export async function joinRun(actors: PersistedActors, db: Kysely<Database>, source: RunSourceRecord, name: string, opts: { pools?: readonly string[]; options?: Partial<EngineOptions>; onNote?: (line: string) => void } = {}): Promise<JoinedRun | null> {
   // Issue 16: a run with `run.remote` shares no folder with its workers: no marker to check.
-  const plan = source.plan as unknown as Plan;
+  const plan = recordedPlan(source.plan, source.runId);
   if (plan.run.remote === undefined && !(await sameEngineMarker(source))) return null;
   const ctx = createRunContext(actors, db, plan, { ...opts.options, stateDir: source.stateDir }, await taskRetryLinks(db, plan.run.id));
   const workers: JoinedWorker[] = [];

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { getRunSource, type Database } from '../persistence/index.js';
-import type { Plan } from '../plan/index.js';
+import { recordedPlan, type Plan } from '../plan/index.js';
 import { RunSourceNotFoundError } from './errors.js';
 
 /** What a run was started from, as `startRun` recorded it in `run_sources` (migration 0003). */
@@ -22,5 +22,5 @@ export interface RunSource {
 export async function readRunSource(db: Kysely<Database>, runId: string): Promise<RunSource> {
   const r = await getRunSource(db, runId);
   if (!r) throw new RunSourceNotFoundError(runId);
-  return { runId: r.runId, plan: r.plan as unknown as Plan, planFile: r.planFile, stateDir: r.stateDir };
+  return { runId: r.runId, plan: recordedPlan(r.plan, runId), planFile: r.planFile, stateDir: r.stateDir };
 }

@@ -98,7 +98,7 @@ export async function startRun(actors: PersistedActors, db: Kysely<Database>, pl
   const ctx = createRunContext(actors, db, plan, options, opts.resume ? await taskRetryLinks(db, plan.run.id) : undefined);
   const ids = ctx.ids;
   const run_id = ids.run;
-  const source = { runId: run_id, plan: plan as unknown as Record<string, unknown>, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
+  const source = { runId: run_id, plan, planFile: options.planFile ? resolve(options.planFile) : null, stateDir: ctx.stateDir };
   await upsertRunSource(db, { ...source, engineHost: hostname(), enginePid: process.pid }, new Date(ctx.clock.now()));
   // The marker `gantry worker` processes check: the state directory they see is this engine's (docs/design/engine.md §1).
   const marker = engineMarkerPath(ctx.stateDir, run_id);

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { PersistedActors } from '../actors/index.js';
 import type { SendEventOf } from '../machines/index.js';
 import { liveRunSources, type Database } from '../persistence/index.js';
-import type { Plan } from '../plan/index.js';
+import { recordedPlan } from '../plan/index.js';
 import { joinRun, worktreeOf, type JoinedRun, type JoinedWorker } from './join-run.js';
 import { runClaimedTask, drawJitter } from './run-claimed-task.js';
 import { heartbeatMs, type EngineOptions } from './run-context.js';
@@ -120,7 +120,7 @@ export async function runWorkerProcess(actors: PersistedActors, db: Kysely<Datab
     const now = new Date(clock.now());
     for (const source of await liveRunSources(db, now, 24 * 3600_000)) {
       if (opts.runId && source.runId !== opts.runId) continue;
-      const plan = source.plan as unknown as Plan;
+      const plan = recordedPlan(source.plan, source.runId);
       // A run is live while its engine's pulse is fresh: 3 heartbeat intervals.
       if (now.getTime() - (source.engineHeartbeatAt?.getTime() ?? 0) > 3 * plan.workers.heartbeat_interval_sec * 1000) continue;
       const key = `${source.engineHost}:${source.enginePid}:${source.stateDir}`;

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { newEventId, PersistedActors, TransitionLog } from '../actors/index.js';
 import { runIds } from '../engine/index.js';
 import { addWorktree, advanceTargetHead, BranchLockedError, branchExists, GitError, isClean, processAlive, removeWorktree, revertCommit, revParse, runGit, withBranchLock } from '../git/index.js';
-import { planOrder, type Plan } from '../plan/index.js';
+import { planOrder, recordedPlan, type Plan } from '../plan/index.js';
 import { EntityNotFoundError, getRunSource, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
 import { OverrideRefusedError, RollbackFailedError, RollbackPlanMismatchError } from './errors.js';
@@ -221,8 +221,7 @@ async function refuseWhileEngineLive(db: Kysely<Database>, req: RollbackRequest,
   const source = await getRunSource(db, runId);
   const beat = source?.engineHeartbeatAt?.getTime() ?? null;
   if (!source || beat === null) return;
-  const recorded = (source.plan['workers'] as { heartbeat_interval_sec?: unknown } | undefined)?.heartbeat_interval_sec;
-  const intervalSec = typeof recorded === 'number' ? recorded : req.plan.workers.heartbeat_interval_sec;
+  const intervalSec = recordedPlan(source.plan, runId).workers.heartbeat_interval_sec;
   if (now - beat > 3 * intervalSec * 1000) return;
   const here = source.engineHost === hostname() && source.enginePid !== null;
   if (here && !processAlive(source.enginePid!)) return;

@@ -4,8 +4,8 @@ import type { Database } from './database.js';
 /** What a run was started from (migration 0003): the engine and `gantry worker` processes read it from the database. */
 export interface RunSourceRecord {
   readonly runId: string;
-  /** The normalized plan as JSON (plan/ `Plan`). */
-  readonly plan: Record<string, unknown>;
+  /** The normalized plan as JSON (plan/ `Plan`; the engine types it again with `recordedPlan`). */
+  readonly plan: object;
   /** Absolute path of the plan file, or null when the plan came from elsewhere (a library call). */
   readonly planFile: string | null;
   /** Absolute state directory of the engine: worktrees live under `<stateDir>/worktrees/<run>/<ws>`. */
@@ -17,10 +17,16 @@ export interface RunSourceRecord {
 }
 
 
+/** The stored plan column as a JSON value (PGlite may hand jsonb back as text); anything else is kept for the caller to refuse. */
+function planJson(value: unknown): object {
+  const v: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return typeof v === 'object' && v !== null ? v : { value: v };
+}
+
 function toRecord(r: { run_id: string; plan: unknown; plan_file: string | null; state_dir: string; engine_host: string; engine_pid: number | null; engine_heartbeat_at: Date | null }): RunSourceRecord {
   return {
     runId: r.run_id,
-    plan: (typeof r.plan === 'string' ? JSON.parse(r.plan) : r.plan) as Record<string, unknown>,
+    plan: planJson(r.plan),
     planFile: r.plan_file,
     stateDir: r.state_dir,
     engineHost: r.engine_host,

@@ -98,3 +98,18 @@ export class InvalidPhasePolicyError extends Error {
     super(`phase ${phaseId}: invalid policy in phases.policy: ${problems.join('; ')}`, options);
   }
 }
+
+/**
+ * A run's recorded plan (`run_sources.plan`) does not have the shape of a normalized plan of that run: written by
+ * something else, or by a build whose plan shape differs.
+ */
+export class RecordedPlanError extends Error {
+  override readonly name = 'RecordedPlanError';
+  constructor(
+    readonly runId: string,
+    /** The JSON type found (`object` when an object of the wrong shape). */
+    readonly found: string,
+  ) {
+    super(`run ${runId}: the plan recorded in the database is not a normalized plan of this run (found ${found === 'object' ? 'an object of another shape' : found === 'array' ? 'an array' : found})`);
+  }
+}

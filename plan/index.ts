@@ -6,6 +6,7 @@ export * from './plan-file-schema.js';
 export * from './read-plan-document.js';
 export * from './parse-plan.js';
 export * from './load-plan.js';
+export * from './recorded-plan.js';
 export * from './dependency-graph.js';
 export * from './plan-graphs.js';
 export * from './plan-order.js';
