@@ -85,6 +85,8 @@ export class Meter {
     const q = (p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : null);
     const window = this.cfg.seconds - this.cfg.warmup;
     const used = this.cpuInWindow ?? (this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm));
+    // The window's end timer may not have fired yet when the runner finishes exactly at its end: read it now.
+    const pg = this.pgInWindow ?? (this.pgAtWarm && postgresCpuSince(this.pgAtWarm));
     return {
       name,
       version,
@@ -97,7 +99,7 @@ export class Meter {
       p99: q(0.99),
       samples: xs.length,
       cpuSeconds: used ? (used.user + used.system) / 1e6 : null,
-      pgCpuSeconds: this.pgInWindow === null ? null : this.pgInWindow / 1e6,
+      pgCpuSeconds: pg === null || pg === undefined ? null : pg / 1e6,
     };
   }
 }

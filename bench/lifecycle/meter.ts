@@ -118,8 +118,10 @@ export class Meter {
     const q = (p: number) => (xs.length > 0 ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : null);
     const window = this.cfg.seconds - this.cfg.warmup;
     const used = this.cpuInWindow ?? (this.cpuAtWarm && process.cpuUsage(this.cpuAtWarm));
+    // The window's end timer may not have fired yet when the run finishes exactly at its end: read it now.
+    const pg = this.pgInWindow ?? (this.pgAtWarm ? postgresCpuSince(this.pgAtWarm) : null);
     const cpu = used ? (used.user + used.system) / 1e6 : null;
-    return { name, version, node: process.version, settings, jobs: this.completed, seconds: window, perSecond: this.completed / window, p50: q(0.5), p99: q(0.99), samples: xs.length, cpuSeconds: cpu, pgCpuSeconds: this.pgInWindow === null ? null : this.pgInWindow / 1e6 };
+    return { name, version, node: process.version, settings, jobs: this.completed, seconds: window, perSecond: this.completed / window, p50: q(0.5), p99: q(0.99), samples: xs.length, cpuSeconds: cpu, pgCpuSeconds: pg === null ? null : pg / 1e6 };
   }
 }
 

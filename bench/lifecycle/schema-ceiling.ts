@@ -5,8 +5,9 @@
  * wrote (same columns, sizes, snapshots, metadata), with fresh ids, event ids and hashes.
  *
  * Five ways to write a lifecycle's rows, from the least the SSOT allows to what a run must do:
- *  - `copyAudit`: the 5 `state_transitions` rows alone by `COPY … FROM STDIN` (CSV), the round's rows split in one
- *    `COPY` per connection — the bulk-load bound, which no engine can use for guarded row moves;
+ *  - `copyAudit`: the 5 `state_transitions` rows alone by `COPY … FROM STDIN` (CSV text prepared beforehand), the
+ *    round's rows split in one `COPY` per connection — the bulk-load bound, which no engine can use for guarded row
+ *    moves;
  *  - `auditOnly`: the 5 `state_transitions` rows alone (SSOT §6.7: one audited row per transition), no entity row;
  *  - `coalesced`: the task row once, in its final state, plus its 5 audit rows, one statement per batch — as if a
  *    whole lifecycle were decided at once (no real engine can: each step waits for the outside world);
@@ -96,12 +97,15 @@ const auditInsert = (columns: readonly string[], param: string): string =>
 /** One CSV field of COPY: null empty and unquoted, objects as JSON, everything else quoted with quotes doubled. */
 const csvField = (v: unknown): string => (v === null || v === undefined ? '' : `"${(typeof v === 'object' ? JSON.stringify(v) : String(v)).replaceAll('"', '""')}"`);
 
-/** `COPY`s `rows` (objects with `columns`) into `state_transitions` on one client of `pool`. */
-async function copyAudit(pool: pg.Pool, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+/** `rows` (objects with `columns`) as the CSV text a `COPY … FROM STDIN WITH (FORMAT csv)` reads. */
+const csvOf = (columns: readonly string[], rows: readonly Row[]): string => rows.map((r) => `${columns.map((c) => csvField(r[c])).join(',')}\n`).join('');
+
+/** `COPY`s prepared CSV text into `state_transitions` on one client of `pool`. */
+async function copyAudit(pool: pg.Pool, columns: readonly string[], csv: string): Promise<void> {
   const client = await pool.connect();
   try {
     const stream = client.query(copyFrom(`copy state_transitions (${columns.join(', ')}) from stdin with (format csv)`));
-    await pipeline(Readable.from([rows.map((r) => `${columns.map((c) => csvField(r[c])).join(',')}\n`).join('')]), stream);
+    await pipeline(Readable.from([csv]), stream);
   } finally {
     client.release();
   }
@@ -175,8 +179,9 @@ export async function schemaCeiling(url: string, schema: string, lifecycles = 20
         const batches = (): { id: string; audit: Row[] }[][] => Array.from({ length: lifecycles / batch }, () => Array.from({ length: batch }, fresh));
         const all = batches().flat().flatMap((l) => l.audit);
         const per = Math.ceil(all.length / n);
+        const csvs = Array.from({ length: n }, (_, k) => csvOf(columns, all.slice(k * per, (k + 1) * per)));
         const c0 = performance.now();
-        await Promise.all(Array.from({ length: n }, (_, k) => copyAudit(pool, columns, all.slice(k * per, (k + 1) * per))));
+        await Promise.all(csvs.map((csv) => copyAudit(pool, columns, csv)));
         push('copyAudit', n, lifecycles / ((performance.now() - c0) / 1000));
         const a = batches().map((b) => [auditInsert(columns, '$1'), [JSON.stringify(b.flatMap((l) => l.audit))]] as const);
         push('auditOnly', n, await timed(lifecycles, a, n));
