@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
@@ -26,6 +26,26 @@ export function runGantry(args: readonly string[], env: NodeJS.ProcessEnv = proc
       resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
     });
   });
+}
+
+/** A long-running `gantry` child whose output (stdout and stderr) is collected; `done` resolves with its exit code. */
+export interface GantryChild {
+  readonly proc: ChildProcess;
+  readonly out: () => string;
+  readonly done: Promise<number | null>;
+}
+
+/** Starts `node GANTRY_BIN ...args` (an engine, a worker) and returns at once; see {@link GantryChild}. */
+export function startGantry(args: readonly string[], env: NodeJS.ProcessEnv = process.env): GantryChild {
+  const proc = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<number | null>((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve(code));
+  });
+  return { proc, out: () => out, done };
 }
 
 /** Checks that `text` is well-formed XML as far as tags go (every element closed, in order) and returns the element names in order. */

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeSandbox } from '../../exec/index.js';
 import { commitAll, initRepo } from '../../git/index.js';
 import { createDatabase, migrateToLatest, type Database, type DatabaseHandle } from '../../persistence/index.js';
-import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
+import { runGantry, startGantry, type GantryChild } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 
 // Issue 16: workers on other hosts, sharing no folder with the engine. The plan names `run.remote` (here a bare
@@ -48,18 +48,6 @@ function taskCmd(task: string, ms: number): string[] {
   return ['node', '-e', code];
 }
 
-/** A long-running `gantry` child; `done` resolves with its exit code, `out` is what it printed so far. */
-function start(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; out: () => string; done: Promise<number | null> } {
-  const proc = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<number | null>((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve(code));
-  });
-  return { proc, out: () => out, done };
-}
 
 /** The worker of each task's claims (worker_started transitions), in order. */
 async function claims(db: Kysely<Database>): Promise<Map<string, string[]>> {
@@ -139,7 +127,7 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     const workers = await realpath(await mkdtemp(join(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'gantry-remote-workers-')));
     dirs.push(workers);
     for (const name of ['w1', 'w2']) await mkdir(join(workers, name, 'work', 'remote-demo', 'decoy'), { recursive: true });
-    const worker = (name: string) => start(['worker', '--name', name, '--work-dir', join(workers, name, 'work'), '--state-dir', join(workers, name, 'state'), '--poll-ms', '50', '--db', url], env);
+    const worker = (name: string) => startGantry(['worker', '--name', name, '--work-dir', join(workers, name, 'work'), '--state-dir', join(workers, name, 'state'), '--poll-ms', '50', '--db', url], env);
     const w1 = worker('w1');
     const w2 = worker('w2');
     children.push(w1.proc, w2.proc);
@@ -213,7 +201,7 @@ if (testDatabases().includes('postgres')) describe('workers on other hosts: run.
     };
     await writeFile(join(engineDir, 'plan.json'), JSON.stringify(plan, null, 2));
     const { db, url, env } = await database();
-    const w1 = start(['worker', '--name', 'w1', '--work-dir', join(root, 'w1', 'work'), '--state-dir', join(root, 'w1', 'state'), '--poll-ms', '50', '--db', url], env);
+    const w1 = startGantry(['worker', '--name', 'w1', '--work-dir', join(root, 'w1', 'work'), '--state-dir', join(root, 'w1', 'state'), '--poll-ms', '50', '--db', url], env);
     children.push(w1.proc);
     const run = await runGantry(['run', join(engineDir, 'plan.json'), '--external-workers', '--state-dir', join(engineDir, 'state'), '--db', url], env);
     w1.proc.kill('SIGTERM');

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest, type Database, type DatabaseHandle } from '../../persistence/index.js';
-import { GANTRY_BIN, ROOT, runGantry } from '../cli/run-gantry.js';
+import { runGantry, startGantry, type GantryChild } from '../cli/run-gantry.js';
 import { testDatabases, uniqueSchemaName } from '../support/test-database.js';
 import { makeSandbox, type EngineSandbox } from './engine-fixtures.js';
 
@@ -39,24 +38,6 @@ function plan(log: string, wsCount: number, perWs: number, ms: number, extra: Re
   };
 }
 
-/** A long-running `gantry` child whose output is collected; `done` resolves with its exit code. */
-interface Child {
-  readonly proc: ChildProcess;
-  readonly out: () => string;
-  readonly done: Promise<number | null>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, [GANTRY_BIN, ...args], { cwd: ROOT, env });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<number | null>((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) => resolve(code));
-  });
-  return { proc, out: () => out, done };
-}
 
 /** Waits until `check` is true, polling; fails with `what` after a generous deadline (not a timing assertion). */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -100,7 +81,7 @@ for (const kind of testDatabases()) {
   describe('gantry worker processes on PostgreSQL', () => {
     const boxes: EngineSandbox[] = [];
     const handles: { handle: DatabaseHandle; schema: string }[] = [];
-    const children: Child[] = [];
+    const children: GantryChild[] = [];
     afterAll(async () => {
       for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
       for (const { handle, schema } of handles) {
@@ -129,8 +110,8 @@ for (const kind of testDatabases()) {
 
     it('two worker processes run every task of an --external-workers run, each claim executed exactly once', async () => {
       const s = await setup((log) => plan(log, 3, 3, 150));
-      const w1 = start(s.workerArgs('w1'), s.env);
-      const w2 = start(s.workerArgs('w2'), s.env);
+      const w1 = startGantry(s.workerArgs('w1'), s.env);
+      const w2 = startGantry(s.workerArgs('w2'), s.env);
       children.push(w1, w2);
       const run = await runGantry(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -157,12 +138,12 @@ for (const kind of testDatabases()) {
 
     it('an --external-workers run with no worker says its tasks are waiting for one, then finishes once a worker joins', async () => {
       const s = await setup((log) => plan(log, 1, 2, 50));
-      const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
+      const engine = startGantry(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       children.push(engine);
       await until('the engine to say that no worker is alive', async () => engine.out().includes('no gantry worker is alive'));
       expect(engine.out()).toMatch(/gantry: no gantry worker is alive: start one with `gantry worker --db URL` on this database \(1 task is queued in run wp, --external-workers\)/);
       expect(await s.db.selectFrom('tasks').select('state').where('id', '=', 'wp.t0-0').executeTakeFirst()).toEqual({ state: 'queued' });
-      const w1 = start(s.workerArgs('w1'), s.env);
+      const w1 = startGantry(s.workerArgs('w1'), s.env);
       children.push(w1);
       expect(await engine.done, engine.out()).toBe(0);
       expect(engine.out()).toContain('run wp: succeeded');
@@ -173,7 +154,7 @@ for (const kind of testDatabases()) {
 
     it('the engine and a worker process share a run: each task claimed by one of them at a time, none twice', async () => {
       const s = await setup((log) => plan(log, 3, 2, 300));
-      const w1 = start(s.workerArgs('w1'), s.env);
+      const w1 = startGantry(s.workerArgs('w1'), s.env);
       children.push(w1);
       const run = await runGantry(['run', join(s.box.dir, 'plan.json'), ...s.engineArgs], s.env);
       expect(run.code, run.stdout + run.stderr).toBe(0);
@@ -190,9 +171,9 @@ for (const kind of testDatabases()) {
 
     it('a worker process killed mid-task is declared lost after 2 missed beats: its task fails and another worker completes it', async () => {
       const s = await setup((log) => plan(log, 1, 1, 4000));
-      const w1 = start(s.workerArgs('w1'), s.env);
+      const w1 = startGantry(s.workerArgs('w1'), s.env);
       children.push(w1);
-      const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
+      const engine = startGantry(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       children.push(engine);
       // The claim (task running on w1) and the worker's own task_assigned are two commits: kill only after both,
       // so the worker dies busy (killed between them, it would die idle and be shut down instead).
@@ -202,7 +183,7 @@ for (const kind of testDatabases()) {
         return t?.state === 'running' && t.worker_id === 'wp.agent.w-w1' && w?.state === 'busy';
       });
       w1.proc.kill('SIGKILL');
-      const w2 = start(s.workerArgs('w2'), s.env);
+      const w2 = startGantry(s.workerArgs('w2'), s.env);
       children.push(w2);
       expect(await engine.done, engine.out()).toBe(0);
       w2.proc.kill('SIGTERM');
@@ -224,9 +205,9 @@ for (const kind of testDatabases()) {
 
     it('a worker stopped with SIGTERM keeps beating while it finishes its task (never declared lost), then shuts down', async () => {
       const s = await setup((log) => plan(log, 1, 1, 3000));
-      const w1 = start(s.workerArgs('w1'), s.env);
+      const w1 = startGantry(s.workerArgs('w1'), s.env);
       children.push(w1);
-      const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
+      const engine = startGantry(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       children.push(engine);
       await until('the task running on w1', async () => (await s.db.selectFrom('tasks').select('state').where('id', '=', 'wp.t0-0').executeTakeFirst())?.state === 'running');
       w1.proc.kill('SIGTERM');
@@ -242,13 +223,13 @@ for (const kind of testDatabases()) {
 
     it('a worker killed and restarted under the same name gives up the attempt it lost, then runs the retry', async () => {
       const s = await setup((log) => plan(log, 1, 1, 3000));
-      const first = start(s.workerArgs('w1'), s.env);
+      const first = startGantry(s.workerArgs('w1'), s.env);
       children.push(first);
-      const engine = start(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
+      const engine = startGantry(['run', join(s.box.dir, 'plan.json'), '--external-workers', ...s.engineArgs], s.env);
       children.push(engine);
       await until('the task running on w1', async () => (await s.db.selectFrom('workers').select('state').where('id', '=', 'wp.agent.w-w1').executeTakeFirst())?.state === 'busy');
       first.proc.kill('SIGKILL');
-      const again = start(s.workerArgs('w1'), s.env);
+      const again = startGantry(s.workerArgs('w1'), s.env);
       children.push(again);
       expect(await engine.done, engine.out()).toBe(0);
       again.proc.kill('SIGTERM');
