@@ -10,6 +10,11 @@ export class EntityCache {
     return `${entityType}\u0000${id}`;
   }
 
+  /** Whether an entity is cached (its recency unchanged). */
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
   /** The cached entity, refreshed as most recently used. */
   get(key: string): LoadedEntity | undefined {
     const e = this.map.get(key);
@@ -18,6 +23,16 @@ export class EntityCache {
       this.map.set(key, e);
     }
     return e;
+  }
+
+  /**
+   * Stores an entity read or committed elsewhere (a load, a claim, a creation) unless the cache already holds a newer
+   * version of it: a read that raced with a commit of this process must not put the older state back.
+   */
+  offer(key: string, entity: LoadedEntity): void {
+    const held = this.map.get(key);
+    if (held !== undefined && held.version > entity.version) return;
+    this.set(key, entity);
   }
 
   /** Stores an entity, evicting the least recently used beyond capacity. */

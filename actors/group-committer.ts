@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { commitTransitions, loadEntities, OptimisticLockError, EntityNotFoundError, isSingleConnection, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity, type SendMeta } from './decide-transition.js';
-import type { SnapshotMigrations } from '../machines/index.js';
+import { InvalidTransitionError, type SnapshotMigrations } from '../machines/index.js';
 import { EntityCache } from './entity-cache.js';
 import { loadedEntity } from './loaded-entity.js';
 import { transitionItem } from './transition-item.js';
@@ -174,6 +174,8 @@ export class GroupCommitter {
   }
 
   private async commitBatch(batch: PendingSend[]): Promise<void> {
+    // Entities this batch decides from the cache rather than from rows it reads now.
+    const cachedFirst = new Set(batch.filter((p) => this.cache.has(p.key)).map((p) => p.key));
     let current: Map<string, LoadedEntity | Error | null>;
     try {
       current = await this.entitiesFor(batch);
@@ -183,9 +185,15 @@ export class GroupCommitter {
     }
     const decided: { p: PendingSend; d: Decision }[] = [];
     const refused: { p: PendingSend; err: unknown }[] = [];
+    /** Entities with a send put back: their later sends of this batch go back too, in order. */
+    const putBack = new Set<string>();
     const requeue: PendingSend[] = [];
     for (const p of batch) {
       const key = p.key;
+      if (putBack.has(key)) {
+        requeue.push(p);
+        continue;
+      }
       const entity = current.get(key);
       if (!entity) {
         refused.push({ p, err: new EntityNotFoundError(p.entityType, p.id) });
@@ -202,6 +210,7 @@ export class GroupCommitter {
           this.cache.delete(key);
           p.attempts++;
           requeue.push(p);
+          putBack.add(key);
         } else refused.push({ p, err: new OptimisticLockError(p.entityType, p.id, p.expectedVersion, entity.version) });
         continue;
       }
@@ -210,6 +219,15 @@ export class GroupCommitter {
         decided.push({ p, d });
         current.set(key, d.next);
       } catch (err) {
+        if (err instanceof InvalidTransitionError && cachedFirst.has(key) && p.attempts === 0 && !decided.some((x) => x.p.key === key)) {
+          // Refused on this process's cached state, which another process (or a read racing a commit) may have left
+          // behind: the machine decides again on the stored row before the caller hears a refusal.
+          this.cache.delete(key);
+          p.attempts++;
+          requeue.push(p);
+          putBack.add(key);
+          continue;
+        }
         // InvalidTransitionError, TimeWentBackwardsError, or a bug: its caller hears of it, the batch goes on.
         refused.push({ p, err });
       }

@@ -164,7 +164,7 @@ export class PersistedActors {
     const records = await insertEntities(this.opts.db, plans.map((p) => (p.then ? { ...p.entity, then: p.then } : p.entity)));
     const created = records.map((record, i) => {
       const loaded = loadedEntity(record);
-      this.committer.cache.set(EntityCache.key(loaded.entityType, loaded.id), loaded);
+      this.committer.cache.offer(EntityCache.key(loaded.entityType, loaded.id), loaded);
       return { loaded, persisted: (plans[i]!.then?.snapshot ?? plans[i]!.entity.snapshot) as Record<string, unknown> };
     });
     const decisions = plans.flatMap((p) => p.decisions ?? []);
@@ -186,7 +186,7 @@ export class PersistedActors {
     const rec = await loadEntity(this.opts.db, entry.entityType, id);
     if (!rec) throw new EntityNotFoundError(entry.entityType, id);
     const loaded = loadedEntity(rec, this.opts.snapshotMigrations);
-    this.committer.cache.set(EntityCache.key(entry.entityType, id), loaded);
+    this.committer.cache.offer(EntityCache.key(entry.entityType, id), loaded);
     return entityView(entityType, rec, loaded.snapshot, loaded.migration ? { ...loaded.migration.snapshot } : rec.snapshot);
   }
 
@@ -250,7 +250,7 @@ export class PersistedActors {
       return held?.version === version ? held : undefined;
     };
     const ds = await claimTasks(this.opts.db, { ...req, now: req.now ?? this.clock() }, known, this.opts.snapshotMigrations);
-    for (const d of ds) this.committer.cache.set(EntityCache.key(d.next.entityType, d.next.id), d.next);
+    for (const d of ds) this.committer.cache.offer(EntityCache.key(d.next.entityType, d.next.id), d.next);
     await this.effects(ds);
     return ds.map((d) => committedTransition('task', d.next, d.canonical));
   }

@@ -118,8 +118,21 @@ export async function driveRun(ctx: RunContext): Promise<RunStatus> {
   }
 }
 
+/**
+ * One lane that failed halts the run: the other lanes stop at their next look (`checkStop`) instead of waiting for
+ * a workstream the failed lane will never move (a dependent workstream would wait forever), and the run stops with
+ * that error (resumable).
+ */
+function haltOnFailure(ctx: RunContext, ws: string): Promise<void> {
+  return lane(ctx, ws).catch((err: unknown) => {
+    ctx.halt.error ??= err;
+    ctx.changes.notify();
+    throw err;
+  });
+}
+
 async function driveLanes(ctx: RunContext): Promise<RunStatus> {
-  const lanes = await Promise.allSettled(ctx.order.workstreams.map((ws) => lane(ctx, ws)));
+  const lanes = await Promise.allSettled(ctx.order.workstreams.map((ws) => haltOnFailure(ctx, ws)));
   const failure = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
   if (failure) throw failure.reason;
   for (const ws of ctx.order.workstreams) {
