@@ -1,11 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '../../persistence/index.js';
 import { makeSandbox, writeCmd, type EngineSandbox } from '../engine/engine-fixtures.js';
-import { cliTarget, testDatabases, type CliTarget } from '../support/test-database.js';
+import { cliTarget, testDatabases, type CliTarget, dropCliSchema } from '../support/test-database.js';
 import { GANTRY_BIN, ROOT, runGantry, type GantryResult } from './run-gantry.js';
 
 // Issue 15 part 3, human approval gates (EXT-6), end to end through the compiled CLI on a real repository: a run waits
@@ -112,11 +110,7 @@ describe.each(testDatabases())('manual approval gates through the CLI (%s)', (ki
   }, 120_000);
 
   afterAll(async () => {
-    if (target?.schema) {
-      const h = await createDatabase({ url: process.env['DATABASE_URL']! });
-      await sql`drop schema if exists ${sql.id(target.schema)} cascade`.execute(h.db);
-      await h.close();
-    }
+    await dropCliSchema(target);
     await box?.cleanup();
   });
 

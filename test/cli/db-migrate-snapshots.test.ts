@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineCatalog } from '../../machines/index.js';
 import { createDatabase, type DatabaseHandle } from '../../persistence/index.js';
-import { cliTarget, testDatabases, type CliTarget } from '../support/test-database.js';
+import { cliTarget, testDatabases, type CliTarget, dropCliSchema } from '../support/test-database.js';
 import { runGantry } from './run-gantry.js';
 
 // Issue 16, `gantry db migrate-snapshots` through the real CLI: test gates stored before manual gates (machine
@@ -59,11 +59,7 @@ describe.each(testDatabases())('gantry db migrate-snapshots (%s)', (kind) => {
     await storeAsOld({ 'gate-a': OLD, 'gate-b': OLD, 'gate-done': OLD, 'gate-future': 'ffffffffffff' });
   }, 180_000);
   afterAll(async () => {
-    if (t?.schema) {
-      const h = await createDatabase({ url: process.env['DATABASE_URL']! });
-      await sql`drop schema if exists ${sql.id(t.schema)} cascade`.execute(h.db);
-      await h.close();
-    }
+    await dropCliSchema(t);
     await rm(stateDir, { recursive: true, force: true });
   });
 

@@ -1,11 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
-import { createDatabase } from '../../persistence/index.js';
-import { cliTarget, testDatabases, type CliTarget } from '../support/test-database.js';
+import { cliTarget, testDatabases, type CliTarget, dropCliSchema } from '../support/test-database.js';
 import { runGantry } from './run-gantry.js';
 
 // Issue 16, `gantry db rollback [--to NAME]` through the real CLI: undoes the last migration by default, every one
@@ -27,11 +25,7 @@ describe.each(testDatabases())('gantry db rollback (%s)', (kind) => {
     expect((await gantry('entity', 'create', 'run', 'run-kept')).code).toBe(0);
   });
   afterAll(async () => {
-    if (t?.schema) {
-      const h = await createDatabase({ url: process.env['DATABASE_URL']! });
-      await sql`drop schema if exists ${sql.id(t.schema)} cascade`.execute(h.db);
-      await h.close();
-    }
+    await dropCliSchema(t);
     await rm(stateDir, { recursive: true, force: true });
   });
 

@@ -43,6 +43,17 @@ export function cliTarget(kind: TestDatabaseKind, stateDir: string): CliTarget {
   return { args: ['--state-dir', stateDir, '--db', url!], env: { ...rest, GANTRY_DB_SCHEMA: schema }, schema };
 }
 
+/** Drops the PostgreSQL schema a CLI target created (`cliTarget`); nothing for the embedded database. */
+export async function dropCliSchema(target: CliTarget | undefined): Promise<void> {
+  if (!target?.schema) return;
+  const h = await createDatabase({ url: process.env['DATABASE_URL']! });
+  try {
+    await sql`drop schema if exists ${sql.id(target.schema)} cascade`.execute(h.db);
+  } finally {
+    await h.close();
+  }
+}
+
 async function templatePath(): Promise<string> {
   // Provided by test/support/global-setup.ts; built here when a run did not use that setup.
   return (inject('pgliteTemplate') as string | undefined) ?? (await buildPgliteTemplate());
