@@ -49,3 +49,12 @@ export class AuditKeyError extends Error {
     super(`audit key ${path}: ${problem}`, options);
   }
 }
+
+/** The thread that re-hashes audit rows for `audit verify` stopped or could not start; the verification did not finish. */
+export class HashWorkerError extends Error {
+  override readonly name = 'HashWorkerError';
+  constructor(readonly module: string, options: { cause: unknown }) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`the audit hash worker (${module}) failed: ${why}`, options);
+  }
+}

@@ -18,6 +18,7 @@ export * from './unnest-rows.js';
 export * from './write-round.js';
 export * from './commit-transitions.js';
 export * from './read-history.js';
+export * from './read-audit-pages.js';
 export * from './claim-queued-tasks.js';
 export { loadEntityHeads, type EntityHead } from './entity-heads.js';
 export * from './columns-from-context.js';

@@ -34,7 +34,7 @@ function rng(seed: number): () => number {
 const STRINGS = ['', 'a', 'Zeta', 'é', '\u2028', '"quoted"', 'back\\slash', 'line\nbreak', '\u0000', '😀', 'B', 'aa', '10', '9', '01', '4294967295', '4294967294'];
 const NUMBERS = [0, -0, 1, -1, 1.5, 1e21, 1e-7, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
 
-function value(r: () => number, depth: number): unknown {
+function value(r: () => number, depth: number, keySuffixes: readonly string[] = ['', 'x', '1'], strings: readonly string[] = STRINGS): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const kind = Math.floor(r() * (depth > 3 ? 6 : 9));
   switch (kind) {
@@ -44,10 +44,10 @@ function value(r: () => number, depth: number): unknown {
     case 3: return null;
     case 4: return undefined;
     case 5: return new Date(Math.floor(r() * 4e12));
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1));
+    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth + 1, keySuffixes, strings));
     default: {
       const o: Record<string, unknown> = {};
-      for (let i = Math.floor(r() * 5); i > 0; i--) o[pick(STRINGS) + pick(['', 'x', '1'])] = value(r, depth + 1);
+      for (let i = Math.floor(r() * 5); i > 0; i--) o[pick(strings) + pick(keySuffixes)] = value(r, depth + 1, keySuffixes, strings);
       return o;
     }
   }
@@ -66,6 +66,23 @@ describe('canonicalJson', () => {
     for (let i = 0; i < 5000; i++) {
       const v = value(r, 0);
       expect(canonicalJson(v), JSON.stringify(reference(v))).toBe(reference(v));
+    }
+  });
+
+  it('is the key-sorted JSON.stringify for 5,000 values whose keys start with no digit (written without a copy)', () => {
+    const r = rng(15);
+    const letters = STRINGS.filter((s) => !/^[0-9]/.test(s)).map((s) => `k${s}`).concat(['', 'é', '\u2028', '"q', 'a'.repeat(80)]);
+    for (let i = 0; i < 5000; i++) {
+      const v = value(r, 0, ['', 'x', '1', '\ud800'], letters);
+      expect(canonicalJson(v), JSON.stringify(reference(v))).toBe(reference(v));
+    }
+  });
+
+  it('writes class instances, objects with toJSON and null-prototype objects as the copy did', () => {
+    class Point { constructor(readonly y: number, readonly x: number) {} }
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: 2 });
+    for (const v of [new Point(1, 2), { b: 1, toJSON: () => 'x' }, bare, { s: Symbol('s'), f: () => 1, list: [() => 1, undefined] }]) {
+      expect(canonicalJson(v)).toBe(reference(v));
     }
   });
 

@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely';
+import { loadEntityHeads, readAuditPages, type AuditHashRow, type Database } from '../persistence/index.js';
+import { checkHashJob, pushHashRow, type HashJob } from './hash-check.js';
+import { HashChecker } from './hash-checker.js';
+import { chainEndProblem, verifyChainsInOrder, type ChainVerification } from './verify-chains-in-order.js';
+
+/** Entity rows checked per query when chains close (one round trip per batch, not per entity). */
+const CLOSE_BATCH = 500;
+/** Audit rows per page read. */
+const PAGE = 1000;
+/** Hash jobs (pages) posted and not answered yet before the reader waits for the oldest. */
+const JOBS_AHEAD = 32;
+
+/**
+ * Verifies every entity's hash chain (SSOT §8.5; `verifyAudit` runs it in a snapshot): seq runs 1, 2, … without
+ * gaps, each row's `prev_hash` is the previous row's hash, each hash recomputes from the row, states link up
+ * (`from_state` = previous `to_state`), and the entity row's `last_hash`, version and state are those of its newest
+ * audit row. An audit of more than one page is re-hashed on a worker thread while this one reads and checks the
+ * links and the entity rows. When anything does not hold, the chains are walked again in order
+ * ({@link verifyChainsInOrder}), so the first broken link, in (entity_type, entity_id, seq) order, is the one named.
+ */
+export async function verifyChains(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification> {
+  const counts = await chainsHold(db, opts);
+  return counts ? { ok: true, ...counts, firstBroken: null } : verifyChainsInOrder(db, opts);
+}
+
+/** Whether every chain holds (with the counts), or null as soon as something does not. */
+async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): Promise<{ entities: number; rows: number } | null> {
+  let entities = 0;
+  let rows = 0;
+  let prev: AuditHashRow | null = null;
+  let closed: AuditHashRow[] = [];
+  let checker: HashChecker | null = null;
+  // Outcomes are held (never a rejection left unobserved while the reading goes on) and thrown where awaited.
+  const hashJobs: Promise<Outcome<number>>[] = [];
+  const headChecks: Promise<Outcome<boolean>>[] = [];
+  /** Checks the closed chains' entity rows (not awaited here: the reading goes on meanwhile). */
+  const flush = () => {
+    const batch = closed;
+    closed = [];
+    headChecks.push(held(loadEntityHeads(db, batch.map((c) => ({ entityType: c.entityType, id: c.entityId }))).then((found) =>
+      batch.every((c) => chainEndProblem(c, found(c.entityType, c.entityId)) === null))));
+  };
+  const allHold = async (): Promise<boolean> => {
+    const [hashes, heads] = await Promise.all([Promise.all(hashJobs), Promise.all(headChecks)]);
+    return hashes.every((o) => valueOf(o) < 0) && heads.every(valueOf);
+  };
+  try {
+    let first = true;
+    let awaited = 0;
+    for await (const page of readAuditPages(db, { ...opts, pageSize: PAGE })) {
+      const job: HashJob = [];
+      for (const r of page) {
+        if (prev !== null && prev.entityType === r.entityType && prev.entityId === r.entityId) {
+          if (r.seq !== prev.seq + 1 || r.prevHash !== prev.hash || r.fromState !== prev.toState) return null;
+        } else {
+          if (prev !== null) closed.push(prev);
+          entities++;
+          if (r.seq !== 1 || r.prevHash !== null) return null;
+        }
+        rows++;
+        pushHashRow(job, r);
+        prev = r;
+      }
+      if (closed.length >= CLOSE_BATCH) flush();
+      // A single page is hashed here; a longer audit on the worker thread, started with its first page.
+      if (first && page.length < PAGE) {
+        if (checkHashJob(job) >= 0) return null;
+      } else {
+        checker ??= new HashChecker();
+        hashJobs.push(held(checker.check(job)));
+        if (hashJobs.length - awaited > JOBS_AHEAD && valueOf(await hashJobs[awaited++]!) >= 0) return null;
+      }
+      first = false;
+    }
+    if (prev !== null) closed.push(prev);
+    if (closed.length > 0) flush();
+    return (await allHold()) ? { entities, rows } : null;
+  } finally {
+    // Nothing is left in flight on the snapshot's connection, and no answer goes unobserved, whatever happened.
+    await Promise.all([...hashJobs, ...headChecks]);
+    await checker?.close();
+  }
+}
+
+type Outcome<T> = { readonly value: T } | { readonly error: unknown };
+const held = <T>(p: Promise<T>): Promise<Outcome<T>> => p.then((value) => ({ value }), (error: unknown) => ({ error }));
+const valueOf = <T>(o: Outcome<T>): T => {
+  if ('error' in o) throw o.error;
+  return o.value;
+};
