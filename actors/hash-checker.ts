@@ -17,6 +17,16 @@ export class HashChecker {
   private readonly waiting = new Map<number, { resolve: (bad: number) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: HashWorkerError | null = null;
+  private static current: HashChecker | null = null;
+
+  /**
+   * The process's checker, started at the first use and kept (its thread holds the process open only while a job
+   * waits), so repeated verifications pay the thread's start once; a new one replaces it if its thread failed.
+   */
+  static shared(): HashChecker {
+    if (!HashChecker.current || HashChecker.current.failure) HashChecker.current = new HashChecker();
+    return HashChecker.current;
+  }
 
   constructor() {
     const ext = extname(fileURLToPath(import.meta.url));
@@ -26,9 +36,11 @@ export class HashChecker {
     this.worker = ext === '.ts'
       ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
       : new Worker(url);
+    this.worker.unref();
     this.worker.on('message', (a: HashJobAnswer) => {
       const w = this.waiting.get(a.id);
       this.waiting.delete(a.id);
+      if (this.waiting.size === 0) this.worker.unref();
       w?.resolve(a.bad);
     });
     const fail = (cause: unknown) => {
@@ -46,6 +58,7 @@ export class HashChecker {
     const id = this.nextId++;
     const message: HashJobMessage = { id, job };
     return new Promise<number>((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage(message);
     });

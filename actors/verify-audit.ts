@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { auditHighWater, entitiesWithoutChain, inSnapshot, type Database, type EntityWithoutChain } from '../persistence/index.js';
+import { auditHighWater, countEntityRows, entitiesWithoutChain, inSnapshot, type Database, type EntityWithoutChain } from '../persistence/index.js';
 import { verifyAuditCheckpoints, type CheckpointVerification } from './audit-checkpoint.js';
 import type { AuditKey } from './audit-key.js';
 import type { ChainVerification } from './verify-chains-in-order.js';
-import { verifyChains } from './verify-chains.js';
+import { verifyChainsByType } from './verify-chains.js';
 import { verifyContentHashes, type ContentVerification } from './verify-coverage.js';
 
 /** Result of {@link verifyAudit}: `ok` when every part holds. */
@@ -38,8 +38,11 @@ export async function verifyAudit(db: Kysely<Database>, opts: VerifyAuditOptions
   const type = opts.entityType;
   return inSnapshot(db, async (trx) => {
     const verifiedThrough = await auditHighWater(trx);
-    const chains = await verifyChains(trx, { entityType: type });
-    const withoutChain = await entitiesWithoutChain(trx, { entityType: type });
+    const { byType, ...chains } = await verifyChainsByType(trx, { entityType: type });
+    // Every chain holds and matched its entity row: a table with as many rows as matched chains has none without one.
+    const rowCounts = byType ? await countEntityRows(trx, { entityType: type }) : null;
+    const covered = rowCounts !== null && [...rowCounts].every(([t, n]) => n === (byType!.get(t) ?? 0));
+    const withoutChain = covered ? { total: 0, first: [] } : await entitiesWithoutChain(trx, { entityType: type });
     const content = await verifyContentHashes(trx, { patches: type === undefined || type === 'patch_ledger', runs: type === undefined || type === 'run' });
     const key = opts.key ? { key: opts.key.publicKey, fingerprint: opts.key.fingerprint } : null;
     const checkpoints = await verifyAuditCheckpoints(trx, key, { entityType: type });

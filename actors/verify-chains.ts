@@ -16,16 +16,26 @@ const JOBS_AHEAD = 32;
  * gaps, each row's `prev_hash` is the previous row's hash, each hash recomputes from the row, states link up
  * (`from_state` = previous `to_state`), and the entity row's `last_hash`, version and state are those of its newest
  * audit row. An audit of more than one page is re-hashed on a worker thread while this one reads and checks the
- * links and the entity rows. When anything does not hold, the chains are walked again in order
+ * links and the entity rows (the process's {@link HashChecker.shared} thread). When anything does not hold, the chains are walked again in order
  * ({@link verifyChainsInOrder}), so the first broken link, in (entity_type, entity_id, seq) order, is the one named.
  */
 export async function verifyChains(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification> {
+  const { byType: _byType, ...chains } = await verifyChainsByType(db, opts);
+  return chains;
+}
+
+/**
+ * {@link verifyChains}, and when every chain holds, how many chains of each entity type were matched to their entity
+ * rows (`audit verify` compares them with the tables' row counts); null when something does not hold.
+ */
+export async function verifyChainsByType(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification & { readonly byType: ReadonlyMap<string, number> | null }> {
   const counts = await chainsHold(db, opts);
-  return counts ? { ok: true, ...counts, firstBroken: null } : verifyChainsInOrder(db, opts);
+  return counts ? { ok: true, entities: counts.entities, rows: counts.rows, firstBroken: null, byType: counts.byType } : { ...(await verifyChainsInOrder(db, opts)), byType: null };
 }
 
 /** Whether every chain holds (with the counts), or null as soon as something does not. */
-async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): Promise<{ entities: number; rows: number } | null> {
+async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): Promise<{ entities: number; rows: number; byType: Map<string, number> } | null> {
+  const byType = new Map<string, number>();
   let entities = 0;
   let rows = 0;
   let prev: AuditHashRow | null = null;
@@ -56,6 +66,7 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
         } else {
           if (prev !== null) closed.push(prev);
           entities++;
+          byType.set(r.entityType, (byType.get(r.entityType) ?? 0) + 1);
           if (r.seq !== 1 || r.prevHash !== null) return null;
         }
         rows++;
@@ -67,7 +78,7 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
       if (first && page.length < PAGE) {
         if (checkHashJob(job) >= 0) return null;
       } else {
-        checker ??= new HashChecker();
+        checker ??= HashChecker.shared();
         hashJobs.push(held(checker.check(job)));
         if (hashJobs.length - awaited > JOBS_AHEAD && valueOf(await hashJobs[awaited++]!) >= 0) return null;
       }
@@ -75,11 +86,10 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
     }
     if (prev !== null) closed.push(prev);
     if (closed.length > 0) flush();
-    return (await allHold()) ? { entities, rows } : null;
+    return (await allHold()) ? { entities, rows, byType } : null;
   } finally {
     // Nothing is left in flight on the snapshot's connection, and no answer goes unobserved, whatever happened.
     await Promise.all([...hashJobs, ...headChecks]);
-    await checker?.close();
   }
 }
 

@@ -38,6 +38,17 @@ export async function entitiesWithoutChain(db: Kysely<Database>, opts: { entityT
   return { total, first };
 }
 
+/**
+ * How many entity rows each table holds, by entity type (every type, or only `entityType`): `audit verify` compares
+ * them with the chains it matched to entity rows, and looks for rows without a chain only when they differ.
+ */
+export async function countEntityRows(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<Map<string, number>> {
+  const infos = opts.entityType === undefined ? Object.values(ENTITY_TABLES) : [entityTable(opts.entityType)];
+  const { rows } = await sql<{ entity_type: string; n: string | number }>`
+    ${sql.join(infos.map((i) => sql`SELECT ${i.entityType}::text AS entity_type, count(*) AS n FROM ${sql.table(i.table)}`), sql` UNION ALL `)}`.execute(db);
+  return new Map(rows.map((r) => [r.entity_type, Number(r.n)]));
+}
+
 /** A stored patch diff and the SHA-256 its ledger entry's creation audit row recorded (null: none recorded). */
 export interface PatchDiffRecord {
   readonly patchId: string;

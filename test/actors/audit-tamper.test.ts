@@ -94,6 +94,13 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
     expect((await verifyAudit(tdb.db)).firstBroken).toMatchObject({ entityId: id(1100), seq: 2, problem: expect.stringMatching(/hash does not match/) });
   });
 
+  it('an entity row whose whole chain is gone is named while every other chain holds (chains re-hashed on the worker thread)', async () => {
+    await tamper(tdb, sql`DELETE FROM state_transitions WHERE entity_id = ${id(900)}`);
+    const v = await verifyAudit(tdb.db);
+    expect(v).toMatchObject({ ok: false, entities: 1199, rows: 2398, firstBroken: null, withoutChain: { total: 1 } });
+    expect(v.withoutChain.first).toEqual([expect.objectContaining({ entityId: id(900), chainSeq: null })]);
+  });
+
   it('replay reports every mismatching entity in chain order, entity rows read in batches', async () => {
     for (const n of [1150, 3, 600]) await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(n)}`.execute(tdb.db);
     await sql`DELETE FROM circuit_breakers WHERE id = ${id(999)}`.execute(tdb.db);
