@@ -14,8 +14,8 @@ export type HashJob = (string | number | null)[];
 /** Appends a row to a job. */
 export function pushHashRow(job: HashJob, r: AuditHashRow): void {
   job.push(
-    r.prevHash, r.entityId, r.entityType, r.eventId, r.fromState, r.metadataText, r.operator, r.phaseId, r.reason, r.runId,
-    r.seq, r.severity, r.toState, r.transitionedAt.toISOString(), r.trigger, r.workstreamId, r.hash,
+    r.prev_hash, r.entity_id, r.entity_type, r.event_id, r.from_state, r.metadata_text, r.operator, r.phase_id, r.reason, r.run_id,
+    r.seq, r.severity, r.to_state, r.transitioned_at.toISOString(), r.trigger, r.workstream_id, r.hash,
   );
 }
 

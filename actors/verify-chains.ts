@@ -5,7 +5,7 @@ import { HashChecker } from './hash-checker.js';
 import { chainEndProblem, verifyChainsInOrder, type ChainVerification } from './verify-chains-in-order.js';
 
 /** Entity rows checked per query when chains close (one round trip per batch, not per entity). */
-const CLOSE_BATCH = 500;
+const CLOSE_BATCH = 5000;
 /** Audit rows per page read. */
 const PAGE = 1000;
 /** Hash jobs (pages) posted and not answered yet before the reader waits for the oldest. */
@@ -48,8 +48,8 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
   const flush = () => {
     const batch = closed;
     closed = [];
-    headChecks.push(held(loadEntityHeads(db, batch.map((c) => ({ entityType: c.entityType, id: c.entityId }))).then((found) =>
-      batch.every((c) => chainEndProblem(c, found(c.entityType, c.entityId)) === null))));
+    headChecks.push(held(loadEntityHeads(db, batch.map((c) => ({ entityType: c.entity_type, id: c.entity_id }))).then((found) =>
+      batch.every((c) => chainEndProblem({ hash: c.hash, seq: c.seq, toState: c.to_state }, found(c.entity_type, c.entity_id)) === null))));
   };
   const allHold = async (): Promise<boolean> => {
     const [hashes, heads] = await Promise.all([Promise.all(hashJobs), Promise.all(headChecks)]);
@@ -61,13 +61,13 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
     for await (const page of readAuditPages(db, { ...opts, pageSize: PAGE })) {
       const job: HashJob = [];
       for (const r of page) {
-        if (prev !== null && prev.entityType === r.entityType && prev.entityId === r.entityId) {
-          if (r.seq !== prev.seq + 1 || r.prevHash !== prev.hash || r.fromState !== prev.toState) return null;
+        if (prev !== null && prev.entity_type === r.entity_type && prev.entity_id === r.entity_id) {
+          if (r.seq !== prev.seq + 1 || r.prev_hash !== prev.hash || r.from_state !== prev.to_state) return null;
         } else {
           if (prev !== null) closed.push(prev);
           entities++;
-          byType.set(r.entityType, (byType.get(r.entityType) ?? 0) + 1);
-          if (r.seq !== 1 || r.prevHash !== null) return null;
+          byType.set(r.entity_type, (byType.get(r.entity_type) ?? 0) + 1);
+          if (r.seq !== 1 || r.prev_hash !== null) return null;
         }
         rows++;
         pushHashRow(job, r);
