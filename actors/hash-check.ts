@@ -15,7 +15,7 @@ export type HashJob = (string | number | null)[];
 export function pushHashRow(job: HashJob, r: AuditHashRow): void {
   job.push(
     r.prev_hash, r.entity_id, r.entity_type, r.event_id, r.from_state, r.metadata_text, r.operator, r.phase_id, r.reason, r.run_id,
-    r.seq, r.severity, r.to_state, r.transitioned_at.toISOString(), r.trigger, r.workstream_id, r.hash,
+    r.seq, r.severity, r.to_state, r.transitioned_ms === null ? null : Number(r.transitioned_ms), r.trigger, r.workstream_id, r.hash,
   );
 }
 
@@ -29,6 +29,9 @@ const opt = (v: string | number | null): string | null => (v === null ? null : S
  */
 export function checkHashJob(job: HashJob): number {
   for (let i = 0, row = 0; i < job.length; i += HASH_JOB_STRIDE, row++) {
+    const ms = job[i + 13];
+    // A time no Date holds cannot be the one hashed: the row does not check (the in-order walk then says why).
+    if (typeof ms !== 'number' || !(Math.abs(ms) <= 8.64e15)) return row;
     const expected = auditHash(opt(job[i]!), {
       entity_id: str(job[i + 1]!),
       entity_type: str(job[i + 2]!),
@@ -42,7 +45,7 @@ export function checkHashJob(job: HashJob): number {
       seq: Number(job[i + 10]),
       severity: str(job[i + 11]!),
       to_state: str(job[i + 12]!),
-      transitioned_at: str(job[i + 13]!),
+      transitioned_at: new Date(ms).toISOString(),
       trigger: str(job[i + 14]!),
       workstream_id: opt(job[i + 15]!),
     });

@@ -18,6 +18,11 @@ export interface ChainVerification {
   readonly rows: number;
   /** The first broken link found, in (entity_type, entity_id, seq) order; null when every chain holds. */
   readonly firstBroken: BrokenLink | null;
+  /**
+   * How the chains were checked: `parallel` (read once, re-hashed beside the reading: every chain held), or
+   * `in-order` (walked row by row, which names the first broken link: something did not hold, or it was asked for).
+   */
+  readonly pass: 'parallel' | 'in-order';
 }
 
 /** Entity rows checked per query when chains close (one round trip per batch, not per entity). */
@@ -36,6 +41,7 @@ export async function verifyChainsInOrder(db: Kysely<Database>, opts: { entityTy
   let prev: AuditRecord | null = null;
   const broken = (r: AuditRecord, problem: string, at = { entities, rows }): ChainVerification => ({
     ok: false,
+    pass: 'in-order',
     entities: at.entities,
     rows: at.rows,
     firstBroken: { entityType: r.entityType, entityId: r.entityId, seq: r.seq, eventId: r.eventId, problem },
@@ -79,7 +85,7 @@ export async function verifyChainsInOrder(db: Kysely<Database>, opts: { entityTy
     prev = r;
   }
   if (prev) closed.push({ last: prev, entities, rows });
-  return (await flush()) ?? { ok: true, entities, rows, firstBroken: null };
+  return (await flush()) ?? { ok: true, entities, rows, firstBroken: null, pass: 'in-order' };
 }
 
 /** What is wrong with an entity row against the newest row of its audit chain, or null when they agree. */

@@ -3,9 +3,10 @@ import type { Database } from './database.js';
 import { entityTable } from './entity-tables.js';
 
 /**
- * One audit row as `audit verify`'s hash check reads it, as the driver returns it (no copy per row: column names,
- * `transitioned_at` a Date): every hashed field, with the metadata as the JSON text the database holds (what the
- * driver would parse; the check parses it where it hashes, possibly on another thread).
+ * One audit row as `audit verify`'s hash check reads it, as the driver returns it (no copy per row: column names):
+ * every hashed field, with the metadata as the JSON text the database holds (what the driver would parse) and the
+ * time as epoch milliseconds (what the driver's Date would hold), both turned into values where the hash is checked,
+ * possibly on another thread.
  */
 export interface AuditHashRow {
   readonly event_id: string;
@@ -22,7 +23,8 @@ export interface AuditHashRow {
   readonly workstream_id: string | null;
   readonly phase_id: string | null;
   readonly severity: string;
-  readonly transitioned_at: Date;
+  /** Whole epoch milliseconds (text or number, as the driver returns a bigint); null for an infinite time. */
+  readonly transitioned_ms: string | number | bigint | null;
   readonly prev_hash: string | null;
   readonly hash: string;
 }
@@ -48,7 +50,8 @@ export async function* readAuditPages(db: Kysely<Database>, opts: ReadAuditPages
     if (after) conds.push(sql`(entity_type, entity_id, seq) > (${after.entity_type}, ${after.entity_id}, ${after.seq}::integer)`);
     return sql<AuditHashRow>`
       SELECT event_id, entity_type, entity_id, seq, from_state, to_state, trigger, reason, metadata::text AS metadata_text,
-        operator, run_id, workstream_id, phase_id, severity, transitioned_at, prev_hash, hash
+        operator, run_id, workstream_id, phase_id, severity, prev_hash, hash,
+        CASE WHEN isfinite(transitioned_at) THEN floor(extract(epoch FROM transitioned_at) * 1000)::bigint END AS transitioned_ms
       FROM state_transitions WHERE ${sql.join(conds, sql` AND `)}
       ORDER BY entity_type, entity_id, seq LIMIT ${pageSize}`.execute(db);
   };

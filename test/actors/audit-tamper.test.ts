@@ -74,7 +74,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
   });
 
   it('counts every chain and row when all hold', async () => {
-    expect(await verifyAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null });
+    expect(await verifyAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null, pass: 'parallel' });
     expect(await replayAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, transitions: 1200 });
   });
 
@@ -83,7 +83,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
     await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(701)} AND seq = 2`);
     await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(1100)} AND seq = 2`);
     const v = await verifyAudit(tdb.db);
-    expect(v).toMatchObject({ ok: false, entities: 701, rows: 1402 });
+    expect(v).toMatchObject({ ok: false, entities: 701, rows: 1402, pass: 'in-order' });
     expect(v.firstBroken).toMatchObject({ entityId: id(700), seq: 2 });
     expect(v.firstBroken!.problem).toMatch(/state 'CLOSED'/);
   });
