@@ -8,15 +8,16 @@ import { chainEndProblem, verifyChainsInOrder, type ChainVerification } from './
 const CLOSE_BATCH = 5000;
 /** Audit rows per page read. */
 const PAGE = 5000;
-/** Hash jobs (pages) posted and not answered yet before the reader waits for the oldest. */
-const JOBS_AHEAD = 32;
+/** Pages posted to the hash thread and not answered yet; a page beyond them is hashed on the reading thread. */
+const POSTED_AHEAD = 2;
 
 /**
  * Verifies every entity's hash chain (SSOT §8.5; `verifyAudit` runs it in a snapshot): seq runs 1, 2, … without
  * gaps, each row's `prev_hash` is the previous row's hash, each hash recomputes from the row, states link up
  * (`from_state` = previous `to_state`), and the entity row's `last_hash`, version and state are those of its newest
- * audit row. An audit of more than one page is re-hashed on a worker thread while this one reads and checks the
- * links and the entity rows (the process's {@link HashChecker.shared} thread). When anything does not hold, the chains are walked again in order
+ * audit row. An audit of more than one page is re-hashed on a worker thread (the process's
+ * {@link HashChecker.shared}) while this one reads, checks the links and the entity rows, and hashes the pages the
+ * worker has no room for. When anything does not hold, the chains are walked again in order
  * ({@link verifyChainsInOrder}), so the first broken link, in (entity_type, entity_id, seq) order, is the one named.
  */
 export async function verifyChains(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification> {
@@ -57,7 +58,7 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
   };
   try {
     let first = true;
-    let awaited = 0;
+    let posted = 0;
     for await (const page of readAuditPages(db, { ...opts, pageSize: PAGE })) {
       const job: HashJob = [];
       for (const r of page) {
@@ -74,13 +75,14 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
         prev = r;
       }
       if (closed.length >= CLOSE_BATCH) flush();
-      // A single page is hashed here; a longer audit on the worker thread, started with its first page.
-      if (first && page.length < PAGE) {
+      // A single page is hashed here. A longer audit goes to the hash thread (started with its first page) while it
+      // keeps up; a page it would wait for is hashed here, so both threads hash whatever the machine gives them.
+      if ((first && page.length < PAGE) || posted >= POSTED_AHEAD) {
         if (checkHashJob(job) >= 0) return null;
       } else {
         checker ??= HashChecker.shared();
-        hashJobs.push(held(checker.check(job)));
-        if (hashJobs.length - awaited > JOBS_AHEAD && valueOf(await hashJobs[awaited++]!) >= 0) return null;
+        posted++;
+        hashJobs.push(held(checker.check(job).finally(() => posted--)));
       }
       first = false;
     }

@@ -3,30 +3,22 @@ import type { Database } from './database.js';
 import { entityTable } from './entity-tables.js';
 
 /**
- * One audit row as `audit verify`'s hash check reads it, as the driver returns it (no copy per row: column names):
- * every hashed field, with the metadata as the JSON text the database holds (what the driver would parse) and the
- * time as epoch milliseconds (what the driver's Date would hold), both turned into values where the hash is checked,
- * possibly on another thread.
+ * One audit row as `audit verify`'s hash check reads it, as the driver returns it (no copy per row): the fields its
+ * links are checked on, and the rest of the hashed fields as ONE JSON array built by the database, parsed only where
+ * the hash is recomputed (possibly on another thread) — `[event_id, trigger, reason, operator, run_id, workstream_id,
+ * phase_id, severity, transitioned_ms, metadata]`, the time as whole epoch milliseconds (what the driver's Date would
+ * hold; null for an infinite time), the metadata as stored.
  */
 export interface AuditHashRow {
-  readonly event_id: string;
   readonly entity_type: string;
   readonly entity_id: string;
   readonly seq: number;
   readonly from_state: string | null;
   readonly to_state: string;
-  readonly trigger: string;
-  readonly reason: string | null;
-  readonly metadata_text: string;
-  readonly operator: string | null;
-  readonly run_id: string | null;
-  readonly workstream_id: string | null;
-  readonly phase_id: string | null;
-  readonly severity: string;
-  /** Whole epoch milliseconds (text or number, as the driver returns a bigint); null for an infinite time. */
-  readonly transitioned_ms: string | number | bigint | null;
   readonly prev_hash: string | null;
   readonly hash: string;
+  /** JSON text of the other hashed fields, in the order above. */
+  readonly rest: string;
 }
 
 /** Options of {@link readAuditPages}. */
@@ -49,9 +41,9 @@ export async function* readAuditPages(db: Kysely<Database>, opts: ReadAuditPages
     const conds = [only === null ? sql`TRUE` : sql`entity_type = ${only}`];
     if (after) conds.push(sql`(entity_type, entity_id, seq) > (${after.entity_type}, ${after.entity_id}, ${after.seq}::integer)`);
     return sql<AuditHashRow>`
-      SELECT event_id, entity_type, entity_id, seq, from_state, to_state, trigger, reason, metadata::text AS metadata_text,
-        operator, run_id, workstream_id, phase_id, severity, prev_hash, hash,
-        CASE WHEN isfinite(transitioned_at) THEN floor(extract(epoch FROM transitioned_at) * 1000)::bigint END AS transitioned_ms
+      SELECT entity_type, entity_id, seq, from_state, to_state, prev_hash, hash,
+        json_build_array(event_id, trigger, reason, operator, run_id, workstream_id, phase_id, severity,
+          CASE WHEN isfinite(transitioned_at) THEN floor(extract(epoch FROM transitioned_at) * 1000)::bigint END, metadata)::text AS rest
       FROM state_transitions WHERE ${sql.join(conds, sql` AND `)}
       ORDER BY entity_type, entity_id, seq LIMIT ${pageSize}`.execute(db);
   };
