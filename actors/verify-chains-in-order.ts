@@ -80,6 +80,8 @@ export async function verifyChainsInOrder(db: Kysely<Database>, opts: { entityTy
       if (r.fromState !== prev!.toState) return breakAt(r, `from_state '${r.fromState}' is not the previous to_state '${prev!.toState}'`);
     }
     rows++;
+    // No hash was ever written over a time JavaScript cannot hold (an edited `infinity`, a year past 275760).
+    if (Number.isNaN(r.transitionedAt.getTime())) return breakAt(r, `transitioned_at is no time a hash can cover`);
     const expected = recomputeHash(r, sameEntity ? prev!.hash : null);
     if (expected !== r.hash) return breakAt(r, `hash does not match the row's contents (expected ${expected})`);
     prev = r;

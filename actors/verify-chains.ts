@@ -6,8 +6,13 @@ import { chainEndProblem, verifyChainsInOrder, type ChainVerification } from './
 
 /** Entity rows checked per query when chains close (one round trip per batch, not per entity). */
 const CLOSE_BATCH = 5000;
-/** Audit rows per page read. */
-const PAGE = 5000;
+/** Options of {@link verifyChains}. */
+export interface VerifyChainsOptions {
+  /** Only entities of this type. */
+  readonly entityType?: string;
+  /** Audit rows read per query; an audit of more than one page is hashed on two threads. Default 5,000. */
+  readonly pageSize?: number;
+}
 /** Pages posted to the hash thread and not answered yet; a page beyond them is hashed on the reading thread. */
 const POSTED_AHEAD = 2;
 
@@ -20,7 +25,7 @@ const POSTED_AHEAD = 2;
  * worker has no room for. When anything does not hold, the chains are walked again in order
  * ({@link verifyChainsInOrder}), so the first broken link, in (entity_type, entity_id, seq) order, is the one named.
  */
-export async function verifyChains(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification> {
+export async function verifyChains(db: Kysely<Database>, opts: VerifyChainsOptions = {}): Promise<ChainVerification> {
   const { byType: _byType, ...chains } = await verifyChainsByType(db, opts);
   return chains;
 }
@@ -29,13 +34,13 @@ export async function verifyChains(db: Kysely<Database>, opts: { entityType?: st
  * {@link verifyChains}, and when every chain holds, how many chains of each entity type were matched to their entity
  * rows (`audit verify` compares them with the tables' row counts); null when something does not hold.
  */
-export async function verifyChainsByType(db: Kysely<Database>, opts: { entityType?: string } = {}): Promise<ChainVerification & { readonly byType: ReadonlyMap<string, number> | null }> {
+export async function verifyChainsByType(db: Kysely<Database>, opts: VerifyChainsOptions = {}): Promise<ChainVerification & { readonly byType: ReadonlyMap<string, number> | null }> {
   const counts = await chainsHold(db, opts);
-  return counts ? { ok: true, entities: counts.entities, rows: counts.rows, firstBroken: null, pass: 'parallel', byType: counts.byType } : { ...(await verifyChainsInOrder(db, opts)), byType: null };
+  return counts ? { ok: true, entities: counts.entities, rows: counts.rows, firstBroken: null, pass: 'parallel', byType: counts.byType } : { ...(await verifyChainsInOrder(db, { entityType: opts.entityType })), byType: null };
 }
 
 /** Whether every chain holds (with the counts), or null as soon as something does not. */
-async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): Promise<{ entities: number; rows: number; byType: Map<string, number> } | null> {
+async function chainsHold(db: Kysely<Database>, opts: VerifyChainsOptions): Promise<{ entities: number; rows: number; byType: Map<string, number> } | null> {
   const byType = new Map<string, number>();
   let entities = 0;
   let rows = 0;
@@ -59,7 +64,8 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
   try {
     let first = true;
     let posted = 0;
-    for await (const page of readAuditPages(db, { ...opts, pageSize: PAGE })) {
+    const pageSize = opts.pageSize ?? 5000;
+    for await (const page of readAuditPages(db, { entityType: opts.entityType, pageSize })) {
       const job: HashJob = [];
       for (const r of page) {
         if (prev !== null && prev.entity_type === r.entity_type && prev.entity_id === r.entity_id) {
@@ -77,7 +83,7 @@ async function chainsHold(db: Kysely<Database>, opts: { entityType?: string }): 
       if (closed.length >= CLOSE_BATCH) flush();
       // A single page is hashed here. A longer audit goes to the hash thread (started with its first page) while it
       // keeps up; a page it would wait for is hashed here, so both threads hash whatever the machine gives them.
-      if ((first && page.length < PAGE) || posted >= POSTED_AHEAD) {
+      if ((first && page.length < pageSize) || posted >= POSTED_AHEAD) {
         if (checkHashJob(job) >= 0) return null;
       } else {
         checker ??= HashChecker.shared();

@@ -43,6 +43,11 @@ describe.each(testDatabases())('audit verify and replay detect tampering on %s',
     expect(v.firstBroken!.problem).toMatch(/hash does not match/);
   });
 
+  it('reports a time edited to infinity as a broken link instead of failing', async () => {
+    await tamper(tdb, sql`UPDATE state_transitions SET transitioned_at = 'infinity' WHERE entity_id = 'b' AND seq = 2`);
+    expect((await verifyAudit(tdb.db)).firstBroken).toMatchObject({ entityId: 'b', seq: 2, problem: 'transitioned_at is no time a hash can cover' });
+  });
+
   it('detects a deleted row', async () => {
     await tamper(tdb, sql`DELETE FROM state_transitions WHERE entity_id = 'a' AND seq = 2`);
     expect((await verifyAudit(tdb.db)).firstBroken).toMatchObject({ entityId: 'a', seq: 3 });
@@ -61,6 +66,8 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
   let actors: PersistedActors;
   // 1,200 breakers (more than two batches of closed chains), ids b0000…b1199 so chain order is numeric order.
   const id = (n: number) => `b${String(n).padStart(4, '0')}`;
+  // Pages of 1,000 rows: 2,400 audit rows are three pages, so the chains are hashed on both threads.
+  const PAGES = { pageSize: 1000 };
   beforeEach(async () => {
     tdb = await openTestDatabase(kind);
     actors = new PersistedActors({ db: tdb.db });
@@ -74,7 +81,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
   });
 
   it('counts every chain and row when all hold', async () => {
-    expect(await verifyAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null, pass: 'parallel' });
+    expect(await verifyAudit(tdb.db, PAGES)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null, pass: 'parallel' });
     expect(await replayAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, transitions: 1200 });
   });
 
@@ -82,7 +89,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
     await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(700)}`.execute(tdb.db);
     await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(701)} AND seq = 2`);
     await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(1100)} AND seq = 2`);
-    const v = await verifyAudit(tdb.db);
+    const v = await verifyAudit(tdb.db, PAGES);
     expect(v).toMatchObject({ ok: false, entities: 701, rows: 1402, pass: 'in-order' });
     expect(v.firstBroken).toMatchObject({ entityId: id(700), seq: 2 });
     expect(v.firstBroken!.problem).toMatch(/state 'CLOSED'/);
@@ -91,12 +98,17 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
   it('a broken row is reported when the entity rows before it hold, wherever the batch boundary falls', async () => {
     await tamper(tdb, sql`UPDATE state_transitions SET reason = 'forged' WHERE entity_id = ${id(1100)} AND seq = 2`);
     await sql`UPDATE circuit_breakers SET state = 'CLOSED', opened_at = NULL WHERE id = ${id(1150)}`.execute(tdb.db);
-    expect((await verifyAudit(tdb.db)).firstBroken).toMatchObject({ entityId: id(1100), seq: 2, problem: expect.stringMatching(/hash does not match/) });
+    expect((await verifyAudit(tdb.db, PAGES)).firstBroken).toMatchObject({ entityId: id(1100), seq: 2, problem: expect.stringMatching(/hash does not match/) });
+  });
+
+  it('a time edited to infinity on a later page is found by the parallel pass and named by the in-order walk', async () => {
+    await tamper(tdb, sql`UPDATE state_transitions SET transitioned_at = 'infinity' WHERE entity_id = ${id(1100)} AND seq = 2`);
+    expect(await verifyAudit(tdb.db, PAGES)).toMatchObject({ ok: false, pass: 'in-order', firstBroken: { entityId: id(1100), seq: 2, problem: 'transitioned_at is no time a hash can cover' } });
   });
 
   it('an entity row whose whole chain is gone is named while every other chain holds (chains re-hashed on the worker thread)', async () => {
     await tamper(tdb, sql`DELETE FROM state_transitions WHERE entity_id = ${id(900)}`);
-    const v = await verifyAudit(tdb.db);
+    const v = await verifyAudit(tdb.db, PAGES);
     expect(v).toMatchObject({ ok: false, entities: 1199, rows: 2398, firstBroken: null, withoutChain: { total: 1 } });
     expect(v.withoutChain.first).toEqual([expect.objectContaining({ entityId: id(900), chainSeq: null })]);
   });
