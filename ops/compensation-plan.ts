@@ -3,8 +3,11 @@ import type { PlanGate } from '../plan/index.js';
 
 // The compensation plan of SSOT §2.5.3: its record, and the regression gates of its `run_tests` action.
 
-/** The actions of a compensation plan (SSOT §2.5.3). */
-export type CompensationActionType = 'git_revert' | 'run_tests' | 'notify';
+/**
+ * The actions of a compensation plan (SSOT §2.5.3), and `publish` (issue 16): with `run.remote`, the reverted target
+ * branch pushed to the remote before the ledger moves (required).
+ */
+export type CompensationActionType = 'git_revert' | 'run_tests' | 'publish' | 'notify';
 
 /** What one action of the compensation plan did. */
 export interface CompensationAction {

@@ -8,6 +8,7 @@ import { planOrder, recordedPlan, type Plan } from '../plan/index.js';
 import { EntityNotFoundError, getRunSource, loadEntity, type Database, type EntityRecord } from '../persistence/index.js';
 import { compensationFailures, runRegressionGates, type CompensationAction, type CompensationRecord } from './compensation-plan.js';
 import { OverrideRefusedError, RollbackFailedError, RollbackPlanMismatchError } from './errors.js';
+import { assertRemoteAt, publishRevert, unpublishRevert, type RollbackRemote } from './rollback-remote.js';
 
 /** Where a rollback reverts: the branch holding the commit and a worktree that has it checked out. */
 export interface RollbackCheckout {
@@ -196,7 +197,10 @@ export async function rollbackPatch(db: Kysely<Database>, req: RollbackRequest):
         if (co.branch !== req.plan.run.target_branch) await refuseWhileEngineLive(db, req, runId, ws, co.branch, (req.clock ?? Date.now)());
         const target = req.plan.run.target_branch;
         const before = co.branch === target ? await revParse(req.plan.run.repository, `refs/heads/${target}`) : null;
-        const result = await locked(db, req, { rec, sha, ws }, co);
+        // Issue 16: with `run.remote` the revert of the target branch is pushed, only over what Gantry left there.
+        const remote = before !== null && req.plan.run.remote !== undefined ? { url: req.plan.run.remote, before } : null;
+        if (remote) await assertRemoteAt(req, remote);
+        const result = await locked(db, req, { rec, sha, ws }, co, remote);
         // Gantry moved the target branch itself: its record moves along, so the engine's next merge does not take
         // the revert for a foreign commit (git/target-record.ts).
         if (before !== null) await advanceTargetHead(req.plan.run.repository, target, before, await revParse(req.plan.run.repository, `refs/heads/${target}`));
@@ -229,8 +233,8 @@ async function refuseWhileEngineLive(db: Kysely<Database>, req: RollbackRequest,
   throw refuse(req.ledgerId, `its commit is only on ${branch}, the integration branch of workstream ${ws}, which the live engine of run ${runId} (${where}) is using; wait until the workstream merges, or stop the run (Ctrl-C) and roll back before \`gantry resume\``);
 }
 
-/** The rollback proper, holding the branch lock: clean-tree check, compensation plan, ledger edge, notice. */
-async function locked(db: Kysely<Database>, req: RollbackRequest, t: { rec: EntityRecord; sha: string; ws: string }, co: RollbackCheckout): Promise<RollbackResult> {
+/** The rollback proper, holding the branch lock: clean-tree check, compensation plan, push (`run.remote`), ledger edge, notice. */
+async function locked(db: Kysely<Database>, req: RollbackRequest, t: { rec: EntityRecord; sha: string; ws: string }, co: RollbackCheckout, remote: RollbackRemote | null): Promise<RollbackResult> {
   const { rec, sha, ws } = t;
   if (!(await isClean(co.dir))) throw refuse(req.ledgerId, `the checkout of ${co.branch} at ${co.dir} has uncommitted changes`);
   const head = await revParse(co.dir, 'HEAD');
@@ -241,6 +245,12 @@ async function locked(db: Kysely<Database>, req: RollbackRequest, t: { rec: Enti
     // An unexpected failure half way (a gate that could not run, git failing): the branch must not stay reverted.
     await undoOrSay(co.dir, head, err);
     throw err;
+  }
+  if (record.succeeded && remote) {
+    // Pushed before the ledger moves: the notice (last) still waits for the ledger.
+    const pushed = await publishRevert(req, remote);
+    const actions = [...record.actions.slice(0, -1), pushed, ...record.actions.slice(-1)];
+    record = pushed.status === 'succeeded' ? { ...record, actions } : { ...record, actions: actions.map((a) => (a.action === 'notify' ? { ...a, status: 'skipped', detail: 'a required action failed' } : a)), succeeded: false };
   }
   if (!record.succeeded) {
     const failed = compensationFailures(record);
@@ -266,8 +276,10 @@ async function locked(db: Kysely<Database>, req: RollbackRequest, t: { rec: Enti
     if (now?.state === 'rolled_back' && now.version > rec.version) {
       throw new Error(`rollback-patch ${req.ledgerId}: the ledger is rolled_back and the revert stays on ${co.branch}, but recording it after the commit failed`, { cause: err });
     }
-    // The ledger did not move: the branch must not stay reverted either.
+    // The ledger did not move: the branch must not stay reverted either (nor the remote's, when it was pushed).
+    const remoteNote = remote ? await unpublishRevert(req, remote) : null;
     await undoOrSay(co.dir, head, err);
+    if (remoteNote) throw new Error(`rollback-patch ${req.ledgerId}: the ledger did not move and the revert was undone; ${remoteNote}`, { cause: err });
     throw err;
   } finally {
     await actors.close();
