@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { entityTable } from './entity-tables.js';
+import { pagesAhead } from './pages-ahead.js';
 
 /**
  * One audit row as `audit verify`'s hash check reads it, as the driver returns it (no copy per row): the fields its
@@ -31,8 +32,7 @@ export interface ReadAuditPagesOptions {
 
 /**
  * Every audit row in (entity_type, entity_id, seq) order — each entity's chain contiguous — as pages of
- * {@link AuditHashRow}, for the hash check of `audit verify`. The next page is asked for as soon as one arrives, so
- * the database reads it while the caller checks this one.
+ * {@link AuditHashRow}, for the hash check of `audit verify`, read one page ahead ({@link pagesAhead}).
  */
 export async function* readAuditPages(db: Kysely<Database>, opts: ReadAuditPagesOptions = {}): AsyncGenerator<readonly AuditHashRow[]> {
   const pageSize = opts.pageSize ?? 1000;
@@ -47,22 +47,5 @@ export async function* readAuditPages(db: Kysely<Database>, opts: ReadAuditPages
       FROM state_transitions WHERE ${sql.join(conds, sql` AND `)}
       ORDER BY entity_type, entity_id, seq LIMIT ${pageSize}`.execute(db);
   };
-  // A failure of the page asked for ahead is held until that page is awaited (never left unhandled meanwhile).
-  type Outcome = { readonly rows: AuditHashRow[] } | { readonly error: unknown };
-  const fetchPage = (after: AuditHashRow | null): Promise<Outcome> => page(after).then((r) => ({ rows: r.rows }), (error: unknown) => ({ error }));
-  const rowsOf = (o: Outcome): AuditHashRow[] => {
-    if ('error' in o) throw o.error;
-    return o.rows;
-  };
-  let pending: Promise<Outcome> | null = fetchPage(null);
-  try {
-    while (pending !== null) {
-      const rows = rowsOf(await pending);
-      pending = rows.length < pageSize ? null : fetchPage(rows[rows.length - 1]!);
-      yield rows;
-    }
-  } finally {
-    // A caller that stopped early: the page in flight settles before its connection or snapshot is released.
-    if (pending !== null) rowsOf(await pending);
-  }
+  yield* pagesAhead(async (after) => (await page(after)).rows, pageSize);
 }

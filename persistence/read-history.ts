@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { toAuditRecord, type AuditRecord } from './audit-record.js';
 import type { Database } from './database.js';
 import { entityTable } from './entity-tables.js';
+import { pagesAhead } from './pages-ahead.js';
 
 /** The audit trail of one entity, oldest first (ordered by seq). */
 export async function readHistory(db: Kysely<Database>, entityType: string, id: string): Promise<AuditRecord[]> {
@@ -33,24 +34,5 @@ export async function* readAllChains(db: Kysely<Database>, opts: ReadAllChainsOp
       SELECT * FROM state_transitions WHERE ${sql.join(conds, sql` AND `)}
       ORDER BY entity_type, entity_id, seq LIMIT ${pageSize}`.execute(db);
   };
-  // The next page is asked for as soon as a page arrives, so the database reads it while the caller checks this
-  // one. Its outcome is held (a failure is thrown where the page is awaited, never left unhandled meanwhile).
-  type Outcome = { readonly rows: Record<string, unknown>[] } | { readonly error: unknown };
-  const fetchPage = (after: AuditRecord | null): Promise<Outcome> => page(after).then((r) => ({ rows: r.rows }), (error: unknown) => ({ error }));
-  const rowsOf = (o: Outcome): Record<string, unknown>[] => {
-    if ('error' in o) throw o.error;
-    return o.rows;
-  };
-  let pending: Promise<Outcome> | null = fetchPage(null);
-  try {
-    while (pending !== null) {
-      const rows = rowsOf(await pending);
-      const records = rows.map(toAuditRecord);
-      pending = rows.length < pageSize ? null : fetchPage(records[records.length - 1]!);
-      yield* records;
-    }
-  } finally {
-    // A caller that stopped early: the page in flight settles before its connection or snapshot is released.
-    if (pending !== null) rowsOf(await pending);
-  }
+  for await (const rows of pagesAhead(async (after: AuditRecord | null) => (await page(after)).rows.map(toAuditRecord), pageSize)) yield* rows;
 }
