@@ -3,7 +3,7 @@
  * jobs and DBOS Transact running a two-step workflow, side by side in one run on the same PostgreSQL (DATABASE_URL,
  * default postgres://postgres@127.0.0.1:5432/test).
  *  - Gantry (bench/lifecycle/gantry-lifecycle.ts): every task created `pending` (`createMany` per batch) → `scheduler_assigned` (`queued`) →
- *    claimed in batches with `FOR UPDATE SKIP LOCKED` (`worker_started`, `running`) → `execution_completed`
+ *    claimed in batches with `FOR UPDATE SKIP LOCKED` (`worker_started`, `running`; two round trips) → `execution_completed`
  *    (`validating`) → `validation_passed` (`completed`), all through PersistedActors: 5 audited, hash-chained rows.
  *  - graphile-worker and pg-boss (bench/competitors/, run by Node 22): add jobs in batches, run a no-op handler,
  *    with their performance settings.
