@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { SnapshotMigrations } from '../machines/index.js';
-import { commitTransitions, inTransaction, loadEntities, lockQueuedTasks, type Database } from '../persistence/index.js';
+import { claimRound, type Database } from '../persistence/index.js';
 import { decideTransition, type Decision, type LoadedEntity } from './decide-transition.js';
 import { loadedEntity } from './loaded-entity.js';
 import { transitionItem } from './transition-item.js';
@@ -24,35 +24,25 @@ export interface ClaimRequest {
 export type KnownTask = (id: string, version: number) => LoadedEntity | undefined;
 
 /**
- * Claims queued tasks for one worker (SSOT §4.3.1): in ONE transaction, `SELECT … FOR UPDATE SKIP LOCKED` picks
- * tasks no other claimer holds, and each takes `worker_started` (queued → running, `worker_id` set) with its audit
- * row; among any number of concurrent claimers, each task goes to exactly one. Returns the committed decisions.
- * `known` gives the task as this process holds it at a version (its cache): only the others' rows are read.
+ * Claims queued tasks for one worker (SSOT §4.3.1): in ONE transaction, `SELECT * … FOR UPDATE SKIP LOCKED` locks and
+ * reads tasks no other claimer holds, and each takes `worker_started` (queued → running, `worker_id` set) with its
+ * audit row; among any number of concurrent claimers, each task goes to exactly one (persistence/claim-round.ts: two
+ * round trips on PostgreSQL). Returns the committed decisions. `known` gives the task as this process holds it at a
+ * version (its cache): a locked row at that version is decided from it instead of being parsed again.
  */
 export async function claimTasks(db: Kysely<Database>, req: ClaimRequest, known: KnownTask = () => undefined, migrations?: SnapshotMigrations): Promise<Decision[]> {
-  return inTransaction(db, async (trx) => {
-    const locked = await lockQueuedTasks(trx, {
-      limit: req.limit ?? 1,
-      capabilities: [...req.capabilities],
-      workstreamIds: req.workstreamIds ? [...req.workstreamIds] : undefined,
-      runId: req.runId,
-    });
-    // The rows are locked: a task this process holds at the locked version is exactly the row; the rest are read.
-    const entities = locked.map((t) => known(t.id, t.version) ?? null);
-    const missing = locked.filter((_, i) => entities[i] === null).map((t) => t.id);
-    if (missing.length > 0) {
-      const read = await loadEntities(trx, 'task', missing);
-      locked.forEach((t, i) => {
-        if (entities[i] === null) entities[i] = loadedEntity(read.get(t.id)!, migrations);
-      });
-    }
+  let decisions: Decision[] = [];
+  const opts = {
+    limit: req.limit ?? 1,
+    capabilities: [...req.capabilities],
+    workstreamIds: req.workstreamIds ? [...req.workstreamIds] : undefined,
+    runId: req.runId,
+  };
+  await claimRound(db, opts, (locked) => {
+    // The rows are locked: a task this process holds at the locked version is exactly the row.
     const event = { type: 'worker_started', now: req.now, worker_id: req.workerId, worker_capabilities: [...req.capabilities] };
-    const decisions = entities.map((e) => decideTransition(e!, event, { clampTime: true }));
-    const results = await commitTransitions(trx, decisions.map(transitionItem));
-    // The rows are locked by this transaction: a version conflict here would be a bug, never a race.
-    results.forEach((r, i) => {
-      if (!r.ok) throw new Error(`claimed task ${decisions[i]!.next.id} changed under its row lock`);
-    });
-    return decisions;
+    decisions = locked.map((row) => decideTransition(known(row.id, row.version) ?? loadedEntity(row, migrations), event, { clampTime: true }));
+    return decisions.map(transitionItem);
   });
+  return decisions;
 }

@@ -3,7 +3,7 @@
  * jobs and DBOS Transact running a two-step workflow, side by side in one run on the same PostgreSQL (DATABASE_URL,
  * default postgres://postgres@127.0.0.1:5432/test).
  *  - Gantry (bench/lifecycle/gantry-lifecycle.ts): every task created `pending` (`createMany` per batch) → `scheduler_assigned` (`queued`) →
- *    claimed in batches with `FOR UPDATE SKIP LOCKED` (`worker_started`, `running`) → `execution_completed`
+ *    claimed in batches with `FOR UPDATE SKIP LOCKED` (`worker_started`, `running`; two round trips) → `execution_completed`
  *    (`validating`) → `validation_passed` (`completed`), all through PersistedActors: 5 audited, hash-chained rows.
  *  - graphile-worker and pg-boss (bench/competitors/, run by Node 22): add jobs in batches, run a no-op handler,
  *    with their performance settings.
@@ -26,7 +26,9 @@
  * (latencies from the steady-rate runs, null for projections; CPU of the contender's own process).
  * Run: `npx tsx bench/task-lifecycle.bench.ts [seconds=15] [rounds=3]
  *      [--only gantry,graphile-worker,pg-boss,dbos-queue,dbos-direct] [--workers 8] [--claim 100] [--batch 200]
- *      [--backlog 2000] [--rate 100] [--latency-seconds 6] [--no-projections] [--no-phases] [--no-ceiling] [--json]`.
+ *      [--backlog 2000] [--rate 100] [--latency-seconds 6] [--no-projections] [--no-phases] [--no-ceiling] [--latency-only] [--json]`.
+ * `--latency-only`: only the steady-rate runs (no throughput runs, projections, phases or ceiling); in `--json`,
+ * `lifecycles_per_s` and the CPU figures are then null.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -50,6 +52,7 @@ const { values: flags, positionals } = parseArgs({
     'no-projections': { type: 'boolean', default: false },
     'no-phases': { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
+    'latency-only': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -78,7 +81,8 @@ const VARIANTS: readonly Variant[] = [
 ];
 const only = flags.only?.split(',');
 for (const o of only ?? []) if (!VARIANTS.some((v) => v.name === o)) throw new Error(`unknown contender ${o} (one of ${VARIANTS.map((v) => v.name).join(', ')})`);
-const RUN = VARIANTS.filter((v) => (only ? only.includes(v.name) : !(v.projection && flags['no-projections'])));
+const LATENCY_ONLY = flags['latency-only'];
+const RUN = VARIANTS.filter((v) => (only ? only.includes(v.name) : !(v.projection && flags['no-projections'])) && !(LATENCY_ONLY && v.projection));
 
 const fmt = (n: number) => (Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
 const ms = (n: number | null) => (n === null || Number.isNaN(n) ? '-' : n < 10 ? n.toFixed(1) : fmt(n));
@@ -114,12 +118,13 @@ async function main(): Promise<void> {
   const latencies = new Map<string, RunResult[]>(RUN.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of RUN.map((_, i) => RUN[(i + r) % RUN.length]!)) {
-      const res = await run(v, false);
-      results.get(v.name)!.push(res);
+      const res = LATENCY_ONLY ? null : await run(v, false);
+      if (res) results.get(v.name)!.push(res);
       const lat = v.projection ? null : await run(v, true);
       if (lat) latencies.get(v.name)!.push(lat);
       const latText = lat ? ` | at ${fmt(lat.perSecond)}/s: p50 ${ms(lat.p50)} ms  p99 ${ms(lat.p99)} ms` : '';
-      console.error(`  round ${r + 1}: ${v.name.padEnd(24)} ${fmt(res.perSecond).padStart(8)}/s  p50 ${ms(res.p50)} ms  p99 ${ms(res.p99)} ms${latText}  (load ${load()})`);
+      const resText = res ? `${fmt(res.perSecond).padStart(8)}/s  p50 ${ms(res.p50)} ms  p99 ${ms(res.p99)} ms` : '(latency only)';
+      console.error(`  round ${r + 1}: ${v.name.padEnd(24)} ${resText}${latText}  (load ${load()})`);
     }
   }
 
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
     const med = (xs: readonly RunResult[], f: (x: RunResult) => number | null | undefined) => (xs.length ? median(xs.map((x) => f(x) ?? NaN)) : NaN);
     return {
       v,
-      version: rs[0]!.version,
+      version: (rs[0] ?? ls[0])!.version,
       rate: med(rs, (x) => x.perSecond),
       per: rs.map((x) => fmt(x.perSecond)).join(' / '),
       p50: med(rs, (x) => x.p50),
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
       lp99: med(ls, (x) => x.p99),
       cpuPerJob: med(rs, (x) => (x.jobs > 0 ? ((x.cpuSeconds ?? NaN) * 1e6) / x.jobs : NaN)),
       pgCpuPerJob: med(rs, (x) => (x.jobs > 0 ? ((x.pgCpuSeconds ?? NaN) * 1e6) / x.jobs : NaN)),
-      settings: rs[0]!.settings,
+      settings: (rs[0] ?? ls[0])!.settings,
     };
   });
   console.log(`\n                                      throughput                             enqueue→start, ms (medians)`);
@@ -148,18 +153,18 @@ async function main(): Promise<void> {
     console.log(`  ${label.padEnd(28)} ${fmt(x.rate).padStart(8)}   ${x.per.padEnd(24)} ${ms(x.p50).padStart(7)} ${ms(x.p99).padStart(6)} | ${ms(x.lp50).padStart(10)} ${ms(x.lp99).padStart(5)}`);
   }
   console.log('');
-  for (const x of rows.filter((r) => r.v.runner === 'gantry')) {
+  for (const x of rows.filter((r) => r.v.runner === 'gantry' && !LATENCY_ONLY)) {
     console.log(`  ${x.v.name}: ${fmt(x.rate * (ROWS_PER_LIFECYCLE - 1))} transitions/s + ${fmt(x.rate)} creations/s = ${fmt(x.rate * ROWS_PER_LIFECYCLE)} audited rows/s`);
     for (const y of rows.filter((r) => r.v.runner !== 'gantry')) console.log(`    / ${y.v.name}: ${(x.rate / y.rate).toFixed(3)}`);
   }
-  for (const x of rows) console.log(`  ${x.v.name}: ≈ ${fmt(x.cpuPerJob)} µs of its process's CPU and ${fmt(x.pgCpuPerJob)} µs of PostgreSQL's per job in the window; ${x.v.flags.join(' ')} ${JSON.stringify(x.settings)}`);
+  for (const x of rows.filter(() => !LATENCY_ONLY)) console.log(`  ${x.v.name}: ≈ ${fmt(x.cpuPerJob)} µs of its process's CPU and ${fmt(x.pgCpuPerJob)} µs of PostgreSQL's per job in the window; ${x.v.flags.join(' ')} ${JSON.stringify(x.settings)}`);
 
-  if (RUN.some((v) => v.name === 'gantry') && !flags['no-phases']) {
+  if (RUN.some((v) => v.name === 'gantry') && !flags['no-phases'] && !LATENCY_ONLY) {
     const p = await runContender<PhaseRates>('gantry', config('gantry'), [], { mode: 'phases' });
     const total = 1 / (1 / p.createMany + 1 / p.scheduler_assigned + 1 / p.claim + 1 / p.execution_completed + 1 / p.validation_passed);
     console.log(`\n  gantry steps alone (2,000 tasks at once, medians of 3; rows/s): createMany ×200 ${fmt(p.createMany)}, create ${fmt(p.create)}, scheduler_assigned ${fmt(p.scheduler_assigned)}, claim ×200 on 4 loops ${fmt(p.claim)}, execution_completed ${fmt(p.execution_completed)}, validation_passed ${fmt(p.validation_passed)} → one after another ${fmt(total)} lifecycles/s`);
   }
-  if (!flags['no-ceiling']) {
+  if (!flags['no-ceiling'] && !LATENCY_ONLY) {
     const c = await runContender<SchemaCeiling>('gantry', config('gantry'), [], { mode: 'schema-ceiling' });
     console.log(`\n  schema ceiling (raw pg, no engine, rows prepared beforehand, batches of 200 lifecycles, best of 2/4/8 connections, medians of 3; lifecycles/s):`);
     console.log(`    stepwise, what a run must write (INSERT pending + 4 guarded UPDATEs, each with its audit row, a statement per step) ${fmt(c.stepwise)} (${c.connections.stepwise} connections)`);

@@ -44,8 +44,11 @@ export async function lockQueuedTasks(trx: Kysely<Database>, opts: ClaimOptions)
   return rows.map((r) => ({ id: String(r['id']), version: Number(r['version']) }));
 }
 
-/** `SELECT <columns> FROM tasks WHERE <claimable> ORDER BY created_at, id LIMIT … FOR UPDATE SKIP LOCKED`. */
-function claimQuery(opts: ClaimOptions, columns: RawBuilder<unknown>): RawBuilder<Record<string, unknown>> {
+/**
+ * `SELECT <columns> FROM tasks WHERE <claimable> ORDER BY created_at, id LIMIT … FOR UPDATE SKIP LOCKED`: the locking
+ * read of {@link claimQueuedTasks}, {@link lockQueuedTasks} and persistence/claim-round.ts.
+ */
+export function claimQuery(opts: ClaimOptions, columns: RawBuilder<unknown>): RawBuilder<Record<string, unknown>> {
   const conds = [sql`state = 'queued'`];
   if (opts.capabilities) conds.push(sql`required_capabilities <@ ${JSON.stringify(opts.capabilities)}::jsonb`);
   if (opts.workstreamIds && opts.workstreamIds.length > 0) {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { TransitionAudit } from './audit-record.js';
 import type { Database } from './database.js';
 import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
@@ -6,7 +6,7 @@ import { BatchOrderError, EntityNotFoundError, OptimisticLockError } from './err
 import { inTransaction } from './in-transaction.js';
 import { mapDbError } from './map-db-error.js';
 import { checkColumns, chunk } from './sql-values.js';
-import { writeRound, type RoundItem } from './write-round.js';
+import { roundQuery, writeRound, type RoundItem } from './write-round.js';
 
 /** One transition to persist: the row moves from `expectedVersion` to `expectedVersion + 1`. */
 export interface TransitionItem {
@@ -145,6 +145,34 @@ export async function commitTransitions(db: Kysely<Database>, items: readonly Tr
   } catch (error) {
     throw mapDbError(error);
   }
+}
+
+/** The statements that write a batch as {@link commitTransitions} does, for a caller that sends them itself. */
+export interface TransitionStatements {
+  /** One statement per 5,000 entities, to run in order in one transaction. */
+  readonly queries: readonly CompiledQuery<{ entity_type: string; entity_id: string }>[];
+  /** Which items were applied (batch order), from each statement's returned rows. */
+  applied(rows: readonly (readonly { entity_type: string; entity_id: string }[])[]): boolean[];
+}
+
+/**
+ * The statements {@link commitTransitions} would send for `items` (same validation, coalescing and guarded writes),
+ * not sent: persistence/claim-round.ts pipelines them with its COMMIT on the connection holding its row locks.
+ */
+export function transitionStatements(items: readonly TransitionItem[]): TransitionStatements {
+  const moves = plan(items);
+  const rounds = chunk(moves, ROWS_PER_STATEMENT).map(roundQuery);
+  return {
+    queries: rounds.map((r) => r.query),
+    applied: (rows) => {
+      const applied = new Array<boolean>(items.length).fill(false);
+      const byIndex = new Map(moves.map((m) => [m.index, m]));
+      rounds.forEach((r, k) => {
+        for (const i of r.applied(rows[k] ?? [])) for (const j of byIndex.get(i)!.indexes) applied[j] = true;
+      });
+      return applied;
+    },
+  };
 }
 
 /** Persists one transition; `OptimisticLockError` on a version conflict, `EntityNotFoundError` when the row is gone. */

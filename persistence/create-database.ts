@@ -12,6 +12,7 @@ import { PgliteDialect } from './pglite-dialect.js';
 import { usePglitePreparedStatements } from './prepared-pglite.js';
 import { usePreparedStatements } from './prepared-statements.js';
 import { openLivePglite } from './open-live-pglite.js';
+import { markPipelined } from './pipelined.js';
 import { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
 import { serveOnSocket } from './serve-on-socket.js';
 import { acquireStateDirLock } from './state-dir-lock.js';
@@ -110,12 +111,17 @@ async function openPostgres(url: string, schema: string | null, max: number | un
   const pool = new pg.Pool({
     connectionString: url,
     max: max ?? 10,
+    // Pipeline mode: a statement queued on a client while another runs is sent at once instead of after its answer.
+    // Kysely never does that (it waits for each statement), so only code that queues statements together on purpose
+    // saves round trips (persistence/claim-round.ts); everything else runs as before.
+    pipeline: true,
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
   // An idle client that loses its server is dropped from the pool; the next query reports the problem.
   pool.on('error', () => undefined);
   usePreparedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  markPipelined(db);
   try {
     if (!existing) await ensureSchema(db, schema);
     await db.executeQuery(CompiledQuery.raw('select 1'));

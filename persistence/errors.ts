@@ -156,3 +156,15 @@ export class TransactionRequiredError extends PersistenceError {
     super(`${operation} must run inside a transaction (db.transaction().execute(trx => …))`);
   }
 }
+
+/**
+ * A claim whose transitions do not match the rows it locked (not one per row, in order, at the row's version), or
+ * whose locked row was left unmoved: a bug, never a race (the rows are locked until the commit). Nothing of the claim
+ * is written when it is raised before the commit.
+ */
+export class ClaimChangedError extends PersistenceError {
+  override readonly name = 'ClaimChangedError';
+  constructor(readonly id: string) {
+    super(`claimed task ${id} does not match the transition decided for its locked row`);
+  }
+}

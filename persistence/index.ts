@@ -52,3 +52,5 @@ export { PGLITE_SOCKET_NAME } from './pglite-socket-server.js';
 export * from './run-view-reads.js';
 export * from './attempt-usage.js';
 export * from './stale-run-entities.js';
+export * from './claim-round.js';
+export * from './pipelined.js';

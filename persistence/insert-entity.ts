@@ -1,13 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { auditRow, type CreationAudit, type TransitionAudit } from './audit-record.js';
 import type { Database } from './database.js';
-import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo } from './entity-tables.js';
+import { entityTable, PERSISTED_ENTITY_TYPES, type EntityTableInfo, type SqlColumnType } from './entity-tables.js';
 import { toEntityRecord, type EntityRecord } from './entity-record.js';
 import { EntityExistsError } from './errors.js';
 import { inTransaction } from './in-transaction.js';
 import { mapDbError, sqlState } from './map-db-error.js';
-import { chunk, encodeColumns, rowsPerStatement, toIso } from './sql-values.js';
-import { auditInsertSql } from './unnest-rows.js';
+import { PREPARED_MARK } from './prepared-statements.js';
+import { chunk, encodeColumns, encodeValue, toIso } from './sql-values.js';
 
 /** A new entity: its machine's initial state and snapshot, table columns, and the creation audit row. */
 export interface NewEntity {
@@ -43,16 +43,23 @@ interface Prepared {
   readonly index: number;
   readonly info: EntityTableInfo;
   readonly item: NewEntity;
+  /** Encoded values: the table columns given (jsonb as JSON text, times as ISO text), then the managed ones. */
   readonly row: Record<string, unknown>;
+  /** The table columns given, sorted, joined by commas: rows of one signature share a statement. */
+  readonly signature: string;
 }
+
+/** Entities per statement: the row source is one array parameter per column, so this only bounds its size. */
+const ROWS_PER_STATEMENT = 5000;
 
 function prepare(item: NewEntity, index: number): Prepared {
   const info = entityTable(item.entityType);
   const at = toIso(item.audit.transitionedAt);
   const then = item.then;
   const last = then?.transitions[then.transitions.length - 1];
+  const columns = encodeColumns(info, then ? { ...item.columns, ...then.columns } : item.columns);
   const row = {
-    ...encodeColumns(info, then ? { ...item.columns, ...then.columns } : item.columns),
+    ...columns,
     id: item.id,
     state: then ? then.state : item.state,
     snapshot: JSON.stringify(then ? then.snapshot : item.snapshot),
@@ -62,24 +69,69 @@ function prepare(item: NewEntity, index: number): Prepared {
     created_at: at,
     updated_at: last ? toIso(last.transitionedAt) : at,
   };
-  return { index, info, item, row };
+  return { index, info, item, row, signature: Object.keys(columns).join(',') };
+}
+
+/** The managed columns of an entity row in INSERT order, with their types. */
+const MANAGED_TYPES: readonly (readonly [string, SqlColumnType])[] = [
+  ['id', 'text'], ['state', 'text'], ['snapshot', 'jsonb'], ['version', 'integer'], ['machine_version', 'text'],
+  ['last_hash', 'text'], ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'],
+];
+
+/** The audit columns in INSERT order, with their types. */
+const AUDIT_TYPES: readonly (readonly [string, SqlColumnType])[] = [
+  ['event_id', 'text'], ['entity_type', 'text'], ['entity_id', 'text'], ['seq', 'integer'], ['from_state', 'text'],
+  ['to_state', 'text'], ['trigger', 'text'], ['reason', 'text'], ['metadata', 'jsonb'], ['operator', 'text'],
+  ['run_id', 'text'], ['workstream_id', 'text'], ['phase_id', 'text'], ['severity', 'text'],
+  ['transitioned_at', 'timestamptz'], ['prev_hash', 'text'], ['hash', 'text'],
+];
+
+/** Statement texts by table and signature (a handful in use). */
+const statements = new Map<string, string>();
+const MAX_CACHED = 200;
+
+/** `unnest($k::type[], …) AS alias (names)`, parameters from `first`. */
+function unnestSource(columns: readonly (readonly [string, SqlColumnType])[], first: number, alias: string): string {
+  const arrays = columns.map(([, type], k) => `$${first + k}::${type}[]`).join(', ');
+  return `unnest(${arrays}) AS ${alias} (${columns.map(([n]) => `"${n}"`).join(', ')})`;
+}
+
+/** The text of a part's statement: its entity rows and their audit rows from one array parameter per column. */
+function insertStatement(info: EntityTableInfo, signature: string): string {
+  const key = `${info.entityType}:${signature}`;
+  const cached = statements.get(key);
+  if (cached !== undefined) return cached;
+  const columns = [...(signature === '' ? [] : signature.split(',')).map((c): readonly [string, SqlColumnType] => [c, info.columns[c]!]), ...MANAGED_TYPES];
+  const names = columns.map(([n]) => `"${n}"`).join(', ');
+  const audit = AUDIT_TYPES.map(([n]) => `"${n}"`).join(', ');
+  const text = `${PREPARED_MARK}WITH e AS (INSERT INTO "${info.table}" (${names}) SELECT ${names} FROM ${unnestSource(columns, 1, 'v')} RETURNING *),
+a AS (INSERT INTO state_transitions (${audit}) SELECT ${audit} FROM ${unnestSource(AUDIT_TYPES, columns.length + 1, 'w')})
+SELECT * FROM e`;
+  if (statements.size < MAX_CACHED) statements.set(key, text);
+  return text;
 }
 
 /**
- * ONE statement inserting `part` (entities of one table) and their creation audit rows. An id that exists already
- * fails the whole statement (unique violation of the primary key: {@link existingId} names it), so the statement
- * writes all or nothing even outside a transaction. Returns the inserted entity rows.
+ * ONE statement inserting `part` (entities of one table and signature) and their creation audit rows (and those of
+ * their `then` transitions), each row source one array parameter per column: the text depends only on the table and
+ * the columns given, so connections keep it prepared. An id that exists already fails the whole statement (unique
+ * violation of the primary key: {@link existingId} names it), so the statement writes all or nothing even outside a
+ * transaction. Returns the inserted entity rows.
  */
 async function insertPart(db: Kysely<any>, info: EntityTableInfo, part: readonly Prepared[]): Promise<Record<string, unknown>[]> {
-  const entities = db.insertInto(info.table).values(part.map((p) => p.row)).returningAll();
+  const signature = part[0]!.signature;
+  const names = [...(signature === '' ? [] : signature.split(',')), ...MANAGED_TYPES.map(([n]) => n)];
   const audits = part.flatMap((p) => [
     auditRow(info.entityType, p.item.id, 1, p.item.state, p.item.audit),
     ...(p.item.then?.transitions ?? []).map((t, k) => auditRow(info.entityType, p.item.id, 2 + k, t.toState, t)),
   ]);
-  const result = await sql<Record<string, unknown>>`WITH e AS (${entities}),
-a AS (${auditInsertSql(audits)})
-SELECT * FROM e`.execute(db);
-  return result.rows;
+  const params = [
+    // The entity rows are encoded already (prepare); the audit rows are encoded here, per column type.
+    ...names.map((n) => part.map((p) => p.row[n] ?? null)),
+    ...AUDIT_TYPES.map(([n, type]) => audits.map((a) => encodeValue(type, a[n]))),
+  ];
+  const { rows } = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(insertStatement(info, signature), params));
+  return rows;
 }
 
 /**
@@ -94,16 +146,19 @@ function existingId(error: unknown): { table: string; id: string } | null {
   return id === undefined ? null : { table: e.table, id };
 }
 
-/** The statements of a creation: per table (in foreign-key order) its entities in chunks. */
+/** The statements of a creation: per table (in foreign-key order) and signature (in order of appearance) its entities in chunks. */
 function partsOf(prepared: readonly Prepared[]): { info: EntityTableInfo; part: Prepared[] }[] {
   const out: { info: EntityTableInfo; part: Prepared[] }[] = [];
   // Table order follows foreign keys (runs before workstreams before tasks …).
   for (const type of PERSISTED_ENTITY_TYPES) {
-    const group = prepared.filter((p) => p.info.entityType === type);
-    if (group.length === 0) continue;
-    const info = group[0]!.info;
-    const width = Object.keys(info.columns).length + 9;
-    for (const part of chunk(group, rowsPerStatement(width))) out.push({ info, part });
+    const bySignature = new Map<string, Prepared[]>();
+    for (const p of prepared) {
+      if (p.info.entityType !== type) continue;
+      const group = bySignature.get(p.signature);
+      if (group) group.push(p);
+      else bySignature.set(p.signature, [p]);
+    }
+    for (const group of bySignature.values()) for (const part of chunk(group, ROWS_PER_STATEMENT)) out.push({ info: group[0]!.info, part });
   }
   return out;
 }

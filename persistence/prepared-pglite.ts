@@ -34,9 +34,21 @@ const concat = (messages: readonly Uint8Array[]) => {
   return out;
 };
 
-/** A parameter in text format, as PGlite's own `query` sends it (null stays null; objects as JSON). */
+/** One element of an array literal: NULL, or double-quoted with `\\` and `"` escaped (objects as JSON). */
+function element(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  const s = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * A parameter in text format, as PGlite's own `query` sends it: null stays null, an array is an array literal
+ * (`{"a","b",NULL}`: the row sources of persistence/insert-entity.ts are one `type[]` parameter per column), other
+ * objects are JSON.
+ */
 function text(value: unknown): Uint8Array | null {
   if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return encoder.encode(`{${value.map(element).join(',')}}`);
   return encoder.encode(typeof value === 'object' ? JSON.stringify(value) : String(value));
 }
 

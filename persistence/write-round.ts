@@ -167,15 +167,18 @@ function earlierParam(items: readonly RoundItem[]): string {
 
 const byId = (x: RoundItem, y: RoundItem) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
 
+/** One round as a statement ready to send, and how to read which items its returned rows applied. */
+export interface RoundQuery {
+  readonly query: CompiledQuery<{ entity_type: string; entity_id: string }>;
+  /** The batch indexes of the items applied, from the statement's rows. */
+  applied(rows: readonly { entity_type: string; entity_id: string }[]): Set<number>;
+}
+
 /**
- * Writes one round (each entity at most once) as ONE statement: per table and column set a guarded
- * `UPDATE … WHERE id = … AND version = expected` (rows in id order, so concurrent writers lock in the
- * same order) returning the audit row of each row it moved, and an `INSERT` of exactly those audit
- * rows in batch order. A single statement is atomic on its own: outside a transaction it needs no
- * BEGIN/COMMIT. The text depends only on the batch's shape, so PostgreSQL connections keep it
- * prepared. Returns the batch indexes of the items applied.
+ * The statement of {@link writeRound}, not sent: for a caller that sends it on its own connection (pipelined with
+ * other statements of its transaction, persistence/claim-round.ts).
  */
-export async function writeRound(db: Kysely<any>, items: readonly RoundItem[]): Promise<Set<number>> {
+export function roundQuery(items: readonly RoundItem[]): RoundQuery {
   const byGroup = new Map<string, RoundItem[]>();
   for (const item of items) {
     const key = `${item.info.entityType}:${item.signature}`;
@@ -190,7 +193,25 @@ export async function writeRound(db: Kysely<any>, items: readonly RoundItem[]): 
   const params = groups.flatMap(groupParams);
   const earlier = items.some((i) => i.earlier.length > 0);
   if (earlier) params.push(earlierParam(items));
-  const { rows } = await db.executeQuery<{ entity_type: string; entity_id: string }>(CompiledQuery.raw(roundStatement(groups, earlier), params));
-  const index = new Map(items.map((i) => [`${i.info.entityType}\u0000${i.id}`, i.index]));
-  return new Set(rows.map((r) => index.get(`${r.entity_type}\u0000${r.entity_id}`)!));
+  return {
+    query: CompiledQuery.raw(roundStatement(groups, earlier), params) as CompiledQuery<{ entity_type: string; entity_id: string }>,
+    applied: (rows) => {
+      const index = new Map(items.map((i) => [`${i.info.entityType}\u0000${i.id}`, i.index]));
+      return new Set(rows.map((r) => index.get(`${r.entity_type}\u0000${r.entity_id}`)!));
+    },
+  };
+}
+
+/**
+ * Writes one round (each entity at most once) as ONE statement: per table and column set a guarded
+ * `UPDATE … WHERE id = … AND version = expected` (rows in id order, so concurrent writers lock in the
+ * same order) returning the audit row of each row it moved, and an `INSERT` of exactly those audit
+ * rows in batch order. A single statement is atomic on its own: outside a transaction it needs no
+ * BEGIN/COMMIT. The text depends only on the batch's shape, so PostgreSQL connections keep it
+ * prepared. Returns the batch indexes of the items applied.
+ */
+export async function writeRound(db: Kysely<any>, items: readonly RoundItem[]): Promise<Set<number>> {
+  const round = roundQuery(items);
+  const { rows } = await db.executeQuery(round.query);
+  return round.applied(rows);
 }

@@ -34,28 +34,59 @@ export interface GantryOptions {
    * rows. `stepwise`: the second send waits for the first's commit (two row writes).
    */
   readonly report?: 'together' | 'stepwise';
+  /**
+   * `needed` (default): a producer's ring wakes as many idle claim loops as its batch needs (one per `claim` tasks).
+   * `all`: every idle loop (as before 2026-12-04 evening: they all claim at once, all but one for nothing).
+   */
+  readonly wake?: 'needed' | 'all';
+  /** How long an idle claim loop waits for a ring before claiming anyway, ms; default 200 (`gantry worker`'s poll). */
+  readonly pollMs?: number;
   /** Statements run after migrating, before the clock starts: the engine on a variant of the schema (issue 14). */
   readonly schemaDdl?: readonly string[];
 }
 
-/** Wakes idle claim loops when a producer enqueued (in-process: producers and workers share the process). */
+/**
+ * Wakes idle claim loops when a producer enqueued (in-process: producers and workers share the process), as many as
+ * there is work for: `ring(n)` wakes up to `n` waiting loops, and a ring no loop was waiting for is kept (up to `max`)
+ * for the next loop about to wait, so a loop between an empty claim and its wait does not sleep through it.
+ */
 class Wake {
-  private waiters: (() => void)[] = [];
-  /** Resolves at the next `ring`, or after `ms`. */
+  private readonly waiters = new Set<() => void>();
+  private pending = 0;
+  constructor(private readonly max: number) {}
+  /** Resolves at a ring, or after `ms` (the fallback poll). */
   wait(ms: number): Promise<void> {
-    return new Promise((r) => {
-      this.waiters.push(r);
-      setTimeout(r, ms).unref();
+    if (this.pending > 0) {
+      this.pending--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        this.waiters.delete(done);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.waiters.add(done);
     });
   }
-  ring(): void {
-    for (const w of this.waiters.splice(0)) w();
+  ring(n: number): void {
+    for (const w of [...this.waiters].slice(0, n)) {
+      w();
+      n--;
+    }
+    this.pending = Math.min(this.max, this.pending + n);
   }
 }
 
 /** Runs the Gantry contender once in `cfg.schema` (created, then dropped) and returns its result. */
 export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promise<RunResult> {
-  const settings = { producers: opts.producers ?? 8, producerPool: opts.producerPool ?? 16, workerPool: opts.workerPool ?? 8, create: opts.create ?? 'many', report: opts.report ?? 'together' };
+  const settings = {
+    producers: opts.producers ?? 8, producerPool: opts.producerPool ?? 16, workerPool: opts.workerPool ?? 8, create: opts.create ?? 'many', report: opts.report ?? 'together',
+    // The ring, not the poll, starts a claim as soon as a batch is queued; the poll is `gantry worker`'s default (engine/worker-process.ts).
+    wake: opts.wake ?? 'needed', pollMs: opts.pollMs ?? 200,
+  };
   // Two sides with their own pools and actor systems, as enqueuing clients and workers are in a deployment: creations
   // (a transaction per batch) then never queue the workers' commits behind them in one pool.
   const handle = await createDatabase({ url: cfg.url, schema: cfg.schema, max: settings.producerPool });
@@ -66,7 +97,9 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
     const cacheSize = Math.max(10_000, cfg.backlog * 4);
     const actors = new PersistedActors({ db: handle.db, cacheSize });
     const workerActors = new PersistedActors({ db: workerHandle.db, cacheSize });
-    const wake = new Wake();
+    const wake = new Wake(settings.wake === 'all' ? 0 : cfg.workers);
+    // Claim loops a batch needs: one per `claim` tasks.
+    const loopsPerBatch = settings.wake === 'all' ? cfg.workers : Math.max(1, Math.ceil(cfg.batch / cfg.claim));
     const enqueuedAt = new Map<string, number>();
     const meter = new Meter(cfg);
     let seq = 0;
@@ -86,7 +119,7 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
           await Promise.all(ids.map((id) => actors.create('task', id, {})));
           await Promise.all(ids.map((id) => actors.send('task', id, { type: 'scheduler_assigned' })));
         }
-        wake.ring();
+        wake.ring(loopsPerBatch);
       }
     };
 
@@ -96,7 +129,7 @@ export async function runGantry(cfg: RunConfig, opts: GantryOptions = {}): Promi
         const claimed = await workerActors.claim({ workerId, capabilities: [], limit: cfg.claim });
         const now = performance.now();
         if (claimed.length === 0) {
-          await wake.wait(20);
+          await wake.wait(settings.pollMs);
           continue;
         }
         for (const c of claimed) {

@@ -61,6 +61,25 @@ describe.each(testDatabases())('insertEntity / loadEntity (%s)', (kind) => {
     expect(await auditCount(h, 'c-run')).toBe(0);
   });
 
+  it('entities of one table giving different columns: each row takes the defaults of the columns it omits, all or nothing', async () => {
+    const recs = await insertEntities(h.db, [
+      newEntity('task', 'm-1', 'pending', { max_retries: 5, depends_on: ['m-0'] }),
+      newEntity('task', 'm-2', 'pending'),
+      newEntity('task', 'm-3', 'pending', { max_retries: 7, depends_on: [] }),
+      newEntity('task', 'm-4', 'pending', { last_error: 'it\'s "quoted", with \\ and {braces}' }),
+    ]);
+    expect(recs.map((r) => [r.id, r.columns['max_retries'], r.columns['depends_on']])).toEqual([
+      ['m-1', 5, ['m-0']], ['m-2', 3, []], ['m-3', 7, []], ['m-4', 3, []],
+    ]);
+    expect((await loadEntity(h.db, 'task', 'm-4'))!.columns['last_error']).toBe('it\'s "quoted", with \\ and {braces}');
+    expect(await Promise.all(['m-1', 'm-2', 'm-3', 'm-4'].map((id) => auditCount(h, id)))).toEqual([1, 1, 1, 1]);
+    // Two statements (two column sets), one transaction: the second one's duplicate id undoes the first one's rows.
+    const error = await insertEntities(h.db, [newEntity('task', 'm-5', 'pending', { max_retries: 5 }), newEntity('task', 'm-1', 'pending')]).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EntityExistsError', id: 'm-1' });
+    expect(await loadEntity(h.db, 'task', 'm-5')).toBeNull();
+    expect(await auditCount(h, 'm-5')).toBe(0);
+  });
+
   it('rejects unknown columns, managed columns and unknown entity types before touching the database', async () => {
     await expect(insertEntity(h.db, newEntity('run', 'u-1', 'pending', { colour: 'red' }))).rejects.toBeInstanceOf(UnknownColumnError);
     await expect(insertEntity(h.db, newEntity('run', 'u-2', 'pending', { version: 7 }))).rejects.toMatchObject({ name: 'UnknownColumnError', column: 'version' });
