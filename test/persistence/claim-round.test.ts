@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  claimRound, ClaimChangedError, ConstraintViolationError, createDatabase, insertEntities, isPipelined, loadEntities,
+  claimRound, ClaimChangedError, ConstraintViolationError, insertEntities, isPipelined, loadEntities,
   type DatabaseHandle, type EntityRecord,
 } from '../../persistence/index.js';
 import { at, newEntity, transition } from '../support/audit-fixtures.js';
-import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
+import { oneConnection, openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 
 // claimRound: lock, decide, commit in one transaction — on PostgreSQL in two pipelined round trips, on PGlite one
 // statement after another. Whatever fails before the commit leaves nothing written and the connection out of any
@@ -20,10 +20,10 @@ describe.each(testDatabases())('claimRound (%s)', (kind) => {
   let one: DatabaseHandle;
   beforeAll(async () => {
     tdb = await openTestDatabase(kind);
-    one = kind === 'postgres' ? await createDatabase({ url: process.env['DATABASE_URL']!, schema: tdb.schema!, max: 1 }) : tdb;
+    one = await oneConnection(kind, tdb);
   });
   afterAll(async () => {
-    if (one !== tdb) await one.close();
+    await one.close();
     await tdb.close();
   });
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitTransitions, createDatabase, insertEntities, type DatabaseHandle } from '../../persistence/index.js';
+import { commitTransitions, insertEntities, type DatabaseHandle } from '../../persistence/index.js';
 import { newEntity, transition } from '../support/audit-fixtures.js';
-import { openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
+import { oneConnection, openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
 
 // The hot statements (persistence/write-round.ts and insert-entity.ts, marked PREPARED_MARK) run as named prepared statements, parsed
 // once per connection (persistence/prepared-statements.ts on pg, prepared-pglite.ts on PGlite); other statements
@@ -12,10 +12,10 @@ describe.each(testDatabases())('prepared hot statements (%s)', (kind) => {
   let one: DatabaseHandle;
   beforeAll(async () => {
     tdb = await openTestDatabase(kind);
-    one = kind === 'postgres' ? await createDatabase({ url: process.env['DATABASE_URL']!, schema: tdb.schema!, max: 1 }) : tdb;
+    one = await oneConnection(kind, tdb);
   });
   afterAll(async () => {
-    if (one !== tdb) await one.close();
+    await one.close();
     await tdb.close();
   });
 

@@ -90,3 +90,13 @@ export async function openTestDatabase(kind: TestDatabaseKind, opts: { migrate?:
       })()),
   };
 }
+
+/**
+ * A database of one connection to `tdb`'s data, for tests that ask the session that ran a statement (prepared
+ * statements, a claim's transaction): on PostgreSQL a pool of one on its schema, closed by `close()` (the schema
+ * stays, `tdb.close()` drops it); on PGlite `tdb` itself, whose one connection it is (`close()` leaves it open).
+ */
+export async function oneConnection(kind: TestDatabaseKind, tdb: TestDatabase): Promise<DatabaseHandle> {
+  if (kind === 'pglite') return { ...tdb, close: async () => undefined };
+  return createDatabase({ url: tdb.url!, schema: tdb.schema!, max: 1 });
+}
