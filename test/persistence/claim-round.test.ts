@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   claimRound, ClaimChangedError, ConstraintViolationError, insertEntities, isPipelined, loadEntities,
-  type DatabaseHandle, type EntityRecord,
+  type EntityRecord,
 } from '../../persistence/index.js';
 import { at, newEntity, transition } from '../support/audit-fixtures.js';
-import { oneConnection, openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
+import { oneConnectionSuite, testDatabases } from '../support/test-database.js';
 
 // claimRound: lock, decide, commit in one transaction — on PostgreSQL in two pipelined round trips, on PGlite one
 // statement after another. Whatever fails before the commit leaves nothing written and the connection out of any
@@ -16,16 +16,7 @@ const start = (worker: string) => (locked: readonly EntityRecord[]) =>
   locked.map((r) => transition('task', r.id, r.version, 'queued', 'running', { worker_id: worker, started_at: at(100) }, { transitionedAt: at(100) }));
 
 describe.each(testDatabases())('claimRound (%s)', (kind) => {
-  let tdb: TestDatabase;
-  let one: DatabaseHandle;
-  beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    one = await oneConnection(kind, tdb);
-  });
-  afterAll(async () => {
-    await one.close();
-    await tdb.close();
-  });
+  const one = oneConnectionSuite(kind);
 
   const states = async (ids: readonly string[]) => {
     const rows = await loadEntities(one.db, 'task', ids);
@@ -65,7 +56,7 @@ describe.each(testDatabases())('claimRound (%s)', (kind) => {
     expect(await outsideTransaction()).toBe(true);
     expect(await states(ids)).toEqual([['queued', 1], ['queued', 1]]);
     // Through the other pool on PostgreSQL: rows still locked by the failed claim would be skipped.
-    expect((await claimRound(tdb.db, { limit: 5, runId: 'r-throw' }, start('w-2'))).map((r) => r.id)).toEqual(ids);
+    expect((await claimRound(one.all.db, { limit: 5, runId: 'r-throw' }, start('w-2'))).map((r) => r.id)).toEqual(ids);
     expect(await states(ids)).toEqual([['running', 2], ['running', 2]]);
   });
 

@@ -1,23 +1,14 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitTransitions, insertEntities, type DatabaseHandle } from '../../persistence/index.js';
+import { describe, expect, it } from 'vitest';
+import { commitTransitions, insertEntities } from '../../persistence/index.js';
 import { newEntity, transition } from '../support/audit-fixtures.js';
-import { oneConnection, openTestDatabase, testDatabases, type TestDatabase } from '../support/test-database.js';
+import { oneConnectionSuite, testDatabases } from '../support/test-database.js';
 
 // The hot statements (persistence/write-round.ts and insert-entity.ts, marked PREPARED_MARK) run as named prepared statements, parsed
 // once per connection (persistence/prepared-statements.ts on pg, prepared-pglite.ts on PGlite); other statements
 // are not. One connection, so the session that ran them is the one asked.
 describe.each(testDatabases())('prepared hot statements (%s)', (kind) => {
-  let tdb: TestDatabase;
-  let one: DatabaseHandle;
-  beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    one = await oneConnection(kind, tdb);
-  });
-  afterAll(async () => {
-    await one.close();
-    await tdb.close();
-  });
+  const one = oneConnectionSuite(kind);
 
   const prepared = async (marker: string) =>
     (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(one.db)).rows.filter(

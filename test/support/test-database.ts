@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createDatabase, migrateToLatest, type DatabaseHandle } from '../../persistence/index.js';
 import { buildPgliteTemplate, pgliteFromTemplate } from './pglite-template.js';
 
@@ -91,12 +91,36 @@ export async function openTestDatabase(kind: TestDatabaseKind, opts: { migrate?:
   };
 }
 
+/** A test file's database and a second handle on it holding one connection ({@link oneConnectionSuite}). */
+export interface OneConnectionSuite {
+  /** The file's database (any connection of its pool); valid inside tests. */
+  readonly all: TestDatabase;
+  /** One connection to the same data; valid inside tests. */
+  readonly db: DatabaseHandle['db'];
+}
+
 /**
- * A database of one connection to `tdb`'s data, for tests that ask the session that ran a statement (prepared
- * statements, a claim's transaction): on PostgreSQL a pool of one on its schema, closed by `close()` (the schema
- * stays, `tdb.close()` drops it); on PGlite `tdb` itself, whose one connection it is (`close()` leaves it open).
+ * Registers the hooks of a test file that asks the session that ran a statement (prepared statements, a claim's
+ * transaction): its database opened before the tests, and a handle of ONE connection to it — on PostgreSQL a pool of
+ * one on its schema, on PGlite the database itself (it has one connection) — both closed after.
  */
-export async function oneConnection(kind: TestDatabaseKind, tdb: TestDatabase): Promise<DatabaseHandle> {
-  if (kind === 'pglite') return { ...tdb, close: async () => undefined };
-  return createDatabase({ url: tdb.url!, schema: tdb.schema!, max: 1 });
+export function oneConnectionSuite(kind: TestDatabaseKind): OneConnectionSuite {
+  let tdb: TestDatabase | null = null;
+  let one: DatabaseHandle | null = null;
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    one = kind === 'pglite' ? tdb : await createDatabase({ url: tdb.url!, schema: tdb.schema!, max: 1 });
+  });
+  afterAll(async () => {
+    if (one !== tdb) await one?.close();
+    await tdb?.close();
+  });
+  return {
+    get all() {
+      return tdb!;
+    },
+    get db() {
+      return one!.db;
+    },
+  };
 }
