@@ -19,10 +19,11 @@ export interface ChainVerification {
   /** The first broken link found, in (entity_type, entity_id, seq) order; null when every chain holds. */
   readonly firstBroken: BrokenLink | null;
   /**
-   * How the chains were checked: `parallel` (read once, re-hashed beside the reading: every chain held), or
-   * `in-order` (walked row by row, which names the first broken link: something did not hold, or it was asked for).
+   * How the chains were checked: `one-read` (read once, every chain held; an audit longer than a page re-hashed on a
+   * second thread beside the reading), or `in-order` (walked row by row, which names the first broken link: something
+   * did not hold, or it was asked for).
    */
-  readonly pass: 'parallel' | 'in-order';
+  readonly pass: 'one-read' | 'in-order';
 }
 
 /** Entity rows checked per query when chains close (one round trip per batch, not per entity). */

@@ -81,7 +81,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
   });
 
   it('counts every chain and row when all hold', async () => {
-    expect(await verifyAudit(tdb.db, PAGES)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null, pass: 'parallel' });
+    expect(await verifyAudit(tdb.db, PAGES)).toMatchObject({ ok: true, entities: 1200, rows: 2400, firstBroken: null, pass: 'one-read' });
     expect(await replayAudit(tdb.db)).toMatchObject({ ok: true, entities: 1200, transitions: 1200 });
   });
 
@@ -101,7 +101,7 @@ describe.each(testDatabases())('audit verify and replay read entity rows in batc
     expect((await verifyAudit(tdb.db, PAGES)).firstBroken).toMatchObject({ entityId: id(1100), seq: 2, problem: expect.stringMatching(/hash does not match/) });
   });
 
-  it('a time edited to infinity on a later page is found by the parallel pass and named by the in-order walk', async () => {
+  it('a time edited to infinity on a later page is found by the one-read pass and named by the in-order walk', async () => {
     await tamper(tdb, sql`UPDATE state_transitions SET transitioned_at = 'infinity' WHERE entity_id = ${id(1100)} AND seq = 2`);
     expect(await verifyAudit(tdb.db, PAGES)).toMatchObject({ ok: false, pass: 'in-order', firstBroken: { entityId: id(1100), seq: 2, problem: 'transitioned_at is no time a hash can cover' } });
   });
